@@ -1,0 +1,89 @@
+import json
+import math
+
+import pytest
+import rfc8785
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ledger.canonical import CanonicalizationError, canonical_bytes
+from tests.vectors import vectors_dir
+
+CASES = sorted(p.stem for p in (vectors_dir() / "rfc8785" / "input").glob("*.json"))
+
+
+def test_all_vector_files_found():
+    assert {"arrays", "french", "structures", "unicode", "values", "weird"} <= set(CASES)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_rfc8785_vectors(name):
+    base = vectors_dir() / "rfc8785"
+    value = json.loads((base / "input" / f"{name}.json").read_text(encoding="utf-8"))
+    expected = (base / "output" / f"{name}.json").read_bytes()
+    expected_hex = bytes.fromhex((base / "outhex" / f"{name}.txt").read_text())
+    assert canonical_bytes(value) == expected == expected_hex
+
+
+def test_integral_float_is_written_without_fraction():
+    assert canonical_bytes({"credits": 3.0, "hours": 1e21}) == b'{"credits":3,"hours":1e+21}'
+
+
+def test_keys_sort_by_utf16_code_units():
+    # U+1F600 is a surrogate pair (D83D...) and so sorts before U+FB01 in UTF-16, after it by code point.
+    value = {"\ufb01": 1, "\U0001f600": 2, "a": 3}
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+    assert canonical_bytes(value).index("\U0001f600".encode()) < canonical_bytes(value).index(
+        "\ufb01".encode()
+    )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {1: "non-string key"},
+        float("nan"),
+        math.inf,
+        2**53,
+        -(2**53),
+        "\ud800",
+        {"\udc00": 1},
+        b"bytes",
+        {1.5},
+    ],
+)
+def test_values_without_canonical_form_are_refused(bad):
+    with pytest.raises(CanonicalizationError):
+        canonical_bytes(bad)
+
+
+def test_largest_safe_integers_are_kept_exact():
+    assert canonical_bytes([2**53 - 1, -(2**53 - 1)]) == b"[9007199254740991,-9007199254740991]"
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5),
+    max_leaves=30,
+)
+
+
+@given(json_values)
+def test_matches_reference_encoder(value):
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+@given(json_values)
+def test_output_is_json_that_reencodes_identically(value):
+    encoded = canonical_bytes(value)
+
+    def parse_int(text: str) -> int | float:
+        # A large float prints without a fraction; read it back as the double it was.
+        number = int(text)
+        return number if abs(number) < 2**53 else float(number)
+
+    assert canonical_bytes(json.loads(encoded, parse_int=parse_int)) == encoded
