@@ -108,9 +108,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
     return root_from_inclusion(leaf, index, size, proof) == root
 
 
-def verify_consistency(
-    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
-) -> bool:
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> bool:
     """RFC 9162 §2.1.4.2. Sizes equal demands an empty proof and equal roots."""
     if not 0 < old_size <= new_size or any(len(h) != HASH_SIZE for h in proof):
         return False

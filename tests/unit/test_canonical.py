@@ -33,9 +33,7 @@ def test_keys_sort_by_utf16_code_units():
     # U+1F600 is a surrogate pair (D83D...) and so sorts before U+FB01 in UTF-16, after it by code point.
     value = {"\ufb01": 1, "\U0001f600": 2, "a": 3}
     assert canonical_bytes(value) == rfc8785.dumps(value)
-    assert canonical_bytes(value).index("\U0001f600".encode()) < canonical_bytes(value).index(
-        "\ufb01".encode()
-    )
+    assert canonical_bytes(value).index("\U0001f600".encode()) < canonical_bytes(value).index("\ufb01".encode())
 
 
 @pytest.mark.parametrize(

@@ -70,9 +70,7 @@ def test_extra_or_missing_fields_are_refused():
     with pytest.raises(EntryError, match="not JSON"):
         parse_public_entry(b"{")
     with pytest.raises(EntryError, match="base64"):
-        parse_public_entry(
-            {**PublicEntry(1, "a.b", "2026-11-22T12:00:00Z", "x", SALT).to_json(), "commitment": "*"}
-        )
+        parse_public_entry({**PublicEntry(1, "a.b", "2026-11-22T12:00:00Z", "x", SALT).to_json(), "commitment": "*"})
 
 
 def test_commitment_field_is_standard_base64():

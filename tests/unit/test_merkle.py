@@ -49,12 +49,8 @@ def test_reference_consistency_proofs(case):
 
 def test_every_reference_case_is_covered():
     sizes = range(1, len(LEAVES) + 1)
-    assert {(c["index"], c["size"]) for c in REFERENCE["inclusion"]} == {
-        (i, n) for n in sizes for i in range(n)
-    }
-    assert {(c["from"], c["to"]) for c in REFERENCE["consistency"]} == {
-        (m, n) for n in sizes for m in range(1, n + 1)
-    }
+    assert {(c["index"], c["size"]) for c in REFERENCE["inclusion"]} == {(i, n) for n in sizes for i in range(n)}
+    assert {(c["from"], c["to"]) for c in REFERENCE["consistency"]} == {(m, n) for n in sizes for m in range(1, n + 1)}
 
 
 def sibling_sides(index: int, size: int) -> list[bool] | None:

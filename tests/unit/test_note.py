@@ -56,9 +56,7 @@ def test_sign_and_open_a_checkpoint():
     s = signer()
     cp = Checkpoint("example.org/creditbank", 7, bytes(32))
     note = str(sign_note(cp.text(), [s]))
-    assert note.startswith(
-        "example.org/creditbank\n7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u2014 "
-    )
+    assert note.startswith("example.org/creditbank\n7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u2014 ")
     opened = open_note(note, [NoteVerifier.from_vkey(s.vkey)])
     assert parse_checkpoint(opened.text) == cp
     assert opened.signatures[0].key_id == s.key_id

@@ -1,0 +1,91 @@
+"""The one place errors become RFC 9457 ``application/problem+json``.
+
+Every problem carries a stable ``type`` URI (``/problems/<kind>`` on this service), a title, the
+status, a human detail, and — for input errors — ``errors`` keyed by field path.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from creditbank.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://creditbank.example/problems/"
+_HTTP_KINDS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Conflict with current state"),
+    413: ("payload-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("invalid-input", "Invalid input"),
+    429: ("too-many-requests", "Too many requests"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+
+def problem(status: int, kind: str, title: str, detail: str, errors: Any = None) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _from_domain(exc: DomainError) -> Response:
+    if exc.status >= 500:
+        log.error("%s: %s", exc.kind, exc.detail)
+    response = problem(exc.status, exc.kind, exc.title, exc.detail, exc.errors)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="creditbank"'
+    return response
+
+
+def _from_http(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    kind, title = _HTTP_KINDS.get(status, ("http-error", exc.name))
+    data = getattr(exc, "data", None) or {}
+    errors = data.get("messages")
+    if isinstance(errors, dict) and len(errors) == 1:
+        # webargs nests field errors under the location (json, query...): keep the field paths only.
+        (errors,) = errors.values()
+    detail = exc.description or title
+    if errors:
+        detail = "the request has invalid fields; see errors"
+    response = problem(status, kind, title, detail, errors)
+    for header, value in data.get("headers", {}).items():
+        response.headers[header] = value
+    return response
+
+
+def _from_validation(exc: ValidationError) -> Response:
+    return problem(422, "invalid-input", "Invalid input", "the request has invalid fields; see errors", exc.messages)
+
+
+def _from_unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return problem(500, "internal-error", "Internal error", "the service failed; the error has been logged")
+
+
+def install(app: Flask) -> None:
+    app.register_error_handler(DomainError, _from_domain)
+    app.register_error_handler(HTTPException, _from_http)
+    app.register_error_handler(ValidationError, _from_validation)
+    app.register_error_handler(Exception, _from_unexpected)

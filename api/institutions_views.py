@@ -1,0 +1,35 @@
+"""Institution directory (public) and the caller's own identity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api import auth
+from api.schemas import InstitutionSchema, WhoAmISchema
+from creditbank.models import Institution
+from creditbank.runtime import current_bank
+from creditbank.services import institutions
+
+blp = Blueprint("institutions", __name__, url_prefix="/api/v1", description="Institutions and API access")
+
+
+@blp.route("/institutions")
+@blp.response(200, InstitutionSchema(many=True))
+def list_institutions() -> list[Institution]:
+    return institutions.list_all(current_bank())
+
+
+@blp.route("/institutions/<string:institution_id>")
+@blp.response(200, InstitutionSchema)
+def get_institution(institution_id: str) -> Institution:
+    return institutions.get(current_bank(), institution_id)
+
+
+@blp.route("/whoami")
+@blp.response(200, WhoAmISchema)
+@blp.doc(security=[{"bearerAuth": []}])
+def whoami() -> dict[str, Any]:
+    principal = auth.institution()
+    return {"institution": principal.institution_id, "key_id": principal.key_id, "scopes": sorted(principal.scopes)}

@@ -1,0 +1,302 @@
+"""The `creditbank` command: serve, schedule, administer and audit."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from typing import Any
+
+import click
+from flask import Flask
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from creditbank import create_app, migrate
+from creditbank.errors import DomainError
+from creditbank.models import INSTITUTION_TYPES
+from creditbank.runtime import Bank, bank_of
+
+
+class _Group(click.Group):
+    """Domain errors become one-line messages with exit status 1, never tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from None
+        except (OperationalError, ProgrammingError) as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise click.ClickException(f"database error: {reason}") from None
+
+
+class _Context:
+    def __init__(self) -> None:
+        self._app: Flask | None = None
+
+    @property
+    def app(self) -> Flask:
+        if self._app is None:
+            self._app = create_app()
+        return self._app
+
+    def bank(self, *, migrated: bool = True) -> Bank:
+        bank = bank_of(self.app)
+        if migrated and not migrate.is_current(bank.db.engine):
+            raise click.ClickException("the database schema is not current: run `creditbank db upgrade` first")
+        return bank
+
+
+pass_ctx = click.make_pass_decorator(_Context, ensure=True)
+
+
+@click.group(cls=_Group)
+def main() -> None:
+    """creditbank: lifelong-learning credit bank and learner record ledger."""
+
+
+# --- running -------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--demo/--no-demo", default=True, show_default=True, help="Seed demo data into an empty bank.")
+@pass_ctx
+def serve(ctx: _Context, host: str, port: int, demo: bool) -> None:
+    """Run the web/API server and the scheduler together (development and embedded use)."""
+    from werkzeug.serving import make_server
+
+    from creditbank import demo as demo_data
+    from creditbank.scheduler import Scheduler
+
+    bank = ctx.bank(migrated=False)
+    if not migrate.is_current(bank.db.engine):
+        click.echo("applying database migrations…")
+        migrate.upgrade(bank.db.engine)
+    bank.log_signer(create=True)
+    if demo:
+        token = demo_data.seed(bank)
+        if token:
+            click.echo(f"demo data loaded; demo API key for demo-university (also in {demo_data.KEY_FILE}):")
+            click.echo(f"  {token}")
+    scheduler = Scheduler(bank)
+    scheduler.start()
+    server = make_server(host, port, ctx.app, threaded=True)
+    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    click.echo(f"creditbank is serving on http://{host}:{port}/ (API docs: /api/v1/docs); Ctrl+C stops it")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.stop()
+
+
+@main.command()
+@pass_ctx
+def scheduler(ctx: _Context) -> None:
+    """Run the scheduler alone (production: next to `gunicorn wsgi:app`)."""
+    from creditbank.scheduler import Scheduler
+
+    bank = ctx.bank()
+    bank.log_signer()
+    jobs = Scheduler(bank)
+    signal.signal(signal.SIGTERM, lambda *_: jobs.stop())
+    signal.signal(signal.SIGINT, lambda *_: jobs.stop())
+    jobs.start()
+    click.echo(f"scheduler {jobs.holder} started")
+    jobs.wait()
+
+
+# --- database ------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(ctx: _Context) -> None:
+    """Apply all migrations."""
+    bank = ctx.bank(migrated=False)
+    migrate.upgrade(bank.db.engine)
+    click.echo(f"database at revision {migrate.current_revision(bank.db.engine)}")
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+
+@main.group()
+def keys() -> None:
+    """Signing keys and institution API keys."""
+
+
+@keys.command("init")
+@pass_ctx
+def keys_init(ctx: _Context) -> None:
+    """Create the log signing key in the instance folder (kept if it exists)."""
+    bank = ctx.bank(migrated=False)
+    existed = bank.log_key_path.exists()
+    signer = bank.log_signer(create=True)
+    click.echo(f"log key {'kept' if existed else 'created'}: {bank.log_key_path}")
+    click.echo(f"verifier key: {signer.vkey}")
+
+
+@keys.command("issue")
+@click.option("--institution", "institution_id", required=True, help="Institution id the key acts for.")
+@click.option("--scope", "scopes", multiple=True, help="Scope to grant (repeatable); default: all scopes.")
+@pass_ctx
+def keys_issue(ctx: _Context, institution_id: str, scopes: tuple[str, ...]) -> None:
+    """Issue an API key. The key is printed once, alone on the last line."""
+    from creditbank.services import api_keys
+
+    issued = api_keys.issue(ctx.bank(), institution_id, scopes or None)
+    click.echo(f"API key {issued.id} for {issued.institution_id}, scopes: {' '.join(issued.scopes)}")
+    click.echo("Store it now; only its hash is kept and it cannot be shown again:")
+    click.echo(issued.token)
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@pass_ctx
+def keys_revoke(ctx: _Context, key_id: str) -> None:
+    """Revoke an API key (give its id or the whole key)."""
+    from creditbank.services import api_keys
+
+    key = api_keys.revoke(ctx.bank(), key_id)
+    click.echo(f"API key {key.id} of {key.institution_id} revoked")
+
+
+@keys.command("list")
+@click.option("--institution", "institution_id")
+@pass_ctx
+def keys_list(ctx: _Context, institution_id: str | None) -> None:
+    """List API keys (ids and scopes; secrets are never stored)."""
+    from creditbank.services import api_keys
+
+    for key in api_keys.list_keys(ctx.bank(), institution_id):
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        click.echo(f"{key.id}  {key.institution_id}  {key.scopes}  {state}")
+
+
+# --- institutions --------------------------------------------------------------------------------
+
+
+@main.group()
+def institutions() -> None:
+    """Institutions that post learning records."""
+
+
+@institutions.command("add")
+@click.argument("institution_id")
+@click.option("--type", "type_", required=True, type=click.Choice(INSTITUTION_TYPES))
+@click.option("--name-en", required=True)
+@click.option("--name-zh")
+@click.option("--parent", help="Parent institution id (for branches and learning points).")
+@click.option("--credit-unit", help="Name of the native credit unit, e.g. 'credit'.")
+@click.option("--hours-per-unit", type=float, help="Notional learning hours per native unit.")
+@pass_ctx
+def institutions_add(
+    ctx: _Context,
+    institution_id: str,
+    type_: str,
+    name_en: str,
+    name_zh: str | None,
+    parent: str | None,
+    credit_unit: str | None,
+    hours_per_unit: float | None,
+) -> None:
+    """Register an institution (recorded as institution.registered)."""
+    from creditbank.services import institutions as service
+
+    data = service.InstitutionInput(institution_id, type_, name_en, name_zh, parent, credit_unit, hours_per_unit)
+    institution = service.register(ctx.bank(), data)
+    click.echo(f"registered {institution.id} at ledger seq {institution.registered_seq}")
+
+
+@institutions.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def institutions_list(ctx: _Context, as_json: bool) -> None:
+    """List registered institutions."""
+    from creditbank.services import institutions as service
+
+    rows = [
+        {
+            "id": i.id,
+            "type": i.type,
+            "name_en": i.name_en,
+            "name_zh": i.name_zh,
+            "parent": i.parent_id,
+            "credit_unit": i.credit_unit,
+            "hours_per_unit": i.hours_per_unit,
+            "status": i.status,
+            "registered_seq": i.registered_seq,
+        }
+        for i in service.list_all(ctx.bank())
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        names = row["name_en"] + (f" / {row['name_zh']}" if row["name_zh"] else "")
+        parent = f"  (under {row['parent']})" if row["parent"] else ""
+        click.echo(f"{row['id']:32} {row['type']:16} {names}{parent}")
+
+
+# --- ledger --------------------------------------------------------------------------------------
+
+
+@main.group()
+def ledger() -> None:
+    """The signed append-only ledger."""
+
+
+@ledger.command("checkpoint")
+@pass_ctx
+def ledger_checkpoint(ctx: _Context) -> None:
+    """Sign a checkpoint now (if the tree grew) and print the latest."""
+    from creditbank.services import checkpoints
+
+    bank = ctx.bank()
+    checkpoints.sign(bank)
+    click.echo(checkpoints.latest(bank).note, nl=False)
+
+
+@ledger.command("audit")
+@click.option("--deep", is_flag=True, help="Also re-canonicalize every stored body (slower).")
+@pass_ctx
+def ledger_audit(ctx: _Context, deep: bool) -> None:
+    """Recompute every commitment, leaf, subtree and checkpoint from storage; exit 1 on any mismatch."""
+    from creditbank.services.audit import audit
+
+    report = audit(ctx.bank(), deep=deep)
+    rate = report.entries / report.seconds if report.seconds else 0.0
+    if report.ok:
+        click.echo(
+            f"audit passed: {report.entries} entries, {report.checkpoints} checkpoints, "
+            f"{report.seconds:.2f} s ({rate:,.0f} entries/s)"
+        )
+        return
+    where = f"first bad seq {report.first_bad_seq}" if report.first_bad_seq is not None else "checkpoints"
+    click.echo(f"audit FAILED ({where}):", err=True)
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
+
+
+@ledger.command("replay")
+@pass_ctx
+def ledger_replay(ctx: _Context) -> None:
+    """Rebuild every projection table from the ledger alone."""
+    from creditbank.projections import replay
+
+    bank = ctx.bank()
+    started = time.perf_counter()
+    with bank.db.writing() as session:
+        applied = replay(session)
+    click.echo(f"replayed {applied} entries in {time.perf_counter() - started:.2f} s")

@@ -1,0 +1,48 @@
+"""Settings from ``CREDITBANK_*`` environment variables, overridable by ``create_app(config=...)``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULT_INSTANCE = Path.cwd() / "instance"
+
+# name → (default, parser). Defaults that depend on other settings are filled in by ``load``.
+_SETTINGS: dict[str, tuple[Any, Any]] = {
+    "CREDITBANK_INSTANCE_PATH": (None, str),
+    "CREDITBANK_DATABASE_URL": (None, str),
+    "CREDITBANK_SERVER_NAME": ("localhost", str),
+    "CREDITBANK_ORIGIN": (None, str),
+    "CREDITBANK_KEY_PASSPHRASE": (None, str),
+    "CREDITBANK_KEY_PASSPHRASE_FILE": (None, str),
+    "CREDITBANK_MAX_BODY_BYTES": (4 * 1024 * 1024, int),
+    "CREDITBANK_CHECKPOINT_INTERVAL": (1.0, float),
+    "CREDITBANK_SCHEDULER_LEASE_SECONDS": (5.0, float),
+    "CREDITBANK_LOG_LEVEL": ("INFO", str),
+}
+
+
+def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    overrides = dict(overrides or {})
+    settings: dict[str, Any] = {}
+    for name, (default, parse) in _SETTINGS.items():
+        if name in overrides:
+            settings[name] = overrides.pop(name)
+        elif name in os.environ:
+            settings[name] = parse(os.environ[name])
+        else:
+            settings[name] = default
+    instance = Path(settings["CREDITBANK_INSTANCE_PATH"] or DEFAULT_INSTANCE).resolve()
+    settings["CREDITBANK_INSTANCE_PATH"] = str(instance)
+    if not settings["CREDITBANK_DATABASE_URL"]:
+        settings["CREDITBANK_DATABASE_URL"] = f"sqlite:///{instance / 'creditbank.sqlite3'}"
+    if not settings["CREDITBANK_ORIGIN"]:
+        settings["CREDITBANK_ORIGIN"] = f"{settings['CREDITBANK_SERVER_NAME']}/creditbank"
+    passphrase_file = settings.pop("CREDITBANK_KEY_PASSPHRASE_FILE")
+    if passphrase_file and not settings["CREDITBANK_KEY_PASSPHRASE"]:
+        settings["CREDITBANK_KEY_PASSPHRASE"] = Path(passphrase_file).read_text(encoding="utf-8").strip()
+    settings["MAX_CONTENT_LENGTH"] = settings["CREDITBANK_MAX_BODY_BYTES"]
+    settings.update(overrides)
+    return settings

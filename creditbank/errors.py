@@ -1,0 +1,70 @@
+"""Domain errors raised by services. The API turns them into problem documents, the CLI into messages.
+
+Each error names a stable ``kind`` (the last segment of its problem type URI) and an HTTP status,
+so every door reports the same failure the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    kind = "domain-error"
+    status = 400
+    title = "Request cannot be processed"
+
+    def __init__(self, detail: str, *, errors: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class InvalidInput(DomainError):
+    kind = "invalid-input"
+    status = 422
+    title = "Invalid input"
+
+
+class BadParameter(DomainError):
+    kind = "bad-parameter"
+    status = 400
+    title = "Bad query parameter"
+
+
+class NotFound(DomainError):
+    kind = "not-found"
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    kind = "conflict"
+    status = 409
+    title = "Conflict with current state"
+
+
+class Unauthenticated(DomainError):
+    kind = "unauthenticated"
+    status = 401
+    title = "Authentication required"
+
+
+class Forbidden(DomainError):
+    kind = "forbidden"
+    status = 403
+    title = "Not allowed"
+
+
+class LedgerIntegrityError(DomainError):
+    """Stored ledger data contradicts itself; the bank refuses to sign or serve past it."""
+
+    kind = "ledger-integrity"
+    status = 500
+    title = "Ledger integrity failure"
+
+
+class ConfigurationError(DomainError):
+    kind = "configuration"
+    status = 500
+    title = "Service misconfigured"

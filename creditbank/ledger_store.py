@@ -1,0 +1,154 @@
+"""The ledger in the database: the sequencer, node storage and proof reads.
+
+Every function takes the caller's session, so an append commits or rolls back together with the
+projection changes of the use case that made it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from creditbank.errors import LedgerIntegrityError
+from creditbank.models import LedgerBody, LedgerEntry
+from ledger.canonical import canonical_bytes
+from ledger.entry import SALT_SIZE, PublicEntry
+from ledger.merkle import HASH_SIZE, leaf_hash
+from ledger.subtrees import (
+    CompactRange,
+    Node,
+    consistency_ranges,
+    frontier,
+    hash_range,
+    inclusion_ranges,
+    node_home,
+    nodes_for,
+)
+
+# PostgreSQL advisory lock keys ("cbseq", "cbckp"); SQLite serializes writers with BEGIN IMMEDIATE.
+SEQUENCER_LOCK = 0x6362736571
+CHECKPOINT_LOCK = 0x6362636B70
+
+_ENTRIES = LedgerEntry.__table__
+_BODIES = LedgerBody.__table__
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    kind: str
+    actor: str
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    entry: PublicEntry
+    salt: bytes
+    body: bytes
+
+    @property
+    def seq(self) -> int:
+        return self.entry.seq
+
+
+def timestamp(now: datetime | None = None) -> str:
+    """RFC 3339 UTC with milliseconds, the only time form entries carry."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def lock(session: Session, key: int) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def tree_size(session: Session) -> int:
+    last = session.execute(select(func.max(LedgerEntry.seq))).scalar()
+    return 0 if last is None else int(last) + 1
+
+
+def read_nodes(session: Session, nodes: Iterable[Node]) -> dict[Node, bytes]:
+    """Stored subtree hashes, in one query however many are asked for."""
+    wanted = list(nodes)
+    if not wanted:
+        return {}
+    homes = {node_home(node) for node in wanted}
+    rows = dict(session.execute(select(LedgerEntry.seq, LedgerEntry.nodes).where(LedgerEntry.seq.in_(homes))).all())
+    found: dict[Node, bytes] = {}
+    for node in wanted:
+        stored = rows.get(node_home(node))
+        level = node[0]
+        if stored is None or len(stored) < (level + 1) * HASH_SIZE:
+            raise LedgerIntegrityError(f"subtree hash {node} missing at seq {node_home(node)}")
+        found[node] = bytes(stored[level * HASH_SIZE : (level + 1) * HASH_SIZE])
+    return found
+
+
+def append(session: Session, items: Sequence[NewEntry], *, now: datetime | None = None) -> list[Recorded]:
+    """Append entries with contiguous seqs in the session's transaction."""
+    if not items:
+        return []
+    # Canonical bodies do not depend on seq, so they are prepared before taking the sequencer.
+    prepared = [(item, os.urandom(SALT_SIZE), canonical_bytes(dict(item.body))) for item in items]
+    when = timestamp(now)
+    lock(session, SEQUENCER_LOCK)
+    size = tree_size(session)
+    edge = frontier(size)
+    stored = read_nodes(session, edge)
+    tree = CompactRange(size, [stored[node] for node in edge])
+    entry_rows: list[dict[str, Any]] = []
+    body_rows: list[dict[str, Any]] = []
+    recorded: list[Recorded] = []
+    for offset, (item, salt, body) in enumerate(prepared):
+        entry = PublicEntry(size + offset, item.kind, when, item.actor, hashlib.sha256(salt + body).digest())
+        public = entry.canonical()
+        completed = tree.append(leaf_hash(public))
+        entry_rows.append(
+            {
+                "seq": entry.seq,
+                "kind": entry.kind,
+                "actor": entry.actor,
+                "time": when,
+                "public": public,
+                "nodes": b"".join(completed),
+            }
+        )
+        body_rows.append({"seq": entry.seq, "salt": salt, "body": body})
+        recorded.append(Recorded(entry, salt, body))
+    connection = session.connection()
+    connection.execute(insert(_ENTRIES), entry_rows)
+    connection.execute(insert(_BODIES), body_rows)
+    return recorded
+
+
+def root_at(session: Session, size: int) -> bytes:
+    return hash_range(0, size, read_nodes(session, frontier(size)))
+
+
+def inclusion_proof(session: Session, seq: int, size: int) -> tuple[bytes, list[bytes]]:
+    """Leaf hash of ``seq`` and its audit path in the tree of ``size`` leaves."""
+    ranges = inclusion_ranges(seq, size)
+    stored = read_nodes(session, nodes_for(ranges) | {(0, seq)})
+    return stored[(0, seq)], [hash_range(lo, hi, stored) for lo, hi in ranges]
+
+
+def consistency_proof(session: Session, old_size: int, new_size: int) -> list[bytes]:
+    ranges = consistency_ranges(old_size, new_size)
+    stored = read_nodes(session, nodes_for(ranges))
+    return [hash_range(lo, hi, stored) for lo, hi in ranges]
+
+
+def get_entry(session: Session, seq: int) -> tuple[LedgerEntry, LedgerBody] | None:
+    row = session.execute(
+        select(LedgerEntry, LedgerBody)
+        .join(LedgerBody, LedgerBody.seq == LedgerEntry.seq)
+        .where(LedgerEntry.seq == seq)
+    ).first()
+    return None if row is None else (row[0], row[1])
