@@ -1,0 +1,41 @@
+# The two commands:  `make run` (service on SQLite with demo data)  and  `make test` (whole suite).
+# Both set up everything they need and are safe to repeat.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEBIAN_RUN := ca-certificates
+DEBIAN_TEST := postgresql
+
+.PHONY: run test lint bench setup clean
+
+run: setup
+	$(BIN)/creditbank serve --host 127.0.0.1 --port 5000
+
+test: setup
+	./scripts/ensure-debian-packages.sh $(DEBIAN_TEST)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$status
+
+bench: setup
+	./scripts/ensure-debian-packages.sh $(DEBIAN_TEST)
+	$(BIN)/python benchmarks/ledger.py
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	./scripts/ensure-debian-packages.sh $(DEBIAN_RUN)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .hypothesis
