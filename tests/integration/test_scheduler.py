@@ -1,0 +1,65 @@
+import time
+
+from creditbank import ledger_store
+from creditbank.errors import NotFound
+from creditbank.scheduler import Scheduler
+from creditbank.services import checkpoints, lease
+from tests.helpers import append
+
+
+def wait_until(condition, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def signed_size(bank) -> int:
+    try:
+        return checkpoints.latest(bank).size
+    except NotFound:
+        return -1
+
+
+def test_scheduler_signs_while_the_tree_grows(bank):
+    bank.settings["CREDITBANK_CHECKPOINT_INTERVAL"] = 0.2
+    jobs = Scheduler(bank)
+    jobs.start()
+    try:
+        for _ in range(3):
+            append(bank, 7)
+            with bank.db.reading() as session:
+                size = ledger_store.tree_size(session)
+            wait_until(lambda size=size: signed_size(bank) == size)
+    finally:
+        jobs.stop()
+    assert jobs.active is False
+
+
+def test_only_one_scheduler_is_active_and_the_other_takes_over(bank):
+    bank.settings["CREDITBANK_CHECKPOINT_INTERVAL"] = 0.1
+    bank.settings["CREDITBANK_SCHEDULER_LEASE_SECONDS"] = 1.0
+    first, second = Scheduler(bank), Scheduler(bank)
+    first.start()
+    wait_until(lambda: first.active)
+    second.start()
+    try:
+        time.sleep(1.5)
+        assert first.active
+        assert not second.active
+        assert lease.holder_of(bank, "scheduler") == first.holder
+        first.stop()
+        wait_until(lambda: second.active, timeout=5)
+        append(bank, 3)
+        wait_until(lambda: signed_size(bank) == 3)
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_lease_lapses_when_not_renewed(bank):
+    assert lease.hold(bank, "job", "a", 10, now=1000.0)
+    assert not lease.hold(bank, "job", "b", 10, now=1005.0)
+    assert lease.hold(bank, "job", "a", 10, now=1005.0)
+    assert lease.hold(bank, "job", "b", 10, now=1016.0)
+    assert not lease.hold(bank, "job", "a", 10, now=1017.0)
