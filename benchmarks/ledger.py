@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from creditbank import create_app, ledger_store, migrate  # noqa: E402
-from creditbank.runtime import bank_of  # noqa: E402
-from creditbank.services import checkpoints, ledger_reads  # noqa: E402
-from creditbank.services.audit import audit  # noqa: E402
+from creditbank import create_app, ledger_store, migrate
+from creditbank.runtime import bank_of
+from creditbank.services import checkpoints, ledger_reads
+from creditbank.services.audit import audit
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -197,7 +197,11 @@ def main() -> None:
         json.dumps(
             {
                 "when": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+                "machine": {
+                    "python": platform.python_version(),
+                    "cpus": os.cpu_count(),
+                    "platform": platform.platform(),
+                },
                 "figures": figures,
                 "targets": [{"name": n, "measured": v, "target": t, "sense": s} for n, v, t, s in targets],
             },

@@ -31,47 +31,46 @@ def _utf16_key(item: tuple[str, Any]) -> bytes:
 
 
 def _sorted_items(obj: dict[Any, Any]) -> list[tuple[str, Any]]:
-    for key in obj:
-        if type(key) is not str:
-            raise CanonicalizationError(f"object key {key!r} is not a string")
+    try:
+        joined = "".join(obj)
+    except TypeError:
+        bad = next(key for key in obj if type(key) is not str)
+        raise CanonicalizationError(f"object key {bad!r} is not a string") from None
     # Code-point order equals UTF-16 order unless a key holds characters beyond the BMP.
-    if all(key.isascii() for key in obj):
+    if joined.isascii() or max(joined) < "\U00010000":
         return sorted(obj.items())
     return sorted(obj.items(), key=_utf16_key)
-
-
-def _check_string(value: str) -> str:
-    # JCS requires valid Unicode; a lone surrogate would otherwise fail later during UTF-8 encoding.
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise CanonicalizationError("string holds a lone surrogate") from exc
-    return str(encode_basestring(value))
 
 
 def canonical_bytes(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 bytes of a JSON-compatible value."""
     parts: list[str] = []
     emit: Callable[[str], None] = parts.append
+    quote = encode_basestring
 
     def walk(item: Any) -> None:
         kind = type(item)
         if kind is str:
-            emit(_check_string(item))
+            emit(quote(item))
         elif kind is dict:
             emit("{")
-            for position, (key, child) in enumerate(_sorted_items(item)):
-                if position:
+            first = True
+            for key, child in _sorted_items(item):
+                if first:
+                    first = False
+                else:
                     emit(",")
-                emit(_check_string(key))
+                emit(quote(key))
                 emit(":")
                 walk(child)
             emit("}")
         elif kind is list or kind is tuple:
             emit("[")
-            for position, child in enumerate(item):
-                if position:
+            first = True
+            for child in item:
+                if first:
+                    first = False
+                else:
                     emit(",")
                 walk(child)
             emit("]")
@@ -92,4 +91,8 @@ def canonical_bytes(value: Any) -> bytes:
             raise CanonicalizationError(f"{kind.__name__} is not a JSON type")
 
     walk(value)
-    return "".join(parts).encode("utf-8")
+    try:
+        # JCS requires valid Unicode: a lone surrogate anywhere fails here.
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CanonicalizationError("string holds a lone surrogate") from exc

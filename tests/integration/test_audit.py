@@ -60,7 +60,9 @@ def test_rewritten_entry_with_matching_hashes_still_breaks_the_signed_root(audit
     nodes = [b"".join(tree.append(leaf_hash(p))) for p in publics]
     tamper(audited, "UPDATE ledger_bodies SET body = :b WHERE seq = 4", b=forged_body)
     for seq, blob in enumerate(nodes):
-        tamper(audited, "UPDATE ledger_entries SET public = :p, nodes = :n WHERE seq = :s", p=publics[seq], n=blob, s=seq)
+        tamper(
+            audited, "UPDATE ledger_entries SET public = :p, nodes = :n WHERE seq = :s", p=publics[seq], n=blob, s=seq
+        )
     report = audit(audited)
     assert not report.ok
     assert any("checkpoint 20" in p for p in report.problems)

@@ -1,4 +1,5 @@
 import base64
+import itertools
 
 import pytest
 from sqlalchemy import text
@@ -83,7 +84,7 @@ def test_checkpoints_are_consistent_with_each_other(bank):
         append(bank, batch)
         sizes.append(checkpoints.sign(bank))
     leaves = all_leaves(bank)
-    for older, newer in zip(sizes, sizes[1:], strict=False):
+    for older, newer in itertools.pairwise(sizes):
         proof = consistency_proof(leaves[: newer.size], older.size)
         assert verify_consistency(older.size, newer.size, bytes(older.root), bytes(newer.root), proof)
 

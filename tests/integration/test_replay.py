@@ -9,7 +9,17 @@ from tests.helpers import append, register
 def snapshot(bank) -> list[tuple]:
     with bank.db.reading() as session:
         return [
-            (i.id, i.type, i.name_en, i.name_zh, i.parent_id, i.credit_unit, i.hours_per_unit, i.status, i.registered_seq)
+            (
+                i.id,
+                i.type,
+                i.name_en,
+                i.name_zh,
+                i.parent_id,
+                i.credit_unit,
+                i.hours_per_unit,
+                i.status,
+                i.registered_seq,
+            )
             for i in session.scalars(select(Institution).order_by(Institution.id))
         ]
 

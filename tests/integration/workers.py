@@ -17,7 +17,9 @@ def append_singles(settings: dict[str, Any], count: int, tag: str) -> list[int]:
     seqs = []
     for i in range(count):
         with bank.db.writing() as session:
-            (recorded,) = ledger_store.append(session, [ledger_store.NewEntry("test.entry", "bank", {"w": tag, "i": i})])
+            (recorded,) = ledger_store.append(
+                session, [ledger_store.NewEntry("test.entry", "bank", {"w": tag, "i": i})]
+            )
             seqs.append(recorded.seq)
     bank.db.dispose()
     return seqs
