@@ -19,7 +19,7 @@ from typing import Any
 from ledger.canonical import canonical_bytes
 from ledger.merkle import leaf_hash
 
-__all__ = ["EntryError", "PublicEntry", "commitment", "parse_public_entry"]
+__all__ = ["EntryError", "PublicEntry", "commitment", "parse_public_entry", "public_bytes", "valid_names"]
 
 SALT_SIZE = 32
 KIND = re.compile(r"[a-z][a-z_]*(?:\.[a-z][a-z_]*)+")
@@ -27,6 +27,16 @@ ACTOR = re.compile(r"[a-z0-9][a-z0-9._:/-]{0,127}")
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
 _TEMPLATE = '{"actor":"%s","commitment":"%s","kind":"%s","seq":%d,"time":"%s"}'
 _MAX_SEQ = 2**53 - 1
+
+
+def public_bytes(seq: int, kind: str, time: str, actor: str, commitment: bytes) -> bytes:
+    """JCS bytes of a public entry whose fields are already known to be valid."""
+    encoded = base64.b64encode(commitment).decode("ascii")
+    return (_TEMPLATE % (actor, encoded, kind, seq, time)).encode("ascii")
+
+
+def valid_names(kind: str, actor: str) -> bool:
+    return KIND.fullmatch(kind) is not None and ACTOR.fullmatch(actor) is not None
 
 
 class EntryError(ValueError):
@@ -62,8 +72,7 @@ class PublicEntry:
             raise EntryError("commitment must be 32 bytes")
 
     def canonical(self) -> bytes:
-        encoded = base64.b64encode(self.commitment).decode("ascii")
-        return (_TEMPLATE % (self.actor, encoded, self.kind, self.seq, self.time)).encode("ascii")
+        return public_bytes(self.seq, self.kind, self.time, self.actor, self.commitment)
 
     def leaf_hash(self) -> bytes:
         return leaf_hash(self.canonical())
