@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from creditbank.errors import LedgerIntegrityError
@@ -69,8 +69,25 @@ def lock(session: Session, key: int) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+def _query(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Run a statement written with ``?`` placeholders on the driver's own cursor.
+
+    The sequencer and proof reads are the hottest paths in the bank; the ORM's statement
+    compilation and row processing would cost more than the queries themselves.
+    """
+    connection = session.connection()
+    if connection.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def tree_size(session: Session) -> int:
-    last = session.execute(select(func.max(LedgerEntry.seq))).scalar()
+    ((last,),) = _query(session, "SELECT max(seq) FROM ledger_entries")
     return 0 if last is None else int(last) + 1
 
 
@@ -79,8 +96,9 @@ def read_nodes(session: Session, nodes: Iterable[Node]) -> dict[Node, bytes]:
     wanted = list(nodes)
     if not wanted:
         return {}
-    homes = {node_home(node) for node in wanted}
-    rows = dict(session.execute(select(LedgerEntry.seq, LedgerEntry.nodes).where(LedgerEntry.seq.in_(homes))).all())
+    homes = sorted({node_home(node) for node in wanted})
+    marks = ", ".join("?" * len(homes))
+    rows = dict(_query(session, f"SELECT seq, nodes FROM ledger_entries WHERE seq IN ({marks})", homes))  # noqa: S608
     found: dict[Node, bytes] = {}
     for node in wanted:
         stored = rows.get(node_home(node))
@@ -113,8 +131,7 @@ def append(session: Session, items: Sequence[NewEntry], *, now: datetime | None 
         entry_rows.append((entry.seq, entry.kind, entry.actor, when, public, b"".join(completed)))
         body_rows.append((entry.seq, salt, body))
         recorded.append(Recorded(entry, salt, body))
-    # The driver's executemany with plain tuples: SQLAlchemy's per-row parameter processing would
-    # cost as much as everything else in an append together.
+    # Plain tuples through the driver's executemany, for the reason given in _query.
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     cursor = connection.connection.cursor()
