@@ -70,7 +70,7 @@ def _from_http(exc: HTTPException) -> Response:
     if errors:
         detail = "the request has invalid fields; see errors"
     response = problem(status, kind, title, detail, errors)
-    for header, value in data.get("headers", {}).items():
+    for header, value in (data.get("headers") or {}).items():
         response.headers[header] = value
     return response
 
