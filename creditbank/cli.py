@@ -39,6 +39,8 @@ class _Context:
     def app(self) -> Flask:
         if self._app is None:
             self._app = create_app()
+            # Close pooled connections when the command ends rather than at interpreter exit.
+            click.get_current_context().call_on_close(bank_of(self._app).db.dispose)
         return self._app
 
     def bank(self, *, migrated: bool = True) -> Bank:
