@@ -9,6 +9,11 @@ from flask import Blueprint, current_app, render_template
 bp = Blueprint("api_docs", __name__, template_folder="templates")
 
 
+@bp.route("/")
+def home() -> str:
+    return render_template("home.html")
+
+
 @bp.route("/api/v1/docs")
 def docs() -> str:
     spec: dict[str, Any] = current_app.extensions["creditbank.api"].spec.to_dict()

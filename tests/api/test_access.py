@@ -54,3 +54,10 @@ def test_openapi_and_offline_docs(client):
     assert page.status_code == 200
     assert "/ledger/proofs/consistency" in page.text
     assert "http://" not in page.text.replace("http://localhost", "")
+
+
+def test_home_page_links_to_docs_and_ledger(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'href="/api/v1/docs"' in page.text
+    assert 'href="/ledger/checkpoint"' in page.text
