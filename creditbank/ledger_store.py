@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -69,21 +70,26 @@ def lock(session: Session, key: int) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def _query(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    """Run a statement written with ``?`` placeholders on the driver's own cursor.
+@contextmanager
+def _driver_cursor(session: Session) -> Iterator[tuple[Any, Callable[[str], str]]]:
+    """The driver's own cursor in the session's transaction, and a translator for ``?`` placeholders.
 
     The sequencer and proof reads are the hottest paths in the bank; the ORM's statement
-    compilation and row processing would cost more than the queries themselves.
+    compilation and per-row parameter processing would cost more than the statements themselves.
     """
     connection = session.connection()
-    if connection.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
+    qmark = connection.dialect.paramstyle == "qmark"
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(sql, tuple(params))
-        return list(cursor.fetchall())
+        yield cursor, (lambda sql: sql) if qmark else (lambda sql: sql.replace("?", "%s"))
     finally:
         cursor.close()
+
+
+def _query(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    with _driver_cursor(session) as (cursor, placeholders):
+        cursor.execute(placeholders(sql), tuple(params))
+        return list(cursor.fetchall())
 
 
 def tree_size(session: Session) -> int:
@@ -131,15 +137,9 @@ def append(session: Session, items: Sequence[NewEntry], *, now: datetime | None 
         entry_rows.append((entry.seq, entry.kind, entry.actor, when, public, b"".join(completed)))
         body_rows.append((entry.seq, salt, body))
         recorded.append(Recorded(entry, salt, body))
-    # Plain tuples through the driver's executemany, for the reason given in _query.
-    connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    cursor = connection.connection.cursor()
-    try:
-        cursor.executemany(_INSERT_ENTRY.replace("?", mark), entry_rows)
-        cursor.executemany(_INSERT_BODY.replace("?", mark), body_rows)
-    finally:
-        cursor.close()
+    with _driver_cursor(session) as (cursor, placeholders):
+        cursor.executemany(placeholders(_INSERT_ENTRY), entry_rows)
+        cursor.executemany(placeholders(_INSERT_BODY), body_rows)
     return recorded
 
 

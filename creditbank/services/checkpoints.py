@@ -18,7 +18,7 @@ from ledger.note import Checkpoint, sign_note
 log = logging.getLogger(__name__)
 
 
-def _latest(session: Session) -> LedgerCheckpoint | None:
+def latest_in(session: Session) -> LedgerCheckpoint | None:
     return session.scalars(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1)).first()
 
 
@@ -27,7 +27,7 @@ def sign(bank: Bank) -> LedgerCheckpoint | None:
     signer = bank.log_signer()
     with bank.db.writing() as session:
         ledger_store.lock(session, ledger_store.CHECKPOINT_LOCK)
-        previous = _latest(session)
+        previous = latest_in(session)
         size = ledger_store.tree_size(session)
         if previous is not None and previous.size == size:
             return None
@@ -51,7 +51,7 @@ def sign(bank: Bank) -> LedgerCheckpoint | None:
 
 def latest(bank: Bank) -> LedgerCheckpoint:
     with bank.db.reading() as session:
-        checkpoint = _latest(session)
+        checkpoint = latest_in(session)
     if checkpoint is None:
         raise NotFound("no checkpoint has been signed yet")
     return checkpoint

@@ -6,6 +6,8 @@ import base64
 import json
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from creditbank import ledger_store
 from creditbank.errors import BadParameter, NotFound
 from creditbank.runtime import Bank
@@ -36,8 +38,13 @@ def entry(bank: Bank, seq: int, *, reader_actor: str | None = None) -> dict[str,
         return result
 
 
-def _checkpoint_size(bank: Bank) -> int:
-    return checkpoints.latest(bank).size
+def _require_signed(session: Session, size: int) -> None:
+    """Proofs are served only for trees a signed checkpoint covers."""
+    latest = checkpoints.latest_in(session)
+    if latest is None:
+        raise NotFound("no checkpoint has been signed yet")
+    if size > latest.size:
+        raise NotFound(f"size {size} is beyond the latest signed checkpoint ({latest.size})")
 
 
 def inclusion(bank: Bank, seq: int, size: int) -> dict[str, Any]:
@@ -45,10 +52,8 @@ def inclusion(bank: Bank, seq: int, size: int) -> dict[str, Any]:
         raise BadParameter("seq must be ≥ 0 and size ≥ 1", errors={"seq" if seq < 0 else "size": "out of range"})
     if seq >= size:
         raise BadParameter(f"seq {seq} is not inside a tree of size {size}", errors={"seq": "must be < size"})
-    signed = _checkpoint_size(bank)
-    if size > signed:
-        raise NotFound(f"size {size} is beyond the latest signed checkpoint ({signed})")
     with bank.db.reading() as session:
+        _require_signed(session, size)
         leaf, proof = ledger_store.inclusion_proof(session, seq, size)
     return {"seq": seq, "size": size, "leaf_hash": _b64(leaf), "proof": [_b64(h) for h in proof]}
 
@@ -58,9 +63,7 @@ def consistency(bank: Bank, old: int, new: int) -> dict[str, Any]:
         raise BadParameter("from must be ≥ 1", errors={"from": "out of range"})
     if old > new:
         raise BadParameter(f"from ({old}) must not exceed to ({new})", errors={"from": "greater than to"})
-    signed = _checkpoint_size(bank)
-    if new > signed:
-        raise NotFound(f"size {new} is beyond the latest signed checkpoint ({signed})")
     with bank.db.reading() as session:
+        _require_signed(session, new)
         proof = ledger_store.consistency_proof(session, old, new)
     return {"from": old, "to": new, "proof": [_b64(h) for h in proof]}
