@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api
+from werkzeug.exceptions import UnsupportedMediaType
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def _require_json() -> None:
+    # Without this, a form-encoded body would read as "no JSON" and be reported as missing fields.
+    if request.method in _BODY_METHODS and request.path.startswith("/api/"):
+        mimetype = request.mimetype
+        if mimetype != "application/json" and not mimetype.endswith("+json"):
+            raise UnsupportedMediaType(f"send the body as application/json, not {mimetype or 'no content type'}")
 
 
 def init_api(app: Flask) -> Api:
-    from api import errors, institutions_views, ledger_views, pages
+    from api import errors, institutions_views, ledger_views, pages, records_views
 
     app.config.setdefault("API_TITLE", "creditbank")
     app.config.setdefault("API_VERSION", "v1")
@@ -19,6 +30,8 @@ def init_api(app: Flask) -> Api:
     app.extensions["creditbank.api"] = api
     api.register_blueprint(ledger_views.blp)
     api.register_blueprint(institutions_views.blp)
+    api.register_blueprint(records_views.blp)
+    app.before_request(_require_json)
     app.register_blueprint(pages.bp)
     errors.install(app)
     return api

@@ -42,11 +42,32 @@ def problem(status: int, kind: str, title: str, detail: str, errors: Any = None)
         "instance": request.path,
     }
     if errors:
-        body["errors"] = errors
+        body["errors"] = field_paths(errors)
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
     return response
+
+
+def field_paths(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten nested field errors to ``{"items.3.result.score": ["..."]}``, every leaf a list."""
+    if not isinstance(errors, dict):
+        messages = errors if isinstance(errors, list) else [errors]
+        if messages and all(isinstance(m, str) for m in messages):
+            return {prefix or "$": [str(m) for m in messages]}
+        # A list of per-element errors (marshmallow gives dicts for nested list items).
+        flat: dict[str, list[str]] = {}
+        for item in messages:
+            for path, found in field_paths(item, prefix).items():
+                flat.setdefault(path, []).extend(found)
+        return flat
+    flat = {}
+    for key, value in errors.items():
+        # marshmallow reports whole-object errors under "_schema"; they belong to the object's own path.
+        path = prefix if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)
+        for name, found in field_paths(value, path).items():
+            flat.setdefault(name, []).extend(found)
+    return flat
 
 
 def _from_domain(exc: DomainError) -> Response:
@@ -67,7 +88,10 @@ def _from_http(exc: HTTPException) -> Response:
         # webargs nests field errors under the location (json, query...): keep the field paths only.
         (errors,) = errors.values()
     detail = exc.description or title
-    if errors:
+    if isinstance(errors, list):
+        # A complaint about the body as a whole (webargs: "Invalid JSON body.").
+        detail, errors = " ".join(str(e) for e in errors), {"$": errors}
+    elif errors:
         detail = "the request has invalid fields; see errors"
     response = problem(status, kind, title, detail, errors)
     for header, value in (data.get("headers") or {}).items():

@@ -77,7 +77,7 @@ def serve(ctx: _Context, host: str, port: int, demo: bool) -> None:
     if not migrate.is_current(bank.db.engine):
         click.echo("applying database migrations…")
         migrate.upgrade(bank.db.engine)
-    bank.log_signer(create=True)
+    bank.prepare_keys()
     if demo:
         token = demo_data.seed(bank)
         if token:
@@ -140,12 +140,13 @@ def keys() -> None:
 @keys.command("init")
 @pass_ctx
 def keys_init(ctx: _Context) -> None:
-    """Create the log signing key in the instance folder (kept if it exists)."""
+    """Create the log signing key and the personal-data master key (each kept if it exists)."""
     bank = ctx.bank(migrated=False)
-    existed = bank.log_key_path.exists()
-    signer = bank.log_signer(create=True)
-    click.echo(f"log key {'kept' if existed else 'created'}: {bank.log_key_path}")
-    click.echo(f"verifier key: {signer.vkey}")
+    existed = bank.log_key_path.exists(), bank.master_key_path.exists()
+    bank.prepare_keys()
+    click.echo(f"log key {'kept' if existed[0] else 'created'}: {bank.log_key_path}")
+    click.echo(f"master key {'kept' if existed[1] else 'created'}: {bank.master_key_path}")
+    click.echo(f"verifier key: {bank.log_signer().vkey}")
 
 
 @keys.command("issue")

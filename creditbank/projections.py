@@ -2,26 +2,55 @@
 
 A use case appends entries and applies them here in the same transaction; ``replay`` applies
 the whole ledger again to empty tables. Both paths run the same projector functions, which is
-what lets a test prove the rebuilt state identical.
+what lets a test prove the rebuilt state identical. Projectors take runs of consecutive entries
+of one kind, so a batch of a thousand achievements becomes a few multi-row inserts.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from creditbank.ledger_store import Recorded
-from creditbank.models import Institution, LedgerBody, LedgerEntry
+from creditbank.models import (
+    Achievement,
+    AchievementVersion,
+    Enrollment,
+    Institution,
+    InstitutionKey,
+    Learner,
+    LedgerBody,
+    LedgerEntry,
+)
 
-Projector = Callable[[Session, int, str, dict[str, Any]], None]
+
+@dataclass(frozen=True)
+class Applied:
+    seq: int
+    kind: str
+    time: str
+    actor: str
+    body: dict[str, Any]
+
+
+Projector = Callable[[Session, Sequence[Applied]], None]
 PROJECTORS: dict[str, Projector] = {}
 
 # Children before parents, the order rows must be cleared in.
-PROJECTION_TABLES: list[Table] = [Institution.__table__]  # type: ignore[list-item]
+PROJECTION_TABLES: list[Table] = [
+    AchievementVersion.__table__,  # type: ignore[list-item]
+    Achievement.__table__,  # type: ignore[list-item]
+    Enrollment.__table__,  # type: ignore[list-item]
+    Learner.__table__,  # type: ignore[list-item]
+    InstitutionKey.__table__,  # type: ignore[list-item]
+    Institution.__table__,  # type: ignore[list-item]
+]
 
 
 def projector(kind: str) -> Callable[[Projector], Projector]:
@@ -34,17 +63,32 @@ def projector(kind: str) -> Callable[[Projector], Projector]:
     return register
 
 
-def apply(session: Session, recorded: Recorded) -> None:
-    function = PROJECTORS.get(recorded.entry.kind)
-    if function is not None:
-        function(session, recorded.seq, recorded.entry.actor, json.loads(recorded.body))
+def _run(session: Session, entries: Iterable[Applied]) -> None:
+    for kind, run in itertools.groupby(entries, key=lambda applied: applied.kind):
+        function = PROJECTORS.get(kind)
+        if function is not None:
+            function(session, list(run))
+
+
+def apply(session: Session, recorded: Sequence[Recorded]) -> None:
+    """Project entries the caller has just appended in this transaction."""
+    _run(
+        session,
+        (Applied(r.seq, r.entry.kind, r.entry.time, r.entry.actor, json.loads(r.body)) for r in recorded),
+    )
+
+
+def load_projectors() -> None:
+    # The projectors live beside their use cases; importing them registers them.
+    import creditbank.services.achievements
+    import creditbank.services.institutions
+    import creditbank.services.learners
+    import creditbank.services.signing_keys  # noqa: F401
 
 
 def replay(session: Session, *, batch: int = 5000) -> int:
     """Clear every projection and apply the ledger from seq 0. Returns the entries applied."""
-    # The projectors live beside their use cases; importing them registers them.
-    import creditbank.services.institutions  # noqa: F401
-
+    load_projectors()
     if session.get_bind().dialect.name == "sqlite":
         session.connection().exec_driver_sql("PRAGMA defer_foreign_keys=ON")
     for table in PROJECTION_TABLES:
@@ -52,7 +96,7 @@ def replay(session: Session, *, batch: int = 5000) -> int:
     applied, last = 0, -1
     while True:
         rows = session.execute(
-            select(LedgerEntry.seq, LedgerEntry.kind, LedgerEntry.actor, LedgerBody.body)
+            select(LedgerEntry.seq, LedgerEntry.kind, LedgerEntry.time, LedgerEntry.actor, LedgerBody.body)
             .join(LedgerBody, LedgerBody.seq == LedgerEntry.seq)
             .where(LedgerEntry.seq > last)
             .order_by(LedgerEntry.seq)
@@ -60,10 +104,7 @@ def replay(session: Session, *, batch: int = 5000) -> int:
         ).all()
         if not rows:
             return applied
-        for seq, kind, actor, body in rows:
-            function = PROJECTORS.get(kind)
-            if function is not None:
-                function(session, seq, actor, json.loads(body))
-            applied += 1
-            last = seq
+        _run(session, (Applied(seq, kind, time, actor, json.loads(body)) for seq, kind, time, actor, body in rows))
+        applied += len(rows)
+        last = rows[-1][0]
         session.flush()

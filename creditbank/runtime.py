@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from creditbank import keys
 from creditbank.db import Database
+from creditbank.personal_data import MASTER_KEY, Vault, create_master_key, load_master_key
 from ledger.note import NoteSigner, NoteVerifier
 
 
@@ -19,6 +20,7 @@ class Bank:
         self.origin: str = settings["CREDITBANK_ORIGIN"]
         self.instance_path: str = settings["CREDITBANK_INSTANCE_PATH"]
         self._signer: NoteSigner | None = None
+        self._vault: Vault | None = None
         self._lock = threading.Lock()
 
     @property
@@ -35,6 +37,28 @@ class Bank:
 
     def log_verifier(self) -> NoteVerifier:
         return self.log_signer()
+
+    @property
+    def master_key_path(self) -> Any:
+        return keys.key_path(self.instance_path, MASTER_KEY)
+
+    def vault(self, *, create: bool = False) -> Vault:
+        """The personal-data vault, opened with the master key on first use."""
+        with self._lock:
+            if self._vault is None:
+                passphrase = self.settings["CREDITBANK_KEY_PASSPHRASE"]
+                path = self.master_key_path
+                if create and not path.exists():
+                    master = create_master_key(path, passphrase)
+                else:
+                    master = load_master_key(path, passphrase)
+                self._vault = Vault(master)
+            return self._vault
+
+    def prepare_keys(self) -> None:
+        """Create whichever of the log key and master key is missing (development and first start)."""
+        self.log_signer(create=True)
+        self.vault(create=True)
 
 
 def bank_of(app: Flask) -> Bank:

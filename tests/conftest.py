@@ -76,7 +76,7 @@ def app(app_config: dict[str, object]) -> Iterator[Flask]:
     application.testing = True
     bank = bank_of(application)
     migrate.upgrade(bank.db.engine)
-    bank.log_signer(create=True)
+    bank.prepare_keys()
     yield application
     bank.db.dispose()
 

@@ -1,14 +1,24 @@
+from creditbank.models.achievements import ACHIEVEMENT_KINDS, Achievement, AchievementVersion, InstitutionKey
 from creditbank.models.base import Base
 from creditbank.models.institutions import INSTITUTION_TYPES, ApiKey, Institution
+from creditbank.models.learners import Enrollment, Learner, LearnerPersonalData
 from creditbank.models.ledger import APPEND_ONLY_TABLES, LedgerBody, LedgerCheckpoint, LedgerEntry
-from creditbank.models.operations import SchedulerLease
+from creditbank.models.operations import IdempotentRequest, SchedulerLease
 
 __all__ = [
+    "ACHIEVEMENT_KINDS",
     "APPEND_ONLY_TABLES",
     "INSTITUTION_TYPES",
+    "Achievement",
+    "AchievementVersion",
     "ApiKey",
     "Base",
+    "Enrollment",
+    "IdempotentRequest",
     "Institution",
+    "InstitutionKey",
+    "Learner",
+    "LearnerPersonalData",
     "LedgerBody",
     "LedgerCheckpoint",
     "LedgerEntry",

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import Float, String
+from datetime import datetime
+
+from sqlalchemy import DateTime, Float, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from creditbank.models.base import Base
@@ -14,3 +16,17 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[float] = mapped_column(Float)
+
+
+class IdempotentRequest(Base):
+    """A write answered under an ``Idempotency-Key``: a retry gets this answer back, and a different
+    request under the same key is refused. Written in the use case's own transaction."""
+
+    __tablename__ = "idempotent_requests"
+
+    institution_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_digest: Mapped[bytes] = mapped_column(LargeBinary(32))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +71,7 @@ def register(bank: Bank, data: InstitutionInput, *, actor: str = BANK_ACTOR) -> 
             raise Conflict(f"institution {data.id!r} is already registered", errors={"id": "already registered"})
         if data.parent and session.get(Institution, data.parent) is None:
             raise InvalidInput(f"parent institution {data.parent!r} is not registered", errors={"parent": "unknown"})
-        (recorded,) = ledger_store.append(session, [ledger_store.NewEntry("institution.registered", actor, body)])
+        recorded = ledger_store.append(session, [ledger_store.NewEntry("institution.registered", actor, body)])
         projections.apply(session, recorded)
         institution = session.get(Institution, data.id)
         assert institution is not None
@@ -78,22 +79,25 @@ def register(bank: Bank, data: InstitutionInput, *, actor: str = BANK_ACTOR) -> 
 
 
 @projections.projector("institution.registered")
-def _project_registered(session: Session, seq: int, _actor: str, body: dict[str, Any]) -> None:
-    unit = body.get("credit_unit") or {}
-    session.add(
-        Institution(
-            id=body["institution"],
-            type=body["type"],
-            name_en=body["names"]["en"],
-            name_zh=body["names"].get("zh"),
-            parent_id=body.get("parent"),
-            credit_unit=unit.get("name"),
-            hours_per_unit=unit.get("hours"),
-            status="active",
-            registered_seq=seq,
+def _project_registered(session: Session, entries: Sequence[projections.Applied]) -> None:
+    for entry in entries:
+        body = entry.body
+        unit = body.get("credit_unit") or {}
+        session.add(
+            Institution(
+                id=body["institution"],
+                type=body["type"],
+                name_en=body["names"]["en"],
+                name_zh=body["names"].get("zh"),
+                parent_id=body.get("parent"),
+                credit_unit=unit.get("name"),
+                hours_per_unit=unit.get("hours"),
+                status="active",
+                registered_seq=entry.seq,
+            )
         )
-    )
-    session.flush()
+        # A branch registered in the same run must find its parent.
+        session.flush()
 
 
 def list_all(bank: Bank) -> list[Institution]:

@@ -1,0 +1,111 @@
+"""Strict marshmallow fields for what institutions send: values are checked, never coerced.
+
+Submitted achievements are kept (and may be signed) exactly as sent, so a field may refuse a
+value but must not rewrite it: ``"3"`` is not a number here, and ``2025-9-1`` is not a date.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date
+from typing import Any
+
+from marshmallow import ValidationError, fields
+
+
+def _check_text(value: str, *, max_length: int, multiline: bool) -> None:
+    if not value.strip():
+        raise ValidationError("must not be empty or blank")
+    if len(value) > max_length:
+        raise ValidationError(f"must have at most {max_length} characters")
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise ValidationError("contains a lone surrogate, which is not Unicode text")
+        if category == "Cc" and not (multiline and char in "\n\t"):
+            raise ValidationError(f"contains the control character U+{ord(char):04X}")
+
+
+class Text(fields.String):
+    """Non-blank Unicode text without control characters (``multiline`` allows newline and tab)."""
+
+    def __init__(self, *, max_length: int, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        self.multiline = multiline
+        self.metadata.setdefault("maxLength", max_length)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        _check_text(value, max_length=self.max_length, multiline=self.multiline)
+        return value
+
+
+class Number(fields.Float):
+    """A finite JSON number within [minimum, maximum]; strings and booleans are refused."""
+
+    def __init__(self, *, minimum: float, maximum: float, **kwargs: Any) -> None:
+        super().__init__(allow_nan=False, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+        self.metadata.setdefault("minimum", minimum)
+        self.metadata.setdefault("maximum", maximum)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError("must be a JSON number")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValidationError("must be a finite number")
+        if not self.minimum <= value <= self.maximum:
+            raise ValidationError(f"must be between {self.minimum:g} and {self.maximum:g}")
+        return value
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        # Echo numbers as recorded: 3 stays 3, not 3.0.
+        return value
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class IsoDate(fields.String):
+    """A calendar date written ``YYYY-MM-DD``, kept as that string."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metadata.setdefault("format", "date")
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
+            raise ValidationError("must be a date written YYYY-MM-DD")
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValidationError("is not a calendar date") from None
+        return value
+
+
+class Pattern(fields.String):
+    """A string matching a regular expression (identifiers, codes, language tags)."""
+
+    def __init__(self, pattern: str, *, message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.regex = re.compile(pattern)
+        self.message = message
+        self.metadata.setdefault("pattern", pattern)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str) or not self.regex.fullmatch(value):
+            raise ValidationError(self.message)
+        return value
+
+
+class StrictBoolean(fields.Boolean):
+    """``true`` or ``false`` only; 1, "yes" and "true" are refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false")
+        return value

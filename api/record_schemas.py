@@ -1,0 +1,271 @@
+"""Schemas for learners, achievements and signing keys: field types, lengths and ranges.
+
+Rules that tie several values together (dates in order, a score inside its scale) live in
+``creditbank.achievement_rules`` so every door applies the same ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from api.fields import IsoDate, Number, Pattern, StrictBoolean, Text
+from creditbank.models import ACHIEVEMENT_KINDS
+from creditbank.services.achievements import MAX_BATCH
+
+LEARNER_ID = r"lrn_[0-9a-z]{20}"
+ACHIEVEMENT_ID = r"ach_[0-9a-z]{20}"
+MODES = ("online", "in_person", "blended")
+RESULT_TYPES = ("score", "grade", "pass_fail")
+
+
+# --- learners ------------------------------------------------------------------------------------
+
+
+class PersonNameSchema(Schema):
+    zh = Text(max_length=100, metadata={"description": "name in Chinese characters"})
+    latin = Text(max_length=200, metadata={"description": "name in latin letters (pinyin or native)"})
+
+
+class NationalIdSchema(Schema):
+    country = Pattern(r"[A-Z]{2}", message="an ISO 3166-1 alpha-2 code, upper case", load_default="CN")
+    number = Text(max_length=40, required=True)
+
+
+class LearnerInputSchema(Schema):
+    name = fields.Nested(PersonNameSchema, required=True)
+    birth_date = IsoDate(required=True)
+    national_id = fields.Nested(
+        NationalIdSchema, metadata={"description": "matched by keyed HMAC only; never stored in clear"}
+    )
+    email = fields.Email(validate=validate.Length(max=254))
+
+
+class LearnerEnrolledSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "the learner's pseudonymous id"})
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(("enrolled", "linked", "already_enrolled")),
+        metadata={"description": "new learner, existing learner newly linked, or already enrolled here"},
+    )
+    seq = fields.Integer(required=True, metadata={"description": "ledger seq of the learner.enrolled entry"})
+
+
+class LearnerProfileSchema(Schema):
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("active", "erased")))
+    enrolled_seq = fields.Integer(required=True)
+    erased_seq = fields.Integer()
+    name = fields.Nested(PersonNameSchema)
+    birth_date = fields.String()
+    email = fields.String()
+    national_id = fields.Dict(metadata={"description": "country and the number's last four characters"})
+
+
+class LearnerSummarySchema(Schema):
+    id = fields.String(required=True)
+    status = fields.String(required=True)
+    enrolled_seq = fields.Integer(required=True)
+
+
+class LearnerPageSchema(Schema):
+    items = fields.List(fields.Nested(LearnerSummarySchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class PageQuery(Schema):
+    cursor = fields.String(metadata={"description": "next_cursor of the previous page"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+# --- achievements --------------------------------------------------------------------------------
+
+
+class TitleSchema(Schema):
+    zh = Text(max_length=500)
+    en = Text(max_length=500)
+
+
+class ResultSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(RESULT_TYPES))
+    score = Number(minimum=-1e6, maximum=1e6)
+    min = Number(minimum=-1e6, maximum=1e6, metadata={"description": "bottom of the score scale (default 0)"})
+    max = Number(minimum=-1e6, maximum=1e6, metadata={"description": "top of the score scale"})
+    pass_mark = Number(minimum=-1e6, maximum=1e6)
+    grade = Text(max_length=32)
+    scale = Text(max_length=64, metadata={"description": "grading scheme, e.g. A-F"})
+    passed = StrictBoolean()
+
+    _NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "score": ("score", "max"),
+        "grade": ("grade",),
+        "pass_fail": ("passed",),
+    }
+    _ALLOWS: ClassVar[dict[str, set[str]]] = {
+        "score": {"type", "score", "min", "max", "pass_mark"},
+        "grade": {"type", "grade", "scale", "passed"},
+        "pass_fail": {"type", "passed"},
+    }
+
+    @validates_schema
+    def _fits_type(self, data: dict[str, Any], **_: Any) -> None:
+        kind = data.get("type")
+        if kind not in self._NEEDS:
+            return
+        errors: dict[str, list[str]] = {}
+        for name in self._NEEDS[kind]:
+            if name not in data:
+                errors[name] = [f"required for a {kind} result"]
+        for name in set(data) - self._ALLOWS[kind]:
+            errors[name] = [f"not used by a {kind} result"]
+        if errors:
+            raise ValidationError(errors)
+
+
+class EvidenceSchema(Schema):
+    url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2000))
+    sha256 = Pattern(r"[0-9a-f]{64}", message="64 lower-case hex digits", required=True)
+
+
+class AchievementDataSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(ACHIEVEMENT_KINDS))
+    title = fields.Nested(TitleSchema, required=True)
+    code = Text(max_length=64, allow_none=True, metadata={"description": "the institution's course or unit code"})
+    level = Text(max_length=100, allow_none=True, metadata={"description": "the institution's own level"})
+    credits = Number(
+        minimum=0, maximum=1000, allow_none=True, metadata={"description": "in the institution's native credit unit"}
+    )
+    hours = Number(minimum=0, maximum=100000, allow_none=True, metadata={"description": "notional learning hours"})
+    result = fields.Nested(ResultSchema, allow_none=True)
+    started = IsoDate(allow_none=True)
+    completed = IsoDate(required=True)
+    mode = fields.String(validate=validate.OneOf(MODES), allow_none=True)
+    evidence = fields.List(fields.Nested(EvidenceSchema), validate=validate.Length(max=20), allow_none=True)
+    outcomes = fields.List(Text(max_length=1000, multiline=True), validate=validate.Length(max=100), allow_none=True)
+    language = Pattern(
+        r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,3}", message="a BCP 47 language tag, e.g. zh-CN", allow_none=True
+    )
+
+    @validates_schema
+    def _no_nulls_in_new_records(self, data: dict[str, Any], partial: Any = None, **_: Any) -> None:
+        # null means "remove this field" in a correction; a new record simply leaves it out.
+        if not partial:
+            nulls = {name: ["leave the field out rather than sending null"] for name, v in data.items() if v is None}
+            if nulls:
+                raise ValidationError(nulls)
+
+
+class SignatureSchema(Schema):
+    key = Pattern(r"ed25519:[0-9a-f]{32}", message="a signing key id from /api/v1/signing-keys", required=True)
+    value = Pattern(r"[A-Za-z0-9+/]{86}==", message="64-byte Ed25519 signature in base64", required=True)
+
+
+class AchievementInputSchema(AchievementDataSchema):
+    learner = Pattern(LEARNER_ID, message="a learner id (lrn_…)", required=True)
+    record_id = Text(max_length=128, required=True, metadata={"description": "unique per institution"})
+    signature = fields.Nested(
+        SignatureSchema,
+        metadata={"description": "Ed25519 over the JCS bytes of this item without its signature member"},
+    )
+
+
+class BatchInputSchema(Schema):
+    items = fields.List(fields.Nested(AchievementInputSchema), required=True)
+
+    @pre_load
+    def _bounded(self, data: Any, **_: Any) -> Any:
+        # Refuse oversized batches before validating a thousand items' fields.
+        items = data.get("items") if isinstance(data, dict) else None
+        if isinstance(items, list) and not 1 <= len(items) <= MAX_BATCH:
+            raise ValidationError({"items": [f"a batch holds 1-{MAX_BATCH} items; this one has {len(items)}"]})
+        return data
+
+
+class AchievementChangesSchema(AchievementDataSchema):
+    """The same fields, each optional; null removes an optional field."""
+
+
+class CorrectionInputSchema(Schema):
+    changes = fields.Nested(
+        AchievementChangesSchema(partial=True),
+        required=True,
+        metadata={"description": "fields to change; null removes an optional field"},
+    )
+    reason = Text(max_length=2000, multiline=True, required=True)
+
+
+class RevocationInputSchema(Schema):
+    reason = Text(max_length=2000, multiline=True, required=True)
+
+
+class VersionSchema(Schema):
+    version = fields.Integer(required=True)
+    seq = fields.Integer(required=True, metadata={"description": "ledger seq of this version's entry"})
+    change = fields.String(required=True, validate=validate.OneOf(("recorded", "corrected", "revoked")))
+    time = fields.String(required=True)
+    data = fields.Nested(AchievementDataSchema)
+    reason = fields.String()
+
+
+class AchievementSchema(Schema):
+    id = fields.String(required=True)
+    learner = fields.String(required=True)
+    institution = fields.String(required=True)
+    record_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("active", "revoked")))
+    version = fields.Integer(required=True)
+    recorded_seq = fields.Integer(required=True)
+    last_seq = fields.Integer(required=True)
+    signed_by = fields.String(allow_none=True)
+    data = fields.Nested(AchievementDataSchema, required=True)
+    history = fields.List(fields.Nested(VersionSchema))
+
+
+class AchievementPageSchema(Schema):
+    items = fields.List(fields.Nested(AchievementSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class BatchItemResultSchema(Schema):
+    index = fields.Integer(required=True)
+    id = fields.String(required=True)
+    record_id = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("created", "existing")))
+
+
+class BatchResultSchema(Schema):
+    count = fields.Integer(required=True)
+    appended = fields.Integer(required=True)
+    items = fields.List(fields.Nested(BatchItemResultSchema), required=True)
+
+
+# --- signing keys --------------------------------------------------------------------------------
+
+
+class SigningKeyInputSchema(Schema):
+    public_key = fields.String(required=True, metadata={"description": "raw 32-byte Ed25519 key, base64"})
+
+
+class SigningKeySchema(Schema):
+    id = fields.String(required=True)
+    algorithm = fields.String(required=True)
+    public_key = fields.String(required=True)
+    added_seq = fields.Integer(required=True)
+
+
+class ProblemSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    type = fields.String(required=True, metadata={"description": "stable URI naming the error kind"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "field path (dotted, items.<index>. for batches) → messages"},
+    )

@@ -1,0 +1,407 @@
+"""Recording, correcting and revoking achievements, and reading them back with their history.
+
+An institution writes only for learners enrolled with it and reads only what it recorded. Every
+change is an entry: ``achievement.recorded`` carries the whole record (and the institution's
+signature, when it signs), ``achievement.corrected`` the full new values and ``achievement.revoked``
+the reason, both naming the seq of the record they amend.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from creditbank import achievement_rules, ledger_store, projections
+from creditbank.errors import Conflict, InvalidInput, NotFound
+from creditbank.models import Achievement, AchievementVersion, Enrollment, Learner
+from creditbank.runtime import Bank
+from creditbank.services import idempotency, paging, signing_keys
+from creditbank.services.api_keys import Principal
+from creditbank.services.idempotency import Outcome, RetryKey
+from creditbank.services.learners import require_enrolled
+from ledger.canonical import canonical_bytes
+
+MAX_BATCH = 1000
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One achievement as submitted: who, the institution's record id, the values, and maybe a signature."""
+
+    learner: str
+    record_id: str
+    data: dict[str, Any]
+    signature: tuple[str, bytes] | None = None
+
+    def signed_message(self) -> bytes:
+        """The JCS bytes an institution signs: the submitted item without its ``signature`` member."""
+        return canonical_bytes({**self.data, "learner": self.learner, "record_id": self.record_id})
+
+    def digest(self) -> bytes:
+        return hashlib.sha256(
+            canonical_bytes({"learner": self.learner, "record_id": self.record_id, "data": self.data})
+        ).digest()
+
+
+def new_achievement_id() -> str:
+    return "ach_" + "".join(secrets.choice(_ALPHABET) for _ in range(20))
+
+
+def _today() -> Any:
+    return datetime.now(UTC).date()
+
+
+def _precheck(bank: Bank, principal: Principal, items: Sequence[Submission]) -> dict[int, dict[str, str]]:
+    """Everything that needs no write lock: value rules, duplicates within the request, signatures."""
+    errors: dict[int, dict[str, str]] = {}
+    today = _today()
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(items):
+        problems = achievement_rules.check(item.data, today)
+        if item.record_id in first_index:
+            problems["record_id"] = f"duplicates the record id of item {first_index[item.record_id]}"
+        else:
+            first_index[item.record_id] = index
+        if problems:
+            errors[index] = problems
+    if any(item.signature for item in items):
+        keys = signing_keys.verifiers(bank, principal.institution_id)
+        for index, item in enumerate(items):
+            if item.signature is not None:
+                kid, value = item.signature
+                why = signing_keys.verify(keys, kid, value, item.signed_message())
+                if why:
+                    errors.setdefault(index, {})["signature"] = why
+    return errors
+
+
+def _raise(errors: dict[int, dict[str, Any]], *, batch: bool, conflict: bool) -> None:
+    error_type = Conflict if conflict else InvalidInput
+    if batch:
+        count = len(errors)
+        raise error_type(
+            f"{count} of the batch's items {'clash with records already held' if conflict else 'are invalid'}; "
+            "nothing was recorded",
+            errors={"items": {str(index): fields for index, fields in sorted(errors.items())}},
+        )
+    (fields,) = errors.values()
+    if conflict:
+        raise error_type("this record id was already used for a different achievement", errors=fields)
+    raise error_type("the achievement has invalid fields; see errors", errors=fields)
+
+
+def record(
+    bank: Bank, principal: Principal, items: Sequence[Submission], retry: RetryKey | None = None, *, batch: bool
+) -> Outcome:
+    """Record achievements atomically: all of them, or (with per-item errors) none."""
+    if batch and not 1 <= len(items) <= MAX_BATCH:
+        raise InvalidInput(f"a batch holds 1-{MAX_BATCH} items", errors={"items": f"1-{MAX_BATCH} items"})
+    errors = _precheck(bank, principal, items)
+    if errors:
+        _raise(errors, batch=batch, conflict=False)
+    institution = principal.institution_id
+
+    def work(session: Session) -> Outcome:
+        learners = {item.learner for item in items}
+        statuses = dict(
+            session.execute(
+                select(Learner.id, Learner.status)
+                .join(Enrollment, Enrollment.learner_id == Learner.id)
+                .where(Enrollment.institution_id == institution, Learner.id.in_(learners))
+            ).all()
+        )
+        held = {
+            row.record_id: row
+            for row in session.scalars(
+                select(Achievement).where(
+                    Achievement.institution_id == institution,
+                    Achievement.record_id.in_([item.record_id for item in items]),
+                )
+            )
+        }
+        invalid: dict[int, dict[str, str]] = {}
+        clashes: dict[int, dict[str, str]] = {}
+        for index, item in enumerate(items):
+            status = statuses.get(item.learner)
+            if status is None:
+                invalid[index] = {"learner": f"no learner {item.learner!r} is enrolled with {institution}"}
+            elif status == "erased":
+                invalid[index] = {"learner": f"learner {item.learner} has been erased"}
+            existing = held.get(item.record_id)
+            if existing is not None and existing.submission_digest != item.digest():
+                clashes[index] = {"record_id": f"already used for achievement {existing.id} with other values"}
+        if invalid:
+            _raise(invalid, batch=batch, conflict=False)
+        if clashes:
+            _raise(clashes, batch=batch, conflict=True)
+        fresh = [(index, item) for index, item in enumerate(items) if item.record_id not in held]
+        ids = [new_achievement_id() for _ in fresh]
+        entries = [
+            ledger_store.NewEntry("achievement.recorded", principal.actor, _recorded_body(aid, institution, item))
+            for aid, (_, item) in zip(ids, fresh, strict=True)
+        ]
+        recorded = ledger_store.append(session, entries)
+        projections.apply(session, recorded)
+        if not batch:
+            achievement_id = ids[0] if ids else held[items[0].record_id].id
+            return Outcome(bool(ids), _view(session, achievement_id, history=False))
+        placed = {index: (aid, entry.seq) for (index, _), aid, entry in zip(fresh, ids, recorded, strict=True)}
+        results = []
+        for index, item in enumerate(items):
+            if index in placed:
+                aid, seq = placed[index]
+                results.append(
+                    {"index": index, "id": aid, "record_id": item.record_id, "seq": seq, "status": "created"}
+                )
+            else:
+                row = held[item.record_id]
+                results.append(
+                    {
+                        "index": index,
+                        "id": row.id,
+                        "record_id": row.record_id,
+                        "seq": row.recorded_seq,
+                        "status": "existing",
+                    }
+                )
+        return Outcome(bool(ids), {"count": len(items), "appended": len(ids), "items": results})
+
+    return idempotency.once(bank, institution, retry, work)
+
+
+def _recorded_body(achievement_id: str, institution: str, item: Submission) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "achievement": achievement_id,
+        "learner": item.learner,
+        "institution": institution,
+        "record_id": item.record_id,
+        "data": item.data,
+    }
+    if item.signature is not None:
+        kid, value = item.signature
+        body["signature"] = {"key": kid, "value": base64.b64encode(value).decode("ascii")}
+    return body
+
+
+@projections.projector("achievement.recorded")
+def _project_recorded(session: Session, entries: Sequence[projections.Applied]) -> None:
+    achievements, versions = [], []
+    for entry in entries:
+        body = entry.body
+        submission = Submission(body["learner"], body["record_id"], body["data"])
+        data = json.dumps(body["data"], ensure_ascii=False, sort_keys=True)
+        achievements.append(
+            {
+                "id": body["achievement"],
+                "learner_id": body["learner"],
+                "institution_id": body["institution"],
+                "record_id": body["record_id"],
+                "kind": body["data"]["kind"],
+                "status": "active",
+                "version": 1,
+                "data": data,
+                "submission_digest": submission.digest(),
+                "recorded_seq": entry.seq,
+                "last_seq": entry.seq,
+                "signed_by": (body.get("signature") or {}).get("key"),
+            }
+        )
+        versions.append(
+            {
+                "achievement_id": body["achievement"],
+                "version": 1,
+                "seq": entry.seq,
+                "change": "recorded",
+                "time": entry.time,
+                "data": data,
+                "reason": None,
+            }
+        )
+    session.execute(insert(Achievement), achievements)
+    session.execute(insert(AchievementVersion), versions)
+
+
+def _owned(session: Session, principal: Principal, achievement_id: str) -> Achievement:
+    achievement = session.get(Achievement, achievement_id)
+    if achievement is None or achievement.institution_id != principal.institution_id:
+        raise NotFound(f"no achievement {achievement_id!r} recorded by {principal.institution_id}")
+    return achievement
+
+
+def correct(
+    bank: Bank,
+    principal: Principal,
+    achievement_id: str,
+    changes: dict[str, Any],
+    reason: str,
+    retry: RetryKey | None = None,
+) -> Outcome:
+    """Amend an achievement's values. ``None`` in ``changes`` removes an optional field."""
+
+    def work(session: Session) -> Outcome:
+        achievement = _owned(session, principal, achievement_id)
+        if achievement.status == "revoked":
+            raise Conflict(f"achievement {achievement_id} is revoked and can no longer be corrected")
+        current = json.loads(achievement.data)
+        merged = {key: value for key, value in {**current, **changes}.items() if value is not None}
+        problems = achievement_rules.check(merged, _today())
+        if problems:
+            raise InvalidInput("the corrected achievement would be invalid; see errors", errors=problems)
+        if merged == current:
+            return Outcome(False, _view(session, achievement_id, history=True))
+        body = {
+            "achievement": achievement_id,
+            "amends": achievement.recorded_seq,
+            "previous": achievement.last_seq,
+            "data": merged,
+            "changed": sorted(key for key in {*current, *merged} if current.get(key) != merged.get(key)),
+            "reason": reason,
+        }
+        recorded = ledger_store.append(session, [ledger_store.NewEntry("achievement.corrected", principal.actor, body)])
+        projections.apply(session, recorded)
+        return Outcome(True, _view(session, achievement_id, history=True))
+
+    return idempotency.once(bank, principal.institution_id, retry, work)
+
+
+def revoke(
+    bank: Bank, principal: Principal, achievement_id: str, reason: str, retry: RetryKey | None = None
+) -> Outcome:
+    def work(session: Session) -> Outcome:
+        achievement = _owned(session, principal, achievement_id)
+        if achievement.status == "revoked":
+            raise Conflict(f"achievement {achievement_id} was already revoked at seq {achievement.last_seq}")
+        body = {
+            "achievement": achievement_id,
+            "amends": achievement.recorded_seq,
+            "previous": achievement.last_seq,
+            "reason": reason,
+        }
+        recorded = ledger_store.append(session, [ledger_store.NewEntry("achievement.revoked", principal.actor, body)])
+        projections.apply(session, recorded)
+        return Outcome(True, _view(session, achievement_id, history=True))
+
+    return idempotency.once(bank, principal.institution_id, retry, work)
+
+
+def _next_version(session: Session, entry: projections.Applied, change: str, data: str | None) -> int:
+    achievement_id = entry.body["achievement"]
+    version = session.scalar(select(Achievement.version).where(Achievement.id == achievement_id))
+    if version is None:
+        raise RuntimeError(f"{entry.kind} at seq {entry.seq} amends unknown achievement {achievement_id}")
+    session.execute(
+        insert(AchievementVersion).values(
+            achievement_id=achievement_id,
+            version=version + 1,
+            seq=entry.seq,
+            change=change,
+            time=entry.time,
+            data=data,
+            reason=entry.body.get("reason"),
+        )
+    )
+    return version + 1
+
+
+@projections.projector("achievement.corrected")
+def _project_corrected(session: Session, entries: Sequence[projections.Applied]) -> None:
+    for entry in entries:
+        data = json.dumps(entry.body["data"], ensure_ascii=False, sort_keys=True)
+        version = _next_version(session, entry, "corrected", data)
+        session.execute(
+            update(Achievement)
+            .where(Achievement.id == entry.body["achievement"])
+            .values(data=data, kind=entry.body["data"]["kind"], version=version, last_seq=entry.seq)
+        )
+
+
+@projections.projector("achievement.revoked")
+def _project_revoked(session: Session, entries: Sequence[projections.Applied]) -> None:
+    for entry in entries:
+        version = _next_version(session, entry, "revoked", None)
+        session.execute(
+            update(Achievement)
+            .where(Achievement.id == entry.body["achievement"])
+            .values(status="revoked", version=version, last_seq=entry.seq)
+        )
+
+
+def _current(achievement: Achievement) -> dict[str, Any]:
+    return {
+        "id": achievement.id,
+        "learner": achievement.learner_id,
+        "institution": achievement.institution_id,
+        "record_id": achievement.record_id,
+        "status": achievement.status,
+        "version": achievement.version,
+        "recorded_seq": achievement.recorded_seq,
+        "last_seq": achievement.last_seq,
+        "signed_by": achievement.signed_by,
+        "data": json.loads(achievement.data),
+    }
+
+
+def _view(session: Session, achievement_id: str, *, history: bool) -> dict[str, Any]:
+    achievement = session.get(Achievement, achievement_id, populate_existing=True)
+    assert achievement is not None
+    view = _current(achievement)
+    if history:
+        rows = session.scalars(
+            select(AchievementVersion)
+            .where(AchievementVersion.achievement_id == achievement_id)
+            .order_by(AchievementVersion.version)
+        )
+        view["history"] = [
+            {
+                "version": row.version,
+                "seq": row.seq,
+                "change": row.change,
+                "time": row.time,
+                **({"data": json.loads(row.data)} if row.data is not None else {}),
+                **({"reason": row.reason} if row.reason is not None else {}),
+            }
+            for row in rows
+        ]
+    return view
+
+
+def get(bank: Bank, principal: Principal, achievement_id: str) -> dict[str, Any]:
+    with bank.db.reading() as session:
+        _owned(session, principal, achievement_id)
+        return _view(session, achievement_id, history=True)
+
+
+def page_for_learner(bank: Bank, principal: Principal, learner_id: str, cursor: str | None, limit: int) -> paging.Page:
+    """The caller's own records of one learner, oldest first, ``limit`` at a time."""
+    after = paging.decode(cursor)
+    limit = paging.check_limit(limit)
+    with bank.db.reading() as session:
+        require_enrolled(session, principal, learner_id)
+        rows = list(
+            session.scalars(
+                select(Achievement)
+                .where(
+                    Achievement.learner_id == learner_id,
+                    Achievement.institution_id == principal.institution_id,
+                    Achievement.recorded_seq > after,
+                )
+                .order_by(Achievement.recorded_seq)
+                .limit(limit + 1)
+            )
+        )
+    items = [_current(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return paging.Page(items, paging.encode(rows[limit - 1].recorded_seq) if more else None)
+
+
+__all__ = ["MAX_BATCH", "Submission", "correct", "get", "page_for_learner", "record", "revoke"]

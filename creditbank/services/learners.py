@@ -1,0 +1,245 @@
+"""Enrolling learners, reading their personal data, and erasing it.
+
+The ledger knows a learner only as a random pseudonym and a salted identity commitment. The
+person (names, birth date, ID number, e-mail) lives sealed in ``learner_personal_data``; erasure
+deletes that row, and with it the only copy of the data key and of the commitment's salt.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from creditbank import ledger_store, projections
+from creditbank.errors import Conflict, InvalidInput, NotFound
+from creditbank.models import Enrollment, Learner, LearnerPersonalData
+from creditbank.personal_data import Sealed, cn_resident_id_valid, normalize_national_id
+from creditbank.runtime import Bank
+from creditbank.services import idempotency, paging
+from creditbank.services.api_keys import Principal
+from creditbank.services.idempotency import Outcome, RetryKey
+from creditbank.services.institutions import BANK_ACTOR
+from ledger.canonical import canonical_bytes
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+@dataclass(frozen=True)
+class LearnerInput:
+    birth_date: date
+    name_zh: str | None = None
+    name_latin: str | None = None
+    national_id_country: str | None = None
+    national_id: str | None = None
+    email: str | None = None
+
+
+def new_learner_id() -> str:
+    """``lrn_`` and 20 Crockford base32 characters: 100 random bits, nothing derived from the person."""
+    return "lrn_" + "".join(secrets.choice(_ALPHABET) for _ in range(20))
+
+
+def _identity(data: LearnerInput) -> dict[str, Any]:
+    identity: dict[str, Any] = {"birth_date": data.birth_date.isoformat(), "name": {}}
+    if data.name_zh:
+        identity["name"]["zh"] = data.name_zh
+    if data.name_latin:
+        identity["name"]["latin"] = data.name_latin
+    if data.national_id:
+        identity["national_id"] = {"country": data.national_id_country or "CN", "number": data.national_id}
+    if data.email:
+        identity["email"] = data.email
+    return identity
+
+
+def _check(data: LearnerInput) -> str | None:
+    """Rules beyond field types; returns the normalized national ID if one was given."""
+    errors: dict[str, str] = {}
+    if not data.name_zh and not data.name_latin:
+        errors["name"] = "give the name in Chinese, in latin letters, or both"
+    if not date(1900, 1, 1) <= data.birth_date <= datetime.now(UTC).date():
+        errors["birth_date"] = "must be between 1900-01-01 and today"
+    normalized = None
+    if data.national_id:
+        country = (data.national_id_country or "CN").upper()
+        normalized = normalize_national_id(country, data.national_id)
+        number = normalized.split(":", 1)[1]
+        if not number.isalnum() or not 4 <= len(number) <= 32:
+            errors["national_id.number"] = "4-32 letters and digits"
+        elif country == "CN" and not cn_resident_id_valid(number):
+            errors["national_id.number"] = "not a valid 18-character resident identity number (check character)"
+    if errors:
+        raise InvalidInput("the learner has invalid fields; see errors", errors=errors)
+    return normalized
+
+
+def _commitment(salt: bytes, identity: dict[str, Any]) -> str:
+    return base64.b64encode(hashlib.sha256(salt + canonical_bytes(identity)).digest()).decode("ascii")
+
+
+def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey | None = None) -> Outcome:
+    """Enroll a learner with the caller's institution, linking to the same person if already known."""
+    normalized = _check(data)
+    vault = bank.vault()
+    digest = vault.id_digest(normalized) if normalized else None
+    institution = principal.institution_id
+
+    def work(session: Session) -> Outcome:
+        known = None
+        if digest is not None:
+            known = session.scalars(select(LearnerPersonalData).where(LearnerPersonalData.id_digest == digest)).first()
+        if known is not None:
+            learner_id = known.learner_id
+            existing = session.get(Enrollment, (learner_id, institution))
+            if existing is not None:
+                return Outcome(False, {"id": learner_id, "status": "already_enrolled", "seq": existing.seq})
+            personal = vault.open(learner_id, Sealed(known.wrapped_key, known.sealed))
+            commitment = _commitment(base64.b64decode(personal["identity_salt"]), personal["identity"])
+            state = "linked"
+        else:
+            learner_id = new_learner_id()
+            identity = _identity(data)
+            salt = os.urandom(32)
+            sealed = vault.seal(learner_id, {"identity": identity, "identity_salt": base64.b64encode(salt).decode()})
+            commitment = _commitment(salt, identity)
+            state = "enrolled"
+        body = {"learner": learner_id, "institution": institution, "identity": commitment}
+        recorded = ledger_store.append(session, [ledger_store.NewEntry("learner.enrolled", principal.actor, body)])
+        projections.apply(session, recorded)
+        if known is None:
+            session.add(
+                LearnerPersonalData(
+                    learner_id=learner_id,
+                    id_digest=digest,
+                    wrapped_key=sealed.wrapped_key,
+                    sealed=sealed.sealed,
+                    created_at=datetime.now(UTC),
+                )
+            )
+        return Outcome(True, {"id": learner_id, "status": state, "seq": recorded[0].seq})
+
+    return idempotency.once(bank, institution, retry, work)
+
+
+@projections.projector("learner.enrolled")
+def _project_enrolled(session: Session, entries: Sequence[projections.Applied]) -> None:
+    for entry in entries:
+        learner_id = entry.body["learner"]
+        if session.get(Learner, learner_id) is None:
+            session.add(
+                Learner(id=learner_id, status="active", enrolled_seq=entry.seq, enrolled_at=entry.time, erased_seq=None)
+            )
+            session.flush()
+        session.add(Enrollment(learner_id=learner_id, institution_id=entry.body["institution"], seq=entry.seq))
+    session.flush()
+
+
+def erase(bank: Bank, learner_id: str, *, actor: str = BANK_ACTOR) -> int:
+    """Record ``learner.erased`` and destroy the personal data and its key. Returns the entry's seq."""
+    with bank.db.writing() as session:
+        ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
+        learner = session.get(Learner, learner_id)
+        if learner is None:
+            raise NotFound(f"no learner {learner_id!r}")
+        if learner.status == "erased":
+            raise Conflict(f"learner {learner_id} was already erased at seq {learner.erased_seq}")
+        recorded = ledger_store.append(
+            session, [ledger_store.NewEntry("learner.erased", actor, {"learner": learner_id})]
+        )
+        projections.apply(session, recorded)
+        personal = session.get(LearnerPersonalData, learner_id)
+        if personal is not None:
+            session.delete(personal)
+        return recorded[0].seq
+
+
+@projections.projector("learner.erased")
+def _project_erased(session: Session, entries: Sequence[projections.Applied]) -> None:
+    for entry in entries:
+        session.execute(
+            update(Learner).where(Learner.id == entry.body["learner"]).values(status="erased", erased_seq=entry.seq)
+        )
+
+
+def _visible(session: Session, principal: Principal, learner_id: str) -> Learner:
+    """The learner, if enrolled with the caller's institution; otherwise not found (no existence oracle)."""
+    learner = session.get(Learner, learner_id)
+    if learner is None or session.get(Enrollment, (learner_id, principal.institution_id)) is None:
+        raise NotFound(f"no learner {learner_id!r} enrolled with {principal.institution_id}")
+    return learner
+
+
+def require_enrolled(session: Session, principal: Principal, learner_id: str) -> Learner:
+    return _visible(session, principal, learner_id)
+
+
+def _masked(number: str) -> str:
+    return "*" * max(len(number) - 4, 0) + number[-4:]
+
+
+def profile(bank: Bank, principal: Principal, learner_id: str) -> dict[str, Any]:
+    """What an enrolling institution may read: the person while they exist, the pseudonym after erasure."""
+    vault = bank.vault()
+    with bank.db.reading() as session:
+        learner = _visible(session, principal, learner_id)
+        result: dict[str, Any] = {"id": learner.id, "status": learner.status, "enrolled_seq": learner.enrolled_seq}
+        if learner.status == "erased":
+            result["erased_seq"] = learner.erased_seq
+            return result
+        stored = session.get(LearnerPersonalData, learner_id)
+        if stored is None:
+            return result
+        identity = vault.open(learner_id, Sealed(stored.wrapped_key, stored.sealed))["identity"]
+        result["name"] = identity["name"]
+        result["birth_date"] = identity["birth_date"]
+        if "email" in identity:
+            result["email"] = identity["email"]
+        if "national_id" in identity:
+            national = identity["national_id"]
+            result["national_id"] = {"country": national["country"], "number": _masked(national["number"])}
+        return result
+
+
+def page_for_institution(bank: Bank, principal: Principal, cursor: str | None, limit: int) -> paging.Page:
+    after = paging.decode(cursor)
+    limit = paging.check_limit(limit)
+    with bank.db.reading() as session:
+        rows = session.execute(
+            select(Enrollment.seq, Learner.id, Learner.status)
+            .join(Learner, Learner.id == Enrollment.learner_id)
+            .where(Enrollment.institution_id == principal.institution_id, Enrollment.seq > after)
+            .order_by(Enrollment.seq)
+            .limit(limit + 1)
+        ).all()
+    items = [{"id": lid, "status": status, "enrolled_seq": seq} for seq, lid, status in rows[:limit]]
+    more = len(rows) > limit
+    return paging.Page(items, paging.encode(rows[limit - 1][0]) if more else None)
+
+
+def list_all(bank: Bank, institution_id: str | None = None) -> list[dict[str, Any]]:
+    """Bank staff's view: pseudonyms, status and enrolling institutions; never personal data."""
+    with bank.db.reading() as session:
+        query = select(Learner.id, Learner.status, Learner.enrolled_seq, Enrollment.institution_id).join(
+            Enrollment, Enrollment.learner_id == Learner.id
+        )
+        if institution_id:
+            query = query.where(
+                Learner.id.in_(select(Enrollment.learner_id).where(Enrollment.institution_id == institution_id))
+            )
+        rows = session.execute(query.order_by(Learner.enrolled_seq, Enrollment.seq)).all()
+    learners: dict[str, dict[str, Any]] = {}
+    for learner_id, status, seq, enrolled_with in rows:
+        entry = learners.setdefault(
+            learner_id, {"id": learner_id, "status": status, "enrolled_seq": seq, "institutions": []}
+        )
+        entry["institutions"].append(enrolled_with)
+    return list(learners.values())
