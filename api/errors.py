@@ -33,6 +33,18 @@ _HTTP_KINDS = {
 }
 
 
+def problem_kinds() -> list[tuple[int, str, str]]:
+    """Every problem type this service answers with: (status, kind, title)."""
+    from creditbank import errors as domain
+
+    kinds = {(status, kind, title) for status, (kind, title) in _HTTP_KINDS.items()}
+    for error in (getattr(domain, name) for name in dir(domain)):
+        if isinstance(error, type) and issubclass(error, DomainError) and error is not DomainError:
+            kinds.add((error.status, error.kind, error.title))
+    kinds.add((500, "internal-error", "Internal error"))
+    return sorted(kinds)
+
+
 def problem(status: int, kind: str, title: str, detail: str, errors: Any = None) -> Response:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + kind,

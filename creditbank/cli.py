@@ -112,6 +112,26 @@ def scheduler(ctx: _Context) -> None:
     jobs.wait()
 
 
+@main.command()
+@click.option("--learners", "learner_count", default=24, show_default=True, type=click.IntRange(1, 100_000))
+@pass_ctx
+def demo(ctx: _Context, learner_count: int) -> None:
+    """Seed an empty bank with fictitious institutions, learners and achievements."""
+    from creditbank import demo as demo_data
+
+    bank = ctx.bank(migrated=False)
+    if not migrate.is_current(bank.db.engine):
+        migrate.upgrade(bank.db.engine)
+    bank.prepare_keys()
+    token = demo_data.seed(bank, learner_count)
+    if token is None:
+        raise click.ClickException("the bank already holds data; the demo seeds only an empty bank")
+    click.echo(
+        f"demo data loaded with {learner_count} learners; API key for demo-university (also in {demo_data.KEY_FILE}):"
+    )
+    click.echo(token)
+
+
 # --- database ------------------------------------------------------------------------------------
 
 
@@ -249,6 +269,49 @@ def institutions_list(ctx: _Context, as_json: bool) -> None:
         names = row["name_en"] + (f" / {row['name_zh']}" if row["name_zh"] else "")
         parent = f"  (under {row['parent']})" if row["parent"] else ""
         click.echo(f"{row['id']:32} {row['type']:16} {names}{parent}")
+
+
+# --- learners ------------------------------------------------------------------------------------
+
+
+@main.group()
+def learners() -> None:
+    """Learners (pseudonymous ids; personal data never leaves its sealed store here)."""
+
+
+@learners.command("list")
+@click.option("--institution", "institution_id", help="Only learners enrolled with this institution.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def learners_list(ctx: _Context, institution_id: str | None, as_json: bool) -> None:
+    """List learners with their enrolling institutions."""
+    from creditbank.services import institutions as institution_service
+    from creditbank.services import learners as service
+
+    bank = ctx.bank()
+    if institution_id:
+        institution_service.get(bank, institution_id)
+    rows = service.list_all(bank, institution_id)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['id']}  {row['status']:7}  {', '.join(row['institutions'])}")
+
+
+@learners.command("erase")
+@click.argument("learner_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def learners_erase(ctx: _Context, learner_id: str, yes: bool) -> None:
+    """Erase a learner's personal data for good (records learner.erased; achievements stay, pseudonymous)."""
+    from creditbank.services import learners as service
+
+    bank = ctx.bank()
+    if not yes:
+        click.confirm(f"Erase the personal data of {learner_id}? This cannot be undone", abort=True)
+    seq = service.erase(bank, learner_id)
+    click.echo(f"erased {learner_id}: personal data and its key destroyed; learner.erased at ledger seq {seq}")
 
 
 # --- ledger --------------------------------------------------------------------------------------
