@@ -1,0 +1,100 @@
+"""`creditbank demo`, `learners list` and `learners erase`: what bank staff run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from creditbank import create_app
+from creditbank.cli import main
+from creditbank.runtime import bank_of
+from creditbank.services import achievements, institutions, learners
+from creditbank.services.api_keys import SCOPES, Principal
+
+
+@pytest.fixture
+def cli(db_url, tmp_path, monkeypatch):
+    settings = {
+        "CREDITBANK_DATABASE_URL": db_url,
+        "CREDITBANK_INSTANCE_PATH": str(tmp_path / "instance"),
+        "CREDITBANK_KEY_PASSPHRASE": "cli-test",
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0, stdin: str | None = None) -> str:
+        result = runner.invoke(main, list(args), input=stdin)
+        assert "Traceback" not in result.output
+        assert result.exit_code == code, result.output
+        return result.output
+
+    run.settings = settings
+    return run
+
+
+def _bank(cli):
+    return bank_of(create_app(cli.settings))
+
+
+def test_demo_seeds_everything_the_issue_names(cli):
+    out = cli("demo", "--learners", "20")
+    assert out.strip().splitlines()[-1].startswith("cb_")
+    rows = json.loads(cli("learners", "list", "--json"))
+    assert len(rows) == 20
+    bank = _bank(cli)
+    try:
+        kinds = {i.type for i in institutions.list_all(bank)}
+        assert {"university", "open_university", "senior_college", "vocational", "mooc_platform"} <= kinds
+        linked = [row for row in rows if len(row["institutions"]) > 1]
+        assert linked, "some learners are linked to several institutions"
+        names = []
+        statuses = set()
+        for row in rows:
+            principal = Principal("t", row["institutions"][0], frozenset(SCOPES))
+            profile = learners.profile(bank, principal, row["id"])
+            names.append(profile["name"].get("zh", "") + profile["name"].get("latin", ""))
+            page = achievements.page_for_learner(bank, principal, row["id"], None, 200)
+            statuses.update(item["status"] for item in page.items)
+            for item in page.items:
+                if item["version"] > 1:
+                    statuses.add("corrected")
+        joined = "".join(names)
+        for rare in ("𠈌", "㵘", "堃", "喆", "龑"):
+            assert rare in joined
+        assert any(name.isascii() for name in names)
+        assert {"active", "revoked", "corrected"} <= statuses
+    finally:
+        bank.db.dispose()
+    assert "audit passed" in cli("ledger", "audit", "--deep")
+    cli("demo", code=1)
+
+
+def test_learners_list_filters_by_institution(cli):
+    cli("demo", "--learners", "12")
+    everyone = json.loads(cli("learners", "list", "--json"))
+    some = json.loads(cli("learners", "list", "--institution", "demo-mooc", "--json"))
+    assert some
+    assert all("demo-mooc" in row["institutions"] for row in some)
+    assert len(some) < len(everyone)
+    text = cli("learners", "list", "--institution", "demo-mooc")
+    assert all(row["id"] in text for row in some)
+    assert "no institution" in cli("learners", "list", "--institution", "nowhere", code=1)
+
+
+def test_erase_asks_first_then_destroys_personal_data(cli):
+    cli("demo", "--learners", "3")
+    (first, *_) = json.loads(cli("learners", "list", "--json"))
+    assert "Aborted" in cli("learners", "erase", first["id"], stdin="n\n", code=1)
+    out = cli("learners", "erase", first["id"], stdin="y\n")
+    assert "learner.erased at ledger seq" in out
+    rows = {row["id"]: row for row in json.loads(cli("learners", "list", "--json"))}
+    assert rows[first["id"]]["status"] == "erased"
+    assert "already erased" in cli("learners", "erase", first["id"], "--yes", code=1)
+    assert "no learner" in cli("learners", "erase", "lrn_00000000000000000000", "--yes", code=1)
+    assert "audit passed" in cli("ledger", "audit")
+    assert "replayed" in cli("ledger", "replay")
+    rows = {row["id"]: row for row in json.loads(cli("learners", "list", "--json"))}
+    assert rows[first["id"]]["status"] == "erased"
