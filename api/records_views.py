@@ -86,7 +86,7 @@ def _submission(item: dict[str, Any]) -> Submission:
 
 
 @blp.route("/learners", methods=["POST"])
-@blp.arguments(LearnerInputSchema)
+@blp.arguments(LearnerInputSchema())
 @blp.response(201, LearnerEnrolledSchema, description="a new learner, or a known one linked to this institution")
 @blp.alt_response(200, schema=LearnerEnrolledSchema, description="already enrolled here; nothing appended")
 @blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])
@@ -107,7 +107,7 @@ def enroll_learner(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 @blp.route("/learners", methods=["GET"])
-@blp.arguments(PageQuery, location="query")
+@blp.arguments(PageQuery(), location="query")
 @blp.response(200, LearnerPageSchema)
 @blp.doc(security=_BEARER)
 @_problems(400, 401, 403)
@@ -128,7 +128,7 @@ def get_learner(learner_id: str) -> dict[str, Any]:
 
 
 @blp.route("/learners/<string:learner_id>/achievements")
-@blp.arguments(PageQuery, location="query")
+@blp.arguments(PageQuery(), location="query")
 @blp.response(200, AchievementPageSchema)
 @blp.doc(security=_BEARER)
 @_problems(400, 401, 403, 404)
@@ -142,7 +142,7 @@ def learner_achievements(query: dict[str, Any], learner_id: str) -> Any:
 
 
 @blp.route("/achievements", methods=["POST"])
-@blp.arguments(AchievementInputSchema)
+@blp.arguments(AchievementInputSchema())
 @blp.response(201, AchievementSchema, description="recorded")
 @blp.alt_response(200, schema=AchievementSchema, description="the same record id and values were already recorded")
 @blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])
@@ -157,7 +157,7 @@ def record_achievement(item: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 @blp.route("/achievements/batch", methods=["POST"])
-@blp.arguments(BatchInputSchema)
+@blp.arguments(BatchInputSchema())
 @blp.response(201, BatchResultSchema, description="every item recorded (or already held with the same values)")
 @blp.alt_response(200, schema=BatchResultSchema, description="every item was already recorded; nothing appended")
 @blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])
@@ -182,7 +182,7 @@ def get_achievement(achievement_id: str) -> dict[str, Any]:
 
 
 @blp.route("/achievements/<string:achievement_id>/corrections", methods=["POST"])
-@blp.arguments(CorrectionInputSchema)
+@blp.arguments(CorrectionInputSchema())
 @blp.response(201, AchievementSchema, description="corrected (an achievement.corrected entry)")
 @blp.alt_response(200, schema=AchievementSchema, description="the values were already these; nothing appended")
 @blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])
@@ -196,7 +196,7 @@ def correct_achievement(args: dict[str, Any], achievement_id: str) -> tuple[dict
 
 
 @blp.route("/achievements/<string:achievement_id>/revocation", methods=["POST"])
-@blp.arguments(RevocationInputSchema)
+@blp.arguments(RevocationInputSchema())
 @blp.response(201, AchievementSchema, description="revoked (an achievement.revoked entry)")
 @blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])
 @_problems(400, 401, 403, 404, 409, 413, 415, 422)
@@ -211,7 +211,7 @@ def revoke_achievement(args: dict[str, Any], achievement_id: str) -> tuple[dict[
 
 
 @blp.route("/signing-keys", methods=["POST"])
-@blp.arguments(SigningKeyInputSchema)
+@blp.arguments(SigningKeyInputSchema())
 @blp.response(201, SigningKeySchema, description="registered (an institution.key_added entry)")
 @blp.alt_response(200, schema=SigningKeySchema, description="already registered")
 @blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])

@@ -35,8 +35,6 @@ class Achievement(Base):
     version: Mapped[int] = mapped_column(Integer)
     # Canonical JSON of the current values; the ledger body is the authority, this is its cache.
     data: Mapped[str] = mapped_column(Text)
-    # SHA-256 of the first submission, so a retried post is told apart from a clashing one.
-    submission_digest: Mapped[bytes] = mapped_column(LargeBinary(32))
     recorded_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     last_seq: Mapped[int] = mapped_column(BigInteger)
     signed_by: Mapped[str | None] = mapped_column(String(64))

@@ -102,12 +102,16 @@ def authenticate(bank: Bank, authorization: str | None) -> Principal:
     if scheme.lower() != "bearer" or match is None:
         raise Unauthenticated("the Authorization header must be 'Bearer <key>' with a creditbank API key")
     key_id, secret = match.groups()
+    keys, institutions = ApiKey.__table__, Institution.__table__
+    # Every API request comes through here: one row from one statement, no ORM identity work.
     with bank.db.reading() as session:
-        key = session.get(ApiKey, key_id)
-        valid = key is not None and hmac.compare_digest(key.secret_hash, _hash(secret))
-        if key is None or not valid or key.revoked_at is not None:
-            raise Unauthenticated("the API key is not valid or has been revoked")
-        institution = session.get(Institution, key.institution_id)
-        if institution is None or institution.status != "active":
-            raise Forbidden(f"institution {key.institution_id!r} is not active")
-        return Principal(key.id, key.institution_id, frozenset(key.scopes.split()))
+        row = session.execute(
+            select(keys.c.secret_hash, keys.c.institution_id, keys.c.scopes, keys.c.revoked_at, institutions.c.status)
+            .outerjoin(institutions, institutions.c.id == keys.c.institution_id)
+            .where(keys.c.id == key_id)
+        ).first()
+    if row is None or not hmac.compare_digest(row.secret_hash, _hash(secret)) or row.revoked_at is not None:
+        raise Unauthenticated("the API key is not valid or has been revoked")
+    if row.status != "active":
+        raise Forbidden(f"institution {row.institution_id!r} is not active")
+    return Principal(key_id, row.institution_id, frozenset(row.scopes.split()))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -28,9 +27,8 @@ from creditbank.services import idempotency, paging
 from creditbank.services.api_keys import Principal
 from creditbank.services.idempotency import Outcome, RetryKey
 from creditbank.services.institutions import BANK_ACTOR
+from creditbank.services.random_ids import random_id
 from ledger.canonical import canonical_bytes
-
-_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ class LearnerInput:
 
 def new_learner_id() -> str:
     """``lrn_`` and 20 Crockford base32 characters: 100 random bits, nothing derived from the person."""
-    return "lrn_" + "".join(secrets.choice(_ALPHABET) for _ in range(20))
+    return random_id("lrn_")
 
 
 def _identity(data: LearnerInput) -> dict[str, Any]:

@@ -49,7 +49,6 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
-        sa.Column("submission_digest", sa.LargeBinary(length=32), nullable=False),
         sa.Column("recorded_seq", sa.BigInteger(), nullable=False),
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
         sa.Column("signed_by", sa.String(length=64), nullable=True),
