@@ -1,0 +1,3 @@
+from tests.api.records_fixtures import world
+
+__all__ = ["world"]
