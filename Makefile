@@ -24,6 +24,7 @@ test: setup
 bench: setup
 	./scripts/ensure-debian-packages.sh $(DEBIAN_TEST)
 	$(BIN)/python benchmarks/ledger.py
+	$(BIN)/python benchmarks/ingest.py
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
