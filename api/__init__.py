@@ -6,6 +6,8 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import UnsupportedMediaType
 
+from api.blueprint import PublicId, public_id_schema
+
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -13,7 +15,7 @@ def _require_json() -> None:
     # Without this, a form-encoded body would read as "no JSON" and be reported as missing fields.
     if request.method in _BODY_METHODS and request.path.startswith("/api/"):
         mimetype = request.mimetype
-        if mimetype != "application/json" and not mimetype.endswith("+json"):
+        if mimetype != "application/json" and not (mimetype.startswith("application/") and mimetype.endswith("+json")):
             raise UnsupportedMediaType(f"send the body as application/json, not {mimetype or 'no content type'}")
 
 
@@ -28,6 +30,8 @@ def init_api(app: Flask) -> Api:
     api = Api(app, spec_kwargs={"info": {"description": "Lifelong-learning credit bank and learner record ledger"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     app.extensions["creditbank.api"] = api
+    app.url_map.converters["pid"] = PublicId
+    api.register_converter(PublicId, public_id_schema)
     api.register_blueprint(ledger_views.blp)
     api.register_blueprint(institutions_views.blp)
     api.register_blueprint(records_views.blp)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from api import auth
+from api.blueprint import Blueprint
 from api.schemas import InstitutionSchema, WhoAmISchema
 from creditbank.models import Institution
 from creditbank.runtime import current_bank

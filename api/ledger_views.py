@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from api import auth
+from api.blueprint import Blueprint
 from api.schemas import ConsistencyQuery, ConsistencyResponse, EntryResponse, InclusionQuery, InclusionResponse
 from creditbank.runtime import current_bank
 from creditbank.services import checkpoints, ledger_reads

@@ -13,9 +13,9 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 from flask import request
-from flask_smorest import Blueprint
 
 from api import auth
+from api.blueprint import Blueprint
 from api.record_schemas import (
     AchievementInputSchema,
     AchievementPageSchema,
@@ -117,7 +117,7 @@ def list_learners(query: dict[str, Any]) -> Any:
     return learners.page_for_institution(current_bank(), principal, query.get("cursor"), query["limit"])
 
 
-@blp.route("/learners/<string:learner_id>")
+@blp.route("/learners/<pid:learner_id>")
 @blp.response(200, LearnerProfileSchema)
 @blp.doc(security=_BEARER)
 @_problems(401, 403, 404)
@@ -127,7 +127,7 @@ def get_learner(learner_id: str) -> dict[str, Any]:
     return learners.profile(current_bank(), principal, learner_id)
 
 
-@blp.route("/learners/<string:learner_id>/achievements")
+@blp.route("/learners/<pid:learner_id>/achievements")
 @blp.arguments(PageQuery(), location="query")
 @blp.response(200, AchievementPageSchema)
 @blp.doc(security=_BEARER)
@@ -171,7 +171,7 @@ def record_batch(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
     )
 
 
-@blp.route("/achievements/<string:achievement_id>")
+@blp.route("/achievements/<pid:achievement_id>")
 @blp.response(200, AchievementSchema)
 @blp.doc(security=_BEARER)
 @_problems(401, 403, 404)
@@ -181,7 +181,7 @@ def get_achievement(achievement_id: str) -> dict[str, Any]:
     return achievements.get(current_bank(), principal, achievement_id)
 
 
-@blp.route("/achievements/<string:achievement_id>/corrections", methods=["POST"])
+@blp.route("/achievements/<pid:achievement_id>/corrections", methods=["POST"])
 @blp.arguments(CorrectionInputSchema())
 @blp.response(201, AchievementSchema, description="corrected (an achievement.corrected entry)")
 @blp.alt_response(200, schema=AchievementSchema, description="the values were already these; nothing appended")
@@ -195,7 +195,7 @@ def correct_achievement(args: dict[str, Any], achievement_id: str) -> tuple[dict
     return _answer(outcome)
 
 
-@blp.route("/achievements/<string:achievement_id>/revocation", methods=["POST"])
+@blp.route("/achievements/<pid:achievement_id>/revocation", methods=["POST"])
 @blp.arguments(RevocationInputSchema())
 @blp.response(201, AchievementSchema, description="revoked (an achievement.revoked entry)")
 @blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])

@@ -87,7 +87,8 @@ def load_master_key(path: Path, passphrase: str | None) -> bytes:
 def normalize_national_id(country: str, number: str) -> str:
     """The form ID numbers are matched in: NFKC, upper case, without spaces, hyphens and dots."""
     folded = unicodedata.normalize("NFKC", number).upper()
-    digits = "".join(ch for ch in folded if ch not in " -./")
+    # NFKC keeps Arabic-Indic and other decimal digits as they are; the same number must match however it is written.
+    digits = "".join(str(unicodedata.digit(ch)) if ch.isdecimal() else ch for ch in folded if ch not in " -./")
     return f"{country.upper()}:{digits}"
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -53,32 +55,48 @@ def fresh_postgres_url(cluster: Cluster) -> str:
     return cluster.url(name)
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    if request.param == "postgresql":
+def database_url(backend: str, request: pytest.FixtureRequest, folder: Path) -> str:
+    if backend == "postgresql":
         return fresh_postgres_url(request.getfixturevalue("pg_cluster"))
-    return f"sqlite:///{tmp_path / 'creditbank.sqlite3'}"
+    return f"sqlite:///{folder / 'creditbank.sqlite3'}"
 
 
-@pytest.fixture
-def app_config(db_url: str, tmp_path) -> dict[str, object]:
+def configuration(db_url: str, folder: Path) -> dict[str, object]:
     return {
         "CREDITBANK_DATABASE_URL": db_url,
-        "CREDITBANK_INSTANCE_PATH": str(tmp_path / "instance"),
+        "CREDITBANK_INSTANCE_PATH": str(folder / "instance"),
         "CREDITBANK_KEY_PASSPHRASE": PASSPHRASE,
         "CREDITBANK_SERVER_NAME": "bank.test",
     }
 
 
-@pytest.fixture
-def app(app_config: dict[str, object]) -> Iterator[Flask]:
-    application = create_app(app_config)
+@contextmanager
+def running_app(config: dict[str, object]) -> Iterator[Flask]:
+    application = create_app(config)
     application.testing = True
     bank = bank_of(application)
     migrate.upgrade(bank.db.engine)
     bank.prepare_keys()
-    yield application
-    bank.db.dispose()
+    try:
+        yield application
+    finally:
+        bank.db.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def app_config(db_url: str, tmp_path: Path) -> dict[str, object]:
+    return configuration(db_url, tmp_path)
+
+
+@pytest.fixture
+def app(app_config: dict[str, object]) -> Iterator[Flask]:
+    with running_app(app_config) as application:
+        yield application
 
 
 @pytest.fixture

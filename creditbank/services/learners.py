@@ -71,7 +71,7 @@ def _check(data: LearnerInput) -> str | None:
         country = (data.national_id_country or "CN").upper()
         normalized = normalize_national_id(country, data.national_id)
         number = normalized.split(":", 1)[1]
-        if not number.isalnum() or not 4 <= len(number) <= 32:
+        if not (number.isascii() and number.isalnum()) or not 4 <= len(number) <= 32:
             errors["national_id.number"] = "4-32 letters and digits"
         elif country == "CN" and not cn_resident_id_valid(number):
             errors["national_id.number"] = "not a valid 18-character resident identity number (check character)"

@@ -32,7 +32,7 @@ def decode(cursor: str | None) -> int:
         (position,) = json.loads(raw)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise BadParameter("the cursor is not one this service issued", errors={"cursor": "invalid"}) from None
-    if not isinstance(position, int) or isinstance(position, bool) or position < -1:
+    if not isinstance(position, int) or isinstance(position, bool) or not -1 <= position < 2**63:
         raise BadParameter("the cursor is not one this service issued", errors={"cursor": "invalid"})
     return position
 

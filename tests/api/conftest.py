@@ -1,3 +1,3 @@
-from tests.api.records_fixtures import world
+from tests.api.records_fixtures import shared_world, world
 
-__all__ = ["world"]
+__all__ = ["shared_world", "world"]

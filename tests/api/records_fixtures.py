@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,9 +11,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from creditbank import ledger_store
-from creditbank.runtime import Bank
+from creditbank.runtime import Bank, bank_of
 from creditbank.services import api_keys
 from ledger.canonical import canonical_bytes
+from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.helpers import register
 
 VALID_ID = "11010519491231002X"
@@ -62,14 +64,28 @@ class World:
             return ledger_store.tree_size(session)
 
 
-@pytest.fixture
-def world(client: FlaskClient, bank: Bank) -> World:
+def build_world(client: FlaskClient, bank: Bank) -> World:
     register(bank, "uni-a")
     register(bank, "ou-b", type="open_university")
     a, b = api_keys.issue(bank, "uni-a").token, api_keys.issue(bank, "ou-b").token
     person = {"name": {"zh": "王堃"}, "birth_date": "1970-05-04"}
     learner = client.post("/api/v1/learners", json=person, headers=headers(a)).get_json()["id"]
     return World(client, bank, a, b, learner)
+
+
+@pytest.fixture
+def world(client: FlaskClient, bank: Bank) -> World:
+    return build_world(client, bank)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One world for a module's refusal tests. They send only requests the service must refuse, so they cannot
+    disturb each other, and each still checks that the ledger did not grow; sharing saves a bank per case."""
+    folder = tmp_path_factory.mktemp("shared-world")
+    config = configuration(database_url(request.param, request, folder), folder)
+    with running_app(config) as application:
+        yield build_world(application.test_client(), bank_of(application))
 
 
 def assert_problem(response: Any, status: int, kind: str, path: str | None = None) -> dict[str, Any]:
