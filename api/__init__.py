@@ -20,7 +20,7 @@ def _require_json() -> None:
 
 
 def init_api(app: Flask) -> Api:
-    from api import errors, institutions_views, ledger_views, pages, records_views
+    from api import credits_views, errors, institutions_views, ledger_views, pages, records_views
 
     app.config.setdefault("API_TITLE", "creditbank")
     app.config.setdefault("API_VERSION", "v1")
@@ -35,6 +35,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(ledger_views.blp)
     api.register_blueprint(institutions_views.blp)
     api.register_blueprint(records_views.blp)
+    api.register_blueprint(credits_views.blp)
     app.before_request(_require_json)
     app.register_blueprint(pages.bp)
     errors.install(app)

@@ -7,15 +7,12 @@ optional ``Idempotency-Key``; a retry under it gets the first answer back, statu
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from datetime import date
-from http import HTTPStatus
-from typing import Any, TypeVar
-
-from flask import request
+from typing import Any
 
 from api import auth
 from api.blueprint import Blueprint
+from api.operations import BEARER, IDEMPOTENCY, answer, problems, retry
 from api.record_schemas import (
     AchievementInputSchema,
     AchievementPageSchema,
@@ -28,51 +25,15 @@ from api.record_schemas import (
     LearnerPageSchema,
     LearnerProfileSchema,
     PageQuery,
-    ProblemSchema,
     RevocationInputSchema,
     SigningKeyInputSchema,
     SigningKeySchema,
 )
 from creditbank.runtime import current_bank
-from creditbank.services import achievements, idempotency, learners, signing_keys
+from creditbank.services import achievements, learners, signing_keys
 from creditbank.services.achievements import Submission
-from creditbank.services.idempotency import Outcome, RetryKey
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="Learners and their achievements")
-
-F = TypeVar("F", bound=Callable[..., Any])
-_BEARER = [{"bearerAuth": []}]
-_IDEMPOTENCY = {
-    "in": "header",
-    "name": "Idempotency-Key",
-    "required": False,
-    "schema": {"type": "string", "maxLength": 255},
-    "description": "retrying with the same key returns the first answer and appends nothing",
-}
-
-
-def _problems(*codes: int) -> Callable[[F], F]:
-    """Document the problem documents an operation can answer with."""
-
-    def decorate(function: F) -> F:
-        for code in codes:
-            function = blp.alt_response(
-                code,
-                schema=ProblemSchema,
-                content_type="application/problem+json",
-                description=HTTPStatus(code).phrase,
-            )(function)
-        return function
-
-    return decorate
-
-
-def _retry(operation: str) -> RetryKey | None:
-    return idempotency.retry_key(request.headers.get("Idempotency-Key"), operation, request.get_json(silent=True))
-
-
-def _answer(outcome: Outcome) -> tuple[dict[str, Any], int]:
-    return outcome.body, 201 if outcome.created else 200
 
 
 def _submission(item: dict[str, Any]) -> Submission:
@@ -89,8 +50,8 @@ def _submission(item: dict[str, Any]) -> Submission:
 @blp.arguments(LearnerInputSchema())
 @blp.response(201, LearnerEnrolledSchema, description="a new learner, or a known one linked to this institution")
 @blp.alt_response(200, schema=LearnerEnrolledSchema, description="already enrolled here; nothing appended")
-@blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])
-@_problems(400, 401, 403, 409, 413, 415, 422)
+@blp.doc(security=BEARER, parameters=[IDEMPOTENCY])
+@problems(blp, 400, 401, 403, 409, 413, 415, 422)
 def enroll_learner(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Enroll a learner, or link one already known by national ID."""
     principal = auth.institution("records:write")
@@ -103,14 +64,14 @@ def enroll_learner(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
         national_id=national.get("number"),
         email=args.get("email"),
     )
-    return _answer(learners.enroll(current_bank(), principal, data, _retry("POST /learners")))
+    return answer(learners.enroll(current_bank(), principal, data, retry("POST /learners")))
 
 
 @blp.route("/learners", methods=["GET"])
 @blp.arguments(PageQuery(), location="query")
 @blp.response(200, LearnerPageSchema)
-@blp.doc(security=_BEARER)
-@_problems(400, 401, 403)
+@blp.doc(security=BEARER)
+@problems(blp, 400, 401, 403)
 def list_learners(query: dict[str, Any]) -> Any:
     """Learners enrolled with the caller's institution, by enrollment order."""
     principal = auth.institution("records:read")
@@ -119,8 +80,8 @@ def list_learners(query: dict[str, Any]) -> Any:
 
 @blp.route("/learners/<pid:learner_id>")
 @blp.response(200, LearnerProfileSchema)
-@blp.doc(security=_BEARER)
-@_problems(401, 403, 404)
+@blp.doc(security=BEARER)
+@problems(blp, 401, 403, 404)
 def get_learner(learner_id: str) -> dict[str, Any]:
     """A learner's personal data, for an institution they are enrolled with; after erasure, only the pseudonym."""
     principal = auth.institution("records:read")
@@ -130,8 +91,8 @@ def get_learner(learner_id: str) -> dict[str, Any]:
 @blp.route("/learners/<pid:learner_id>/achievements")
 @blp.arguments(PageQuery(), location="query")
 @blp.response(200, AchievementPageSchema)
-@blp.doc(security=_BEARER)
-@_problems(400, 401, 403, 404)
+@blp.doc(security=BEARER)
+@problems(blp, 400, 401, 403, 404)
 def learner_achievements(query: dict[str, Any], learner_id: str) -> Any:
     """The achievements the caller recorded for this learner, oldest first."""
     principal = auth.institution("records:read")
@@ -145,36 +106,34 @@ def learner_achievements(query: dict[str, Any], learner_id: str) -> Any:
 @blp.arguments(AchievementInputSchema())
 @blp.response(201, AchievementSchema, description="recorded")
 @blp.alt_response(200, schema=AchievementSchema, description="the same record id and values were already recorded")
-@blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])
-@_problems(400, 401, 403, 409, 413, 415, 422)
+@blp.doc(security=BEARER, parameters=[IDEMPOTENCY])
+@problems(blp, 400, 401, 403, 409, 413, 415, 422)
 def record_achievement(item: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Record one achievement (an ``achievement.recorded`` entry)."""
     principal = auth.institution("records:write")
     outcome = achievements.record(
-        current_bank(), principal, [_submission(item)], _retry("POST /achievements"), batch=False
+        current_bank(), principal, [_submission(item)], retry("POST /achievements"), batch=False
     )
-    return _answer(outcome)
+    return answer(outcome)
 
 
 @blp.route("/achievements/batch", methods=["POST"])
 @blp.arguments(BatchInputSchema())
 @blp.response(201, BatchResultSchema, description="every item recorded (or already held with the same values)")
 @blp.alt_response(200, schema=BatchResultSchema, description="every item was already recorded; nothing appended")
-@blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])
-@_problems(400, 401, 403, 409, 413, 415, 422)
+@blp.doc(security=BEARER, parameters=[IDEMPOTENCY])
+@problems(blp, 400, 401, 403, 409, 413, 415, 422)
 def record_batch(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Record up to 1,000 achievements atomically: one invalid item rejects the batch with per-item errors."""
     principal = auth.institution("records:write")
     items = [_submission(item) for item in args["items"]]
-    return _answer(
-        achievements.record(current_bank(), principal, items, _retry("POST /achievements/batch"), batch=True)
-    )
+    return answer(achievements.record(current_bank(), principal, items, retry("POST /achievements/batch"), batch=True))
 
 
 @blp.route("/achievements/<pid:achievement_id>")
 @blp.response(200, AchievementSchema)
-@blp.doc(security=_BEARER)
-@_problems(401, 403, 404)
+@blp.doc(security=BEARER)
+@problems(blp, 401, 403, 404)
 def get_achievement(achievement_id: str) -> dict[str, Any]:
     """An achievement's current state and its full history, each version with its ledger seq."""
     principal = auth.institution("records:read")
@@ -185,26 +144,26 @@ def get_achievement(achievement_id: str) -> dict[str, Any]:
 @blp.arguments(CorrectionInputSchema())
 @blp.response(201, AchievementSchema, description="corrected (an achievement.corrected entry)")
 @blp.alt_response(200, schema=AchievementSchema, description="the values were already these; nothing appended")
-@blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])
-@_problems(400, 401, 403, 404, 409, 413, 415, 422)
+@blp.doc(security=BEARER, parameters=[IDEMPOTENCY])
+@problems(blp, 400, 401, 403, 404, 409, 413, 415, 422)
 def correct_achievement(args: dict[str, Any], achievement_id: str) -> tuple[dict[str, Any], int]:
     """Correct an achievement's values, with a reason; the earlier versions stay in its history."""
     principal = auth.institution("records:write")
-    retry = _retry(f"POST /achievements/{achievement_id}/corrections")
-    outcome = achievements.correct(current_bank(), principal, achievement_id, args["changes"], args["reason"], retry)
-    return _answer(outcome)
+    again = retry(f"POST /achievements/{achievement_id}/corrections")
+    outcome = achievements.correct(current_bank(), principal, achievement_id, args["changes"], args["reason"], again)
+    return answer(outcome)
 
 
 @blp.route("/achievements/<pid:achievement_id>/revocation", methods=["POST"])
 @blp.arguments(RevocationInputSchema())
 @blp.response(201, AchievementSchema, description="revoked (an achievement.revoked entry)")
-@blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])
-@_problems(400, 401, 403, 404, 409, 413, 415, 422)
+@blp.doc(security=BEARER, parameters=[IDEMPOTENCY])
+@problems(blp, 400, 401, 403, 404, 409, 413, 415, 422)
 def revoke_achievement(args: dict[str, Any], achievement_id: str) -> tuple[dict[str, Any], int]:
     """Revoke an achievement, with a reason."""
     principal = auth.institution("records:write")
-    retry = _retry(f"POST /achievements/{achievement_id}/revocation")
-    return _answer(achievements.revoke(current_bank(), principal, achievement_id, args["reason"], retry))
+    again = retry(f"POST /achievements/{achievement_id}/revocation")
+    return answer(achievements.revoke(current_bank(), principal, achievement_id, args["reason"], again))
 
 
 # --- signing keys --------------------------------------------------------------------------------
@@ -214,18 +173,18 @@ def revoke_achievement(args: dict[str, Any], achievement_id: str) -> tuple[dict[
 @blp.arguments(SigningKeyInputSchema())
 @blp.response(201, SigningKeySchema, description="registered (an institution.key_added entry)")
 @blp.alt_response(200, schema=SigningKeySchema, description="already registered")
-@blp.doc(security=_BEARER, parameters=[_IDEMPOTENCY])
-@_problems(400, 401, 403, 409, 413, 415, 422)
+@blp.doc(security=BEARER, parameters=[IDEMPOTENCY])
+@problems(blp, 400, 401, 403, 409, 413, 415, 422)
 def add_signing_key(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Register an Ed25519 key the institution will sign its submissions with."""
     principal = auth.institution("records:write")
-    return _answer(signing_keys.add(current_bank(), principal, args["public_key"], _retry("POST /signing-keys")))
+    return answer(signing_keys.add(current_bank(), principal, args["public_key"], retry("POST /signing-keys")))
 
 
 @blp.route("/signing-keys", methods=["GET"])
 @blp.response(200, SigningKeySchema(many=True))
-@blp.doc(security=_BEARER)
-@_problems(401, 403)
+@blp.doc(security=BEARER)
+@problems(blp, 401, 403)
 def list_signing_keys() -> list[dict[str, Any]]:
     """The caller's registered signing keys."""
     return signing_keys.list_keys(current_bank(), auth.institution("records:read"))

@@ -366,3 +366,7 @@ def ledger_replay(ctx: _Context) -> None:
     with bank.db.writing() as session:
         applied = replay(session)
     click.echo(f"replayed {applied} entries in {time.perf_counter() - started:.2f} s")
+
+
+# Credit-bank commands live in their own module and attach themselves to ``main``.
+from creditbank import cli_credits  # noqa: E402, F401

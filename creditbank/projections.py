@@ -21,12 +21,18 @@ from creditbank.ledger_store import Recorded
 from creditbank.models import (
     Achievement,
     AchievementVersion,
+    CatalogueOutcome,
+    CreditLine,
     Enrollment,
     Institution,
     InstitutionKey,
     Learner,
     LedgerBody,
     LedgerEntry,
+    PublishedFramework,
+    PublishedRuleSet,
+    QualificationAward,
+    Redemption,
 )
 
 
@@ -44,6 +50,12 @@ PROJECTORS: dict[str, Projector] = {}
 
 # Children before parents, the order rows must be cleared in.
 PROJECTION_TABLES: list[Table] = [
+    QualificationAward.__table__,  # type: ignore[list-item]
+    Redemption.__table__,  # type: ignore[list-item]
+    CreditLine.__table__,  # type: ignore[list-item]
+    CatalogueOutcome.__table__,  # type: ignore[list-item]
+    PublishedRuleSet.__table__,  # type: ignore[list-item]
+    PublishedFramework.__table__,  # type: ignore[list-item]
     AchievementVersion.__table__,  # type: ignore[list-item]
     Achievement.__table__,  # type: ignore[list-item]
     Enrollment.__table__,  # type: ignore[list-item]
@@ -81,6 +93,8 @@ def apply(session: Session, recorded: Sequence[Recorded]) -> None:
 def load_projectors() -> None:
     # The projectors live beside their use cases; importing them registers them.
     import creditbank.services.achievements
+    import creditbank.services.credit_rules
+    import creditbank.services.credits
     import creditbank.services.institutions
     import creditbank.services.learners
     import creditbank.services.signing_keys  # noqa: F401

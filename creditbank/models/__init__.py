@@ -1,5 +1,13 @@
 from creditbank.models.achievements import ACHIEVEMENT_KINDS, Achievement, AchievementVersion, InstitutionKey
 from creditbank.models.base import Base
+from creditbank.models.credits import (
+    CatalogueOutcome,
+    CreditLine,
+    PublishedFramework,
+    PublishedRuleSet,
+    QualificationAward,
+    Redemption,
+)
 from creditbank.models.institutions import INSTITUTION_TYPES, ApiKey, Institution
 from creditbank.models.learners import Enrollment, Learner, LearnerPersonalData
 from creditbank.models.ledger import APPEND_ONLY_TABLES, LedgerBody, LedgerCheckpoint, LedgerEntry
@@ -13,6 +21,8 @@ __all__ = [
     "AchievementVersion",
     "ApiKey",
     "Base",
+    "CatalogueOutcome",
+    "CreditLine",
     "Enrollment",
     "IdempotentRequest",
     "Institution",
@@ -22,5 +32,9 @@ __all__ = [
     "LedgerBody",
     "LedgerCheckpoint",
     "LedgerEntry",
+    "PublishedFramework",
+    "PublishedRuleSet",
+    "QualificationAward",
+    "Redemption",
     "SchedulerLease",
 ]

@@ -22,7 +22,7 @@ from creditbank import achievement_rules, ledger_store, projections
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Achievement, AchievementVersion, Enrollment, Learner
 from creditbank.runtime import Bank
-from creditbank.services import idempotency, paging, signing_keys
+from creditbank.services import credits, idempotency, paging, signing_keys
 from creditbank.services.api_keys import Principal
 from creditbank.services.idempotency import Outcome, RetryKey
 from creditbank.services.learners import require_enrolled
@@ -150,6 +150,7 @@ def record(
         ]
         recorded = ledger_store.append(session, entries)
         projections.apply(session, recorded)
+        credits.convert_recorded(session, recorded)
         if not batch:
             if ids:
                 return Outcome(True, _fresh_view(ids[0], institution, items[0], recorded[0]))
@@ -301,6 +302,7 @@ def correct(
         }
         recorded = ledger_store.append(session, [ledger_store.NewEntry("achievement.corrected", principal.actor, body)])
         projections.apply(session, recorded)
+        credits.compensate(session, recorded[0], merged)
         return Outcome(True, _view(session, achievement_id, history=True))
 
     return idempotency.once(bank, principal.institution_id, retry, work)
@@ -321,6 +323,7 @@ def revoke(
         }
         recorded = ledger_store.append(session, [ledger_store.NewEntry("achievement.revoked", principal.actor, body)])
         projections.apply(session, recorded)
+        credits.compensate(session, recorded[0], None)
         return Outcome(True, _view(session, achievement_id, history=True))
 
     return idempotency.once(bank, principal.institution_id, retry, work)

@@ -19,7 +19,7 @@ from creditbank.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from creditbank.models import ApiKey, Institution
 from creditbank.runtime import Bank
 
-SCOPES = ("records:read", "records:write", "credentials:write")
+SCOPES = ("records:read", "records:write", "credentials:write", "qualifications:award")
 _TOKEN = re.compile(r"cb_([a-z0-9]{12})_([A-Za-z0-9_-]{43})")
 
 

@@ -1,0 +1,112 @@
+"""Frameworks, the outcome catalogue, conversion previews, credit accounts, progress and awards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api import auth
+from api.blueprint import Blueprint
+from api.credit_schemas import (
+    AccountSchema,
+    AwardInputSchema,
+    AwardSchema,
+    CatalogueQuery,
+    FrameworkListSchema,
+    FrameworkSchema,
+    OutcomeInputSchema,
+    OutcomeListSchema,
+    PreviewInputSchema,
+    PreviewSchema,
+    ProgressQuery,
+    ProgressSchema,
+    ProposalSchema,
+)
+from api.operations import BEARER, IDEMPOTENCY, answer, problems, retry
+from creditbank.runtime import current_bank
+from creditbank.services import credit_rules, credits
+
+blp = Blueprint("credits", __name__, url_prefix="/api/v1", description="Frameworks, conversion and credit accounts")
+_SLUG = "<string(maxlength=40):framework_id>"
+
+
+@blp.route("/frameworks")
+@blp.response(200, FrameworkListSchema)
+def list_frameworks() -> dict[str, Any]:
+    """The published qualifications frameworks (latest version of each), with levels and qualification types."""
+    return {"items": credit_rules.list_frameworks(current_bank())}
+
+
+@blp.route(f"/frameworks/{_SLUG}")
+@blp.response(200, FrameworkSchema)
+@problems(blp, 404)
+def get_framework(framework_id: str) -> dict[str, Any]:
+    """One framework, with its published rule sets and the active one."""
+    return credit_rules.get_framework(current_bank(), framework_id)
+
+
+@blp.route("/catalogue/outcomes", methods=["GET"])
+@blp.arguments(CatalogueQuery(), location="query")
+@blp.response(200, OutcomeListSchema)
+@problems(blp, 422)
+def list_outcomes(args: dict[str, Any]) -> dict[str, Any]:
+    """The outcome catalogue: approved outcomes, or proposals awaiting review."""
+    status = None if args["status"] == "all" else args["status"]
+    return {"items": credit_rules.list_outcomes(current_bank(), status=status)}
+
+
+@blp.route("/catalogue/outcomes", methods=["POST"])
+@blp.arguments(OutcomeInputSchema())
+@blp.response(201, ProposalSchema, description="proposed (a catalogue.outcome_proposed entry); a reviewer approves")
+@blp.alt_response(200, schema=ProposalSchema, description="already proposed with this content; nothing appended")
+@blp.doc(security=BEARER)
+@problems(blp, 400, 401, 403, 409, 413, 415, 422)
+def propose_outcome(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Propose a learning outcome for the catalogue."""
+    principal = auth.institution("records:write")
+    (published,) = credit_rules.propose_outcomes(current_bank(), [args], actor=principal.actor, source="request")
+    body = {"code": published.id, "seq": published.seq, "hash": published.hash, "status": "proposed"}
+    return body, 201 if published.created else 200
+
+
+@blp.route("/conversions/preview", methods=["POST"])
+@blp.arguments(PreviewInputSchema())
+@blp.response(200, PreviewSchema, description="what the achievement would convert to; nothing is appended")
+@blp.doc(security=BEARER)
+@problems(blp, 400, 401, 403, 404, 413, 415, 422)
+def preview_conversion(args: dict[str, Any]) -> dict[str, Any]:
+    """Dry-run a conversion under the active rule sets, with the explanation of each step."""
+    principal = auth.institution("records:read")
+    return credits.preview(current_bank(), principal, args["achievement"], args.get("framework"))
+
+
+@blp.route("/learners/<pid:learner_id>/credits")
+@blp.response(200, AccountSchema)
+@blp.doc(security=BEARER)
+@problems(blp, 401, 403, 404)
+def credit_account(learner_id: str) -> dict[str, Any]:
+    """The learner's credit account: balances by framework, level and category, and the statement behind them."""
+    principal = auth.institution("records:read")
+    return credits.account(current_bank(), principal, learner_id)
+
+
+@blp.route("/learners/<pid:learner_id>/progress")
+@blp.arguments(ProgressQuery(), location="query")
+@blp.response(200, ProgressSchema)
+@blp.doc(security=BEARER)
+@problems(blp, 401, 403, 404, 422)
+def qualification_progress(args: dict[str, Any], learner_id: str) -> dict[str, Any]:
+    """What is met and what is missing toward a qualification type."""
+    principal = auth.institution("records:read")
+    return credits.progress(current_bank(), principal, learner_id, args["qualification"])
+
+
+@blp.route("/learners/<pid:learner_id>/qualifications", methods=["POST"])
+@blp.arguments(AwardInputSchema())
+@blp.response(201, AwardSchema, description="awarded (credits.redeemed and qualification.awarded entries)")
+@blp.doc(security=BEARER, parameters=[IDEMPOTENCY])
+@problems(blp, 400, 401, 403, 404, 409, 413, 415, 422)
+def award_qualification(args: dict[str, Any], learner_id: str) -> tuple[dict[str, Any], int]:
+    """Award a qualification, consuming the credits its requirements use; 422 lists what is missing."""
+    principal = auth.institution("records:read")
+    again = retry(f"POST /learners/{learner_id}/qualifications")
+    return answer(credits.award(current_bank(), principal, learner_id, args["qualification"], again))

@@ -1,0 +1,48 @@
+"""What every write view shares: documenting its problems, reading the Idempotency-Key, choosing 201 or 200."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+from flask import request
+
+from api.blueprint import Blueprint
+from api.record_schemas import ProblemSchema
+from creditbank.services import idempotency
+from creditbank.services.idempotency import Outcome, RetryKey
+
+F = TypeVar("F", bound=Callable[..., Any])
+BEARER = [{"bearerAuth": []}]
+IDEMPOTENCY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "retrying with the same key returns the first answer and appends nothing",
+}
+
+
+def problems(blp: Blueprint, *codes: int) -> Callable[[F], F]:
+    """Document the problem documents an operation can answer with."""
+
+    def decorate(function: F) -> F:
+        for code in codes:
+            function = blp.alt_response(
+                code,
+                schema=ProblemSchema,
+                content_type="application/problem+json",
+                description=HTTPStatus(code).phrase,
+            )(function)
+        return function
+
+    return decorate
+
+
+def retry(operation: str) -> RetryKey | None:
+    return idempotency.retry_key(request.headers.get("Idempotency-Key"), operation, request.get_json(silent=True))
+
+
+def answer(outcome: Outcome) -> tuple[dict[str, Any], int]:
+    return outcome.body, 201 if outcome.created else 200

@@ -1,0 +1,359 @@
+"""Publishing frameworks, rule sets and catalogue outcomes to the ledger, and the rulebook conversions read.
+
+Each publication carries the document and the SHA-256 of its canonical form. A version, once published, is
+fixed: publishing it again with the same content is a no-op, with other content a conflict.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from creditbank import ledger_store, projections
+from creditbank.credits import catalogue, frameworks, rules
+from creditbank.credits.catalogue import Outcome
+from creditbank.credits.documents import DocumentError, Reader, digest, parse_file
+from creditbank.credits.frameworks import Framework
+from creditbank.credits.rules import RuleSet
+from creditbank.errors import Conflict, InvalidInput, NotFound
+from creditbank.models import CatalogueOutcome, Institution, PublishedFramework, PublishedRuleSet
+from creditbank.runtime import Bank
+from creditbank.services.institutions import BANK_ACTOR
+
+DATA = Path(__file__).resolve().parent.parent / "credits" / "data"
+
+
+@dataclass(frozen=True)
+class Published:
+    kind: str
+    id: str
+    version: str
+    hash: str
+    seq: int
+    created: bool
+
+
+def _invalid(error: DocumentError) -> InvalidInput:
+    return InvalidInput(str(error), errors={"document": error.faults})
+
+
+def _frameworks(session: Session) -> dict[str, Framework]:
+    """The latest published version of each framework."""
+    latest: dict[str, Framework] = {}
+    for row in session.scalars(select(PublishedFramework).order_by(PublishedFramework.seq)):
+        latest[row.id] = _framework_from(row.document, row.hash)
+    return latest
+
+
+_parsed: dict[str, Any] = {}
+_parsed_lock = threading.Lock()
+
+
+def _framework_from(document: str, hash_: str) -> Framework:
+    # Keyed by content hash: the same bytes always read the same, whichever database they came from.
+    with _parsed_lock:
+        cached = _parsed.get(f"f:{hash_}")
+    if cached is None:
+        cached = frameworks.read(json.loads(document), "published framework")
+        with _parsed_lock:
+            _parsed[f"f:{hash_}"] = cached
+    assert isinstance(cached, Framework)
+    return cached
+
+
+def publish_framework(bank: Bank, document: dict[str, Any], *, source: str, actor: str = BANK_ACTOR) -> Published:
+    try:
+        framework = frameworks.read(document, source)
+    except DocumentError as error:
+        raise _invalid(error) from None
+    hash_ = digest(document)
+    with bank.db.writing() as session:
+        existing = session.get(PublishedFramework, (framework.id, framework.version))
+        if existing is not None:
+            return _same_or_conflict("framework", framework.id, framework.version, existing.hash, hash_, existing.seq)
+        body = {"framework": framework.id, "version": framework.version, "hash": hash_, "document": document}
+        recorded = ledger_store.append(session, [ledger_store.NewEntry("framework.published", actor, body)])
+        projections.apply(session, recorded)
+        return Published("framework", framework.id, framework.version, hash_, recorded[0].seq, True)
+
+
+def _same_or_conflict(kind: str, name: str, version: str, held: str, offered: str, seq: int) -> Published:
+    if held != offered:
+        raise Conflict(
+            f"{kind} {name}{f' version {version}' if version else ''} was published at seq {seq} with other content "
+            f"(hash {held[:12]}…); publish a new version instead",
+            errors={"version": "already published with other content"},
+        )
+    return Published(kind, name, version, held, seq, False)
+
+
+def publish_rules(bank: Bank, document: dict[str, Any], *, source: str, actor: str = BANK_ACTOR) -> Published:
+    hash_ = digest(document)
+    with bank.db.writing() as session:
+        known = set(session.scalars(select(Institution.id)))
+        framework_id = document.get("framework")
+        framework = _frameworks(session).get(framework_id) if isinstance(framework_id, str) else None
+        try:
+            rule_set = rules.read(document, source, framework, known)
+        except DocumentError as error:
+            raise _invalid(error) from None
+        existing = session.get(PublishedRuleSet, rule_set.version)
+        if existing is not None:
+            return _same_or_conflict("rule set", rule_set.version, "", existing.hash, hash_, existing.seq)
+        body = {"rules": rule_set.version, "framework": rule_set.framework, "hash": hash_, "document": document}
+        recorded = ledger_store.append(session, [ledger_store.NewEntry("rules.published", actor, body)])
+        projections.apply(session, recorded)
+        return Published("rule set", rule_set.version, "", hash_, recorded[0].seq, True)
+
+
+def propose_outcomes(bank: Bank, items: list[Any], *, actor: str, source: str) -> list[Published]:
+    """Propose catalogue outcomes (all or none). A code already proposed with the same content is left as is."""
+    with bank.db.writing() as session:
+        known = _frameworks(session)
+        reader = Reader(source)
+        outcomes = [catalogue.read_outcome(reader, item, f"outcomes[{i}]", known) for i, item in enumerate(items)]
+        try:
+            reader.finish()
+        except DocumentError as error:
+            raise _invalid(error) from None
+        entries, answers = [], []
+        for outcome in outcomes:
+            assert outcome is not None
+            document = outcome.document()
+            held = session.get(CatalogueOutcome, outcome.code)
+            if held is not None:
+                if json.loads(held.document) != document:
+                    raise Conflict(
+                        f"outcome {outcome.code} was proposed at seq {held.proposed_seq} with other content",
+                        errors={"code": "already proposed"},
+                    )
+                answers.append(Published("outcome", outcome.code, "", digest(document), held.proposed_seq, False))
+                continue
+            body = {"outcome": outcome.code, "hash": digest(document), "document": document}
+            entries.append(ledger_store.NewEntry("catalogue.outcome_proposed", actor, body))
+        recorded = ledger_store.append(session, entries) if entries else []
+        projections.apply(session, recorded)
+        answers.extend(
+            Published("outcome", r_body["outcome"], "", r_body["hash"], r.seq, True)
+            for r, r_body in ((r, json.loads(r.body)) for r in recorded)
+        )
+        return answers
+
+
+def approve_outcome(bank: Bank, code: str, reviewer: str) -> Published:
+    if not reviewer.strip():
+        raise InvalidInput("name the reviewer", errors={"reviewer": "required"})
+    with bank.db.writing() as session:
+        held = session.get(CatalogueOutcome, code)
+        if held is None:
+            raise NotFound(f"no outcome {code!r} has been proposed")
+        if held.status == "approved":
+            assert held.approved_seq is not None
+            return Published("outcome", code, "", digest(json.loads(held.document)), held.approved_seq, False)
+        body = {"outcome": code, "proposal": held.proposed_seq, "reviewer": reviewer.strip()}
+        recorded = ledger_store.append(
+            session, [ledger_store.NewEntry("catalogue.outcome_approved", f"{BANK_ACTOR}:reviewer", body)]
+        )
+        projections.apply(session, recorded)
+        return Published("outcome", code, "", digest(json.loads(held.document)), recorded[0].seq, True)
+
+
+def publish_file(bank: Bank, kind: str, path: Path) -> list[Published]:
+    try:
+        document = parse_file(path)
+    except DocumentError as error:
+        raise _invalid(error) from None
+    if kind == "framework":
+        return [publish_framework(bank, document, source=str(path))]
+    if kind == "rules":
+        return [publish_rules(bank, document, source=str(path))]
+    items = document.get("outcomes")
+    if not isinstance(items, list) or not items or set(document) != {"outcomes"}:
+        raise InvalidInput(f"{path}: the file must hold only a non-empty [[outcomes]] list", errors={"outcomes": "?"})
+    return propose_outcomes(bank, items, actor=BANK_ACTOR, source=str(path))
+
+
+# --- the rulebook: what conversions read -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """Everything conversion needs: each framework's active rule set and the approved outcomes."""
+
+    active: dict[str, tuple[RuleSet, str]]  # framework id → (rule set, its hash)
+    frameworks: dict[str, Framework]
+    outcomes: dict[str, Outcome]
+
+
+def rulebook(session: Session) -> Rulebook:
+    """Read inside the caller's transaction, so a conversion uses the rules in force when it is appended."""
+    marks = session.execute(
+        select(
+            select(func.max(PublishedRuleSet.seq)).scalar_subquery(),
+            select(func.max(CatalogueOutcome.approved_seq)).scalar_subquery(),
+            select(func.count()).select_from(PublishedFramework).scalar_subquery(),
+        )
+    ).one()
+    # The URL tells databases apart; the marks move whenever a rule set, framework or approval is added.
+    key = f"b:{session.get_bind().engine.url}:{tuple(marks)}"
+    with _parsed_lock:
+        cached = _parsed.get(key)
+    if isinstance(cached, Rulebook):
+        return cached
+    known = _frameworks(session)
+    active: dict[str, tuple[RuleSet, str]] = {}
+    for row in session.scalars(select(PublishedRuleSet).order_by(PublishedRuleSet.seq)):
+        active[row.framework] = (_rules_from(row, known), row.hash)
+    outcomes = {}
+    for row in session.scalars(select(CatalogueOutcome).where(CatalogueOutcome.status == "approved")):
+        outcome = catalogue.read_outcome(Reader("catalogue"), json.loads(row.document), row.code, known)
+        if outcome is not None:
+            outcomes[row.code] = outcome
+    book = Rulebook(active, known, outcomes)
+    with _parsed_lock:
+        _parsed[key] = book
+    return book
+
+
+def _rules_from(row: PublishedRuleSet, known: dict[str, Framework]) -> RuleSet:
+    with _parsed_lock:
+        cached = _parsed.get(f"r:{row.hash}")
+    if isinstance(cached, RuleSet):
+        return cached
+    # Institutions were checked when the rule set was published; replaying it must not depend on them again.
+    document = json.loads(row.document)
+    named = {item.get("id") for item in document.get("institutions", []) if isinstance(item, dict)}
+    for item in document.get("equivalences", []):
+        for end in (item.get("from", ""), item.get("to", "")):
+            named.add(end.split(":", 1)[0])
+    for institutions in (document.get("awarding") or {}).values():
+        named.update(institutions)
+    rule_set = rules.read(document, f"rule set {row.version}", known.get(row.framework), {n for n in named if n})
+    with _parsed_lock:
+        _parsed[f"r:{row.hash}"] = rule_set
+    return rule_set
+
+
+def rule_set(session: Session, version: str) -> tuple[RuleSet, str]:
+    row = session.get(PublishedRuleSet, version)
+    if row is None:
+        raise NotFound(f"no rule set {version!r} has been published", errors={"rules": "unknown"})
+    return _rules_from(row, _frameworks(session)), row.hash
+
+
+# --- reads --------------------------------------------------------------------------------------------------
+
+
+def list_frameworks(bank: Bank) -> list[dict[str, Any]]:
+    with bank.db.reading() as session:
+        rows = {row.id: row for row in session.scalars(select(PublishedFramework).order_by(PublishedFramework.seq))}
+        return [
+            frameworks.public_view(_framework_from(row.document, row.hash), row.seq, row.hash) for row in rows.values()
+        ]
+
+
+def get_framework(bank: Bank, framework_id: str) -> dict[str, Any]:
+    for view in list_frameworks(bank):
+        if view["id"] == framework_id:
+            with bank.db.reading() as session:
+                rules_rows = session.scalars(
+                    select(PublishedRuleSet)
+                    .where(PublishedRuleSet.framework == framework_id)
+                    .order_by(PublishedRuleSet.seq)
+                ).all()
+            view["rule_sets"] = [{"version": r.version, "hash": r.hash, "seq": r.seq} for r in rules_rows]
+            view["active_rules"] = rules_rows[-1].version if rules_rows else None
+            return view
+    raise NotFound(f"no published framework {framework_id!r}")
+
+
+def list_outcomes(bank: Bank, *, status: str | None = "approved") -> list[dict[str, Any]]:
+    with bank.db.reading() as session:
+        query = select(CatalogueOutcome).order_by(CatalogueOutcome.code)
+        if status is not None:
+            query = query.where(CatalogueOutcome.status == status)
+        return [
+            {
+                **json.loads(row.document),
+                "status": row.status,
+                "proposed_seq": row.proposed_seq,
+                "proposed_by": row.proposed_by,
+                "approved_seq": row.approved_seq,
+            }
+            for row in session.scalars(query)
+        ]
+
+
+def list_rule_sets(bank: Bank) -> list[dict[str, Any]]:
+    with bank.db.reading() as session:
+        rows = session.scalars(select(PublishedRuleSet).order_by(PublishedRuleSet.seq)).all()
+        return [{"version": r.version, "framework": r.framework, "hash": r.hash, "seq": r.seq} for r in rows]
+
+
+# --- projectors ---------------------------------------------------------------------------------------------
+
+
+@projections.projector("framework.published")
+def _project_framework(session: Session, entries: Any) -> None:
+    for entry in entries:
+        body = entry.body
+        session.add(
+            PublishedFramework(
+                id=body["framework"],
+                version=body["version"],
+                hash=body["hash"],
+                seq=entry.seq,
+                document=json.dumps(body["document"], ensure_ascii=False, sort_keys=True),
+            )
+        )
+    session.flush()
+
+
+@projections.projector("rules.published")
+def _project_rules(session: Session, entries: Any) -> None:
+    for entry in entries:
+        body = entry.body
+        session.add(
+            PublishedRuleSet(
+                version=body["rules"],
+                framework=body["framework"],
+                hash=body["hash"],
+                seq=entry.seq,
+                document=json.dumps(body["document"], ensure_ascii=False, sort_keys=True),
+            )
+        )
+    session.flush()
+
+
+@projections.projector("catalogue.outcome_proposed")
+def _project_proposed(session: Session, entries: Any) -> None:
+    for entry in entries:
+        body = entry.body
+        session.add(
+            CatalogueOutcome(
+                code=body["outcome"],
+                framework=body["document"]["framework"],
+                status="proposed",
+                proposed_seq=entry.seq,
+                proposed_by=entry.actor,
+                approved_seq=None,
+                reviewer=None,
+                document=json.dumps(body["document"], ensure_ascii=False, sort_keys=True),
+            )
+        )
+    session.flush()
+
+
+@projections.projector("catalogue.outcome_approved")
+def _project_approved(session: Session, entries: Any) -> None:
+    for entry in entries:
+        held = session.get(CatalogueOutcome, entry.body["outcome"])
+        assert held is not None
+        held.status, held.approved_seq, held.reviewer = "approved", entry.seq, entry.body["reviewer"]
+    session.flush()
