@@ -116,7 +116,8 @@ def scheduler(ctx: _Context) -> None:
 @click.option("--learners", "learner_count", default=24, show_default=True, type=click.IntRange(1, 100_000))
 @pass_ctx
 def demo(ctx: _Context, learner_count: int) -> None:
-    """Seed an empty bank with fictitious institutions, learners and achievements."""
+    """Seed an empty bank with fictitious institutions, learners and achievements, the shipped frameworks and
+    example rules, and one more learner who holds an awarded qualification."""
     from creditbank import demo as demo_data
 
     bank = ctx.bank(migrated=False)
@@ -127,7 +128,8 @@ def demo(ctx: _Context, learner_count: int) -> None:
     if token is None:
         raise click.ClickException("the bank already holds data; the demo seeds only an empty bank")
     click.echo(
-        f"demo data loaded with {learner_count} learners; API key for demo-university (also in {demo_data.KEY_FILE}):"
+        f"demo data loaded with {learner_count} learners and one with an award; "
+        f"API key for demo-university (also in {demo_data.KEY_FILE}):"
     )
     click.echo(token)
 

@@ -1,6 +1,7 @@
 """Demo data for a first look, all fictitious: a university, an open university with branches and a
 learning point, a senior college with a learning point, a vocational college and a MOOC platform;
-learners with Chinese and latin names; and their achievements, a few corrected and one revoked.
+learners with Chinese and latin names; and their achievements, a few corrected and one revoked; the shipped
+frameworks, example catalogue and rule set, so every achievement converts, and one learner with an award.
 
 Everything goes through the same services the API calls, so the demo is also a smoke test.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from creditbank.runtime import Bank
-from creditbank.services import achievements, api_keys, institutions, learners
+from creditbank.services import achievements, api_keys, credit_rules, credits, institutions, learners
 from creditbank.services.achievements import Submission
 from creditbank.services.api_keys import SCOPES, Principal
 from creditbank.services.institutions import InstitutionInput
@@ -188,6 +189,7 @@ def seed(bank: Bank, learner_count: int = 24, *, rng_seed: int = 2026) -> str | 
     rng = random.Random(rng_seed)  # noqa: S311 - demo content, not secrets
     for data in DEMO_INSTITUTIONS:
         institutions.register(bank, data)
+    _publish_credit_rules(bank)
     staff = {i.id: Principal("demo-seed", i.id, frozenset(SCOPES)) for i in DEMO_INSTITUTIONS}
     issuers = list(_COURSES)
     submissions: dict[str, list[Submission]] = {name: [] for name in issuers}
@@ -205,6 +207,7 @@ def seed(bank: Bank, learner_count: int = 24, *, rng_seed: int = 2026) -> str | 
             outcome = achievements.record(bank, staff[place], items, batch=True)
             recorded.extend((place, item["id"]) for item in outcome.body["items"])
     _amend(bank, staff, recorded)
+    _showcase(bank, staff)
     issued = api_keys.issue(bank, "demo-university")
     path = Path(bank.instance_path) / KEY_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -223,3 +226,47 @@ def _amend(bank: Bank, staff: dict[str, Principal], recorded: list[tuple[str, st
     achievements.correct(bank, staff[place], second, {"language": "en"}, "taught in English, entered as Chinese")
     place, third = recorded[-1]
     achievements.revoke(bank, staff[place], third, "recorded for the wrong learner")
+
+
+def _publish_credit_rules(bank: Bank) -> None:
+    """The shipped frameworks, the example catalogue (approved) and the example rule set."""
+    data = credit_rules.DATA
+    for name in ("cn-example", "eqf", "hkqf"):
+        credit_rules.publish_file(bank, "framework", data / "frameworks" / f"{name}.toml")
+    for published in credit_rules.publish_file(bank, "catalogue", data / "catalogue" / "example.toml"):
+        credit_rules.approve_outcome(bank, published.id, "demo-reviewer")
+    credit_rules.publish_file(bank, "rules", data / "rules" / "cn-example-2026.toml")
+
+
+def _showcase(bank: Bank, staff: dict[str, Principal]) -> None:
+    """An older learner whose community, open-university and senior-college learning earns the example digital
+    literacy certificate, so the account, the statement and an award all have something to show."""
+    born = date(1952, 10, 3)
+    person = learners.LearnerInput(
+        birth_date=born,
+        name_zh="陈秀英",
+        name_latin="Chen Xiuying",
+        national_id_country="CN",
+        national_id=_resident_id(random.Random(1952), born),  # noqa: S311 - demo content
+    )
+    plan = (
+        ("demo-learning-point-riverside", "non_formal", "智能手机应用", "Using a Smartphone", "SP-01", 12),
+        ("demo-learning-point-riverside", "non_formal", "手机摄影与分享", "Phone Photography", "PH-03", 48),
+        ("demo-open-university-east", "module", "数字素养与技能", "Digital Literacy and Skills", "DL100", 2),
+        ("demo-senior-college-garden", "non_formal", "书法（楷书）", "Calligraphy (regular script)", "CAL-1", 32),
+    )
+    learner_id = ""
+    for place, kind, zh, en, code, amount in plan:
+        learner_id = learners.enroll(bank, staff[place], person).body["id"]
+        data: dict[str, Any] = {
+            "kind": kind,
+            "title": {"zh": zh, "en": en},
+            "code": code,
+            "started": "2025-03-01",
+            "completed": "2025-06-30",
+            "result": {"type": "pass_fail", "passed": True},
+            "language": "zh-CN",
+        }
+        data["credits" if place == "demo-open-university-east" else "hours"] = amount
+        achievements.record(bank, staff[place], [Submission(learner_id, f"SHOW-{code}", data)], batch=False)
+    credits.award(bank, None, learner_id, "cn-example-digital-literacy")
