@@ -40,21 +40,25 @@ def read_outcome(r: Reader, item: Any, place: str, frameworks: dict[str, Framewo
         return None
     r.unknown(item, _FIELDS, place)
     faults = len(r.faults)
-    code = r.text(item, "code", f"{place}.code", pattern=CODE)
-    framework_id = r.text(item, "framework", f"{place}.framework", pattern=SLUG)
-    level = r.number(item, "level", f"{place}.level", integer=True, maximum=Decimal(20))
-    credits = r.number(item, "credits", f"{place}.credits", maximum=MAX_CREDITS)
-    category = r.text(item, "category", f"{place}.category", pattern=CATEGORY)
-    name = r.bilingual(item, "name", f"{place}.name")
-    description = r.bilingual(item, "description", f"{place}.description")
+
+    def at(name: str) -> str:
+        return f"{place}.{name}" if place else name
+
+    code = r.text(item, "code", at("code"), pattern=CODE)
+    framework_id = r.text(item, "framework", at("framework"), pattern=SLUG)
+    level = r.number(item, "level", at("level"), integer=True, maximum=Decimal(20))
+    credits = r.number(item, "credits", at("credits"), maximum=MAX_CREDITS)
+    category = r.text(item, "category", at("category"), pattern=CATEGORY)
+    name = r.bilingual(item, "name", at("name"))
+    description = r.bilingual(item, "description", at("description"))
     framework = frameworks.get(framework_id or "")
     if framework_id is not None and framework is None:
-        r.fault(f"{place}.framework", f"no published framework {framework_id!r}")
+        r.fault(at("framework"), f"no published framework {framework_id!r}")
     if framework is not None:
         if level is not None and int(level) not in framework.levels:
-            r.fault(f"{place}.level", f"level {level} is not one of {framework.id}'s levels")
+            r.fault(at("level"), f"level {level} is not one of {framework.id}'s levels")
         if category is not None and category not in framework.categories:
-            r.fault(f"{place}.category", f"{category!r} is not one of {framework.id}'s categories")
+            r.fault(at("category"), f"{category!r} is not one of {framework.id}'s categories")
     if len(r.faults) > faults or None in (code, framework_id, level, credits, category, name, description):
         return None
     assert code

@@ -40,7 +40,14 @@ class Published:
 
 
 def _invalid(error: DocumentError) -> InvalidInput:
-    return InvalidInput(str(error), errors={"document": error.faults})
+    """Each fault under its place, so the API reports field paths and the CLI the whole list."""
+    errors: dict[str, list[str]] = {}
+    for fault in error.faults:
+        place, _, message = fault.partition(": ")
+        if not message or " " in place:
+            place, message = "document", fault
+        errors.setdefault(place, []).append(message)
+    return InvalidInput(str(error), errors=errors)
 
 
 def _frameworks(session: Session) -> dict[str, Framework]:
@@ -117,7 +124,11 @@ def propose_outcomes(bank: Bank, items: list[Any], *, actor: str, source: str) -
     with bank.db.writing() as session:
         known = _frameworks(session)
         reader = Reader(source)
-        outcomes = [catalogue.read_outcome(reader, item, f"outcomes[{i}]", known) for i, item in enumerate(items)]
+        # A single proposal over the API reports bare field names; a file, its list positions.
+        places = [""] if source == "request" else [f"outcomes[{i}]" for i in range(len(items))]
+        outcomes = [
+            catalogue.read_outcome(reader, item, place, known) for item, place in zip(items, places, strict=True)
+        ]
         try:
             reader.finish()
         except DocumentError as error:
