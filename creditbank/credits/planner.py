@@ -89,6 +89,8 @@ class _Taker:
         self.caps = [(cap, cap.limit(total)) for cap in caps]
         self.capped = [ZERO for _ in caps]
         self.consumed: dict[int, Decimal] = {}
+        self.total = total
+        self.taken = ZERO
 
     def room(self, line: Line) -> Decimal:
         room = self.left[line.seq]
@@ -105,7 +107,8 @@ class _Taker:
                 break
             if not wanted(line):
                 continue
-            portion = self.room(line)
+            # Nothing past the qualification's total, whatever a requirement still lacks.
+            portion = min(self.room(line), self.total - self.taken)
             if amount is not None:
                 portion = min(portion, amount - taken)
             if portion <= 0:
@@ -116,6 +119,7 @@ class _Taker:
                 if cap.applies(line.source, line.category):
                     self.capped[index] += portion
             taken += portion
+            self.taken += portion
         return taken
 
     def counted(self, lines: list[Line], wanted: Callable[[Line], bool]) -> Decimal:
