@@ -25,6 +25,7 @@ bench: setup
 	./scripts/ensure-debian-packages.sh $(DEBIAN_TEST)
 	$(BIN)/python benchmarks/ledger.py
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/credits.py
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
