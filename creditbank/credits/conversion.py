@@ -147,8 +147,10 @@ def _passed(result: Any, minimum: Decimal, steps: _Steps) -> bool:
     low = Decimal(str(result.get("min", 0)))
     high = Decimal(str(result["max"]))
     score = Decimal(str(result["score"]))
-    percent = ((score - low) * 100 / (high - low)).quantize(CENT)
-    if percent >= minimum:
+    exact = (score - low) * 100 / (high - low)
+    # Compare the exact share; the shown figure is cut (never rounded up) so 59.996% cannot read as "60%" and pass.
+    percent = exact.quantize(CENT, rounding=ROUND_FLOOR)
+    if exact >= minimum:
         steps.add(
             f"成绩 {_fmt(score)}/{_fmt(high)}（{_fmt(percent)}%），达到最低要求 {_fmt(minimum)}%。",
             f"Score {_fmt(score)} of {_fmt(high)} ({_fmt(percent)}%) meets the minimum of {_fmt(minimum)}%.",

@@ -14,6 +14,8 @@ from creditbank.credits.documents import CATEGORY, CODE, SLUG, VERSION, Reader
 from creditbank.credits.frameworks import MAX_CREDITS, Bilingual, Framework
 from creditbank.models import ACHIEVEMENT_KINDS
 
+CENT = Decimal("0.01")
+
 COURSE_REF = re.compile(r"([a-z0-9][a-z0-9-]{0,39}):(.{1,64})")
 BASES = ("credits", "hours")
 _TOP = {"version", "framework", "name", "defaults", "institutions", "equivalences", "caps", "awarding"}
@@ -118,6 +120,10 @@ def read(document: dict[str, Any], source: str, framework: Framework | None, ins
     r.unknown(defaults, _DEFAULTS, "defaults")
     minimum = r.number(defaults, "minimum_result", "defaults.minimum_result", positive=False, maximum=Decimal(100))
     rounding = r.number(defaults, "rounding", "defaults.rounding", maximum=Decimal(100))
+    if rounding is not None and rounding % CENT:
+        # Balances are kept in cents, so a finer step could not be honoured without rounding up.
+        r.fault("defaults.rounding", "must be a whole number of hundredths (0.01 or coarser)")
+        rounding = None
     validity = r.number(defaults, "validity_years", "defaults.validity_years", integer=True, required=False)
     level = _level(r, defaults, "level", "defaults.level", framework)
     category = _category(r, defaults, "category", "defaults.category", framework)
