@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_RUN := ca-certificates
-DEBIAN_TEST := postgresql
+# Fonts and Pango for the bilingual PDFs; Node for the pinned JSON-LD contexts; poppler for the tests' PDF checks.
+DEBIAN_RUN := ca-certificates fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 nodejs npm
+DEBIAN_TEST := postgresql poppler-utils
 
 .PHONY: run test lint bench setup clean
 
@@ -32,11 +33,14 @@ lint: setup
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 	./scripts/ensure-debian-packages.sh $(DEBIAN_RUN)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	npm ci --no-audit --no-fund --loglevel=error
+	node scripts/export-contexts.cjs
+	$(BIN)/python -m certificates.fonts prepare
 	touch $(STAMP)
 
 clean:

@@ -13,14 +13,15 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 def _require_json() -> None:
     # Without this, a form-encoded body would read as "no JSON" and be reported as missing fields.
-    if request.method in _BODY_METHODS and request.path.startswith("/api/"):
+    # Verification takes files (PDF or JSON, multipart or raw), so it is the one write that need not be JSON.
+    if request.method in _BODY_METHODS and request.path.startswith("/api/") and request.path != "/api/v1/verify":
         mimetype = request.mimetype
         if mimetype != "application/json" and not (mimetype.startswith("application/") and mimetype.endswith("+json")):
             raise UnsupportedMediaType(f"send the body as application/json, not {mimetype or 'no content type'}")
 
 
 def init_api(app: Flask) -> Api:
-    from api import credits_views, errors, institutions_views, ledger_views, pages, records_views
+    from api import credentials_views, credits_views, errors, institutions_views, ledger_views, pages, records_views
 
     app.config.setdefault("API_TITLE", "creditbank")
     app.config.setdefault("API_VERSION", "v1")
@@ -36,6 +37,8 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(institutions_views.blp)
     api.register_blueprint(records_views.blp)
     api.register_blueprint(credits_views.blp)
+    api.register_blueprint(credentials_views.blp)
+    api.register_blueprint(credentials_views.public)
     app.before_request(_require_json)
     app.register_blueprint(pages.bp)
     errors.install(app)

@@ -15,6 +15,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "CREDITBANK_DATABASE_URL": (None, str),
     "CREDITBANK_SERVER_NAME": ("localhost", str),
     "CREDITBANK_ORIGIN": (None, str),
+    "CREDITBANK_PUBLIC_URL": (None, str),
     "CREDITBANK_KEY_PASSPHRASE": (None, str),
     "CREDITBANK_KEY_PASSPHRASE_FILE": (None, str),
     "CREDITBANK_MAX_BODY_BYTES": (4 * 1024 * 1024, int),
@@ -40,6 +41,10 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         settings["CREDITBANK_DATABASE_URL"] = f"sqlite:///{instance / 'creditbank.sqlite3'}"
     if not settings["CREDITBANK_ORIGIN"]:
         settings["CREDITBANK_ORIGIN"] = f"{settings['CREDITBANK_SERVER_NAME']}/creditbank"
+    if not settings["CREDITBANK_PUBLIC_URL"]:
+        # The address credentials, QR codes and did:web point at; set it to the public https URL in production.
+        settings["CREDITBANK_PUBLIC_URL"] = f"http://{settings['CREDITBANK_SERVER_NAME']}"
+    settings["CREDITBANK_PUBLIC_URL"] = settings["CREDITBANK_PUBLIC_URL"].rstrip("/")
     passphrase_file = settings.pop("CREDITBANK_KEY_PASSPHRASE_FILE")
     if passphrase_file and not settings["CREDITBANK_KEY_PASSPHRASE"]:
         settings["CREDITBANK_KEY_PASSPHRASE"] = Path(passphrase_file).read_text(encoding="utf-8").strip()

@@ -27,9 +27,14 @@ def key_path(instance_path: str | Path, name: str) -> Path:
 
 
 def create_key(path: Path, passphrase: str | None) -> Ed25519PrivateKey:
+    key = Ed25519PrivateKey.generate()
+    write_key(path, key, passphrase)
+    return key
+
+
+def write_key(path: Path, key: Ed25519PrivateKey, passphrase: str | None) -> None:
     if path.exists():
         raise ConfigurationError(f"{path} already exists; refusing to replace a signing key")
-    key = Ed25519PrivateKey.generate()
     encryption = BestAvailableEncryption(passphrase.encode()) if passphrase else NoEncryption()
     if not passphrase:
         log.warning(
@@ -42,7 +47,6 @@ def create_key(path: Path, passphrase: str | None) -> Ed25519PrivateKey:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(pem)
-    return key
 
 
 def load_key(path: Path, passphrase: str | None) -> Ed25519PrivateKey:

@@ -22,6 +22,8 @@ from creditbank.models import (
     Achievement,
     AchievementVersion,
     CatalogueOutcome,
+    Credential,
+    CredentialKey,
     CreditLine,
     Enrollment,
     Institution,
@@ -50,6 +52,8 @@ PROJECTORS: dict[str, Projector] = {}
 
 # Children before parents, the order rows must be cleared in.
 PROJECTION_TABLES: list[Table] = [
+    Credential.__table__,  # type: ignore[list-item]
+    CredentialKey.__table__,  # type: ignore[list-item]
     QualificationAward.__table__,  # type: ignore[list-item]
     Redemption.__table__,  # type: ignore[list-item]
     CreditLine.__table__,  # type: ignore[list-item]
@@ -93,6 +97,8 @@ def apply(session: Session, recorded: Sequence[Recorded]) -> None:
 def load_projectors() -> None:
     # The projectors live beside their use cases; importing them registers them.
     import creditbank.services.achievements
+    import creditbank.services.credential_keys
+    import creditbank.services.credentials
     import creditbank.services.credit_rules
     import creditbank.services.credits
     import creditbank.services.institutions

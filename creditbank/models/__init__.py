@@ -1,5 +1,6 @@
 from creditbank.models.achievements import ACHIEVEMENT_KINDS, Achievement, AchievementVersion, InstitutionKey
 from creditbank.models.base import Base
+from creditbank.models.credentials import Credential, CredentialDocument, CredentialKey, StatusListDocument
 from creditbank.models.credits import (
     CatalogueOutcome,
     CreditLine,
@@ -22,6 +23,9 @@ __all__ = [
     "ApiKey",
     "Base",
     "CatalogueOutcome",
+    "Credential",
+    "CredentialDocument",
+    "CredentialKey",
     "CreditLine",
     "Enrollment",
     "IdempotentRequest",
@@ -37,4 +41,5 @@ __all__ = [
     "QualificationAward",
     "Redemption",
     "SchedulerLease",
+    "StatusListDocument",
 ]

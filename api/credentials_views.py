@@ -1,0 +1,118 @@
+"""Credentials: issuing, fetching (JSON and PDF), verifying, the DID document and the status lists."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, jsonify, request
+
+from api import auth
+from api.blueprint import Blueprint
+from api.credential_schemas import CredentialQuery, IssuedSchema, IssueInputSchema, ReportSchema
+from api.operations import BEARER, problems
+from certificates.verify import Identity
+from creditbank.errors import InvalidInput
+from creditbank.runtime import current_bank
+from creditbank.services import credential_keys, credentials
+
+blp = Blueprint("credentials", __name__, url_prefix="/api/v1", description="Verifiable credentials and verification")
+public = Blueprint("credential_documents", __name__, description="did:web document and status lists")
+VERIFY_LIMIT = 20 * 1024 * 1024
+_ID = "<string(maxlength=64):credential_id>"
+
+
+@blp.route("/learners/<pid:learner_id>/credentials", methods=["POST"])
+@blp.arguments(IssueInputSchema())
+@blp.response(201, IssuedSchema, description="issued and recorded (a credential.issued entry)")
+@blp.doc(security=BEARER)
+@problems(blp, 400, 401, 403, 404, 409, 413, 415, 422)
+def issue_credential(args: dict[str, Any], learner_id: str) -> tuple[dict[str, Any], int]:
+    """Issue a signed credential for an achievement this institution recorded, or a transcript of them."""
+    principal = auth.institution(credentials.ISSUE_SCOPE)
+    if args["kind"] == "achievement" and not args.get("achievement"):
+        raise InvalidInput(
+            "name the achievement to issue for", errors={"achievement": ["required for kind achievement"]}
+        )
+    wanted = credentials.Request(learner_id, args["kind"], args.get("achievement"), args["language_order"])
+    return credentials.issue(current_bank(), principal, wanted), 201
+
+
+@blp.route(f"/credentials/{_ID}")
+@blp.arguments(CredentialQuery(), location="query")
+@blp.response(200, description="the signed credential (or, with receipt=true, the credential and its receipt)")
+@blp.doc(security=BEARER)
+@problems(blp, 401, 403, 404, 422)
+def get_credential(args: dict[str, Any], credential_id: str) -> Response:
+    """A credential this institution issued."""
+    principal = auth.institution("records:read")
+    bank = current_bank()
+    if args["receipt"]:
+        return jsonify(credentials.bundle(bank, principal, credential_id))
+    return jsonify(credentials.document(bank, principal, credential_id))
+
+
+@blp.route(f"/credentials/{_ID}/pdf")
+@blp.response(200, description="the PDF certificate or transcript, with the credential and receipt attached")
+@blp.doc(security=BEARER)
+@problems(blp, 401, 403, 404)
+def get_credential_pdf(credential_id: str) -> Response:
+    """The credential as a bilingual PDF (PDF/A-3b)."""
+    principal = auth.institution("records:read")
+    data = credentials.pdf(current_bank(), principal, credential_id, request.args.get("lang"))
+    return Response(
+        data, mimetype="application/pdf", headers={"Content-Disposition": "inline; filename=credential.pdf"}
+    )
+
+
+def _identity() -> Identity | None:
+    name = request.values.get("name") or request.headers.get("X-Holder-Name")
+    born = request.values.get("birth_date") or request.headers.get("X-Holder-Birth-Date")
+    if not name and not born:
+        return None
+    if not name or not born:
+        raise InvalidInput("give both name and birth_date to check the holder", errors={"name": ["with birth_date"]})
+    try:
+        return Identity(name, date.fromisoformat(born))
+    except ValueError:
+        raise InvalidInput("birth_date must be YYYY-MM-DD", errors={"birth_date": ["not a date"]}) from None
+
+
+def uploaded_bytes() -> bytes:
+    """The file to verify: a multipart field `file`, a pasted `json` form field, or the raw request body."""
+    request.max_content_length = VERIFY_LIMIT
+    if request.mimetype == "multipart/form-data" or request.mimetype == "application/x-www-form-urlencoded":
+        upload = request.files.get("file")
+        if upload is not None:
+            return upload.read(VERIFY_LIMIT + 1)
+        pasted = request.form.get("json")
+        if pasted:
+            return pasted.encode("utf-8")
+        raise InvalidInput("attach the credential as the `file` field", errors={"file": ["missing"]})
+    return request.get_data(cache=False)
+
+
+@blp.route("/verify", methods=["POST"])
+@blp.response(200, ReportSchema, description="the report: valid or not, and every check with its reason")
+@problems(blp, 400, 413, 422)
+def verify_credential() -> Response:
+    """Verify a credential — a PDF or JSON, as multipart `file` or the raw body. No account needed."""
+    data = uploaded_bytes()
+    if len(data) > VERIFY_LIMIT:
+        abort(413)
+    return jsonify(credentials.verify(current_bank(), data, _identity()))
+
+
+@public.route("/.well-known/did.json")
+@public.response(200, description="the bank's did:web document: credential keys (current and retired), log key")
+def did_document() -> Response:
+    return jsonify(credential_keys.did_document(current_bank()))
+
+
+@public.route("/status/<string(maxlength=40):name>")
+@public.response(200, description="a signed BitstringStatusListCredential")
+@problems(public, 404)
+def status_list(name: str) -> Response:
+    response = jsonify(credentials.status_list(current_bank(), name))
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response

@@ -1,0 +1,379 @@
+"""One verification engine for every door (API, web page, offline command).
+
+It takes the bytes a verifier holds — a PDF with the credential attached, a bare credential, or a credential with
+its ledger receipt — and what the verifier chooses to trust (the bank's DID document and log key, optionally a
+checkpoint and status lists), and reports every check with a reason. Any failed check makes the whole invalid;
+a check that cannot be made offline (status without a status list) is reported as skipped, not passed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from certificates import proofs, receipts, shape
+from certificates.contexts import ContextError
+from certificates.credentials import identity_hash
+from certificates.multibase import MultibaseError, public_key_bytes
+from certificates.pdf_read import PdfError, embedded_credential, embedded_file, visible_text
+from ledger.note import NoteError, NoteVerifier
+
+Outcome = Literal["pass", "fail", "skip"]
+MAX_JSON = 8 * 1024 * 1024
+CHECKS = ("format", "signature", "key", "ledger", "status", "validity", "identity")
+
+
+@dataclass(frozen=True)
+class IssuerKey:
+    method: str  # the verification method URL, e.g. did:web:bank.example#key-1
+    public: bytes
+    active_from: str  # RFC 3339; signatures created before it are not accepted
+    retired_at: str | None = None  # signatures created at or after it are not accepted
+
+
+@dataclass(frozen=True)
+class StatusAnswer:
+    revoked: bool
+    suspended: bool
+
+
+# (credential id, revocation list URL, index) -> answer, or None when the list cannot be consulted.
+StatusLookup = Callable[[str, str, int], StatusAnswer | None]
+
+
+@dataclass(frozen=True)
+class Trust:
+    issuer: str
+    keys: Sequence[IssuerKey]
+    log_keys: Sequence[NoteVerifier]
+    status: StatusLookup | None = None
+    checkpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    birth_date: date
+
+
+@dataclass
+class Check:
+    check: str
+    outcome: Outcome
+    reason: str
+
+
+@dataclass
+class Report:
+    checks: list[Check] = field(default_factory=list)
+    kind: str | None = None
+    credential_id: str | None = None
+    source: str = "json"
+    credential: dict[str, Any] | None = None
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.checks) and all(c.outcome != "fail" for c in self.checks) and self.credential is not None
+
+    def add(self, check: str, outcome: Outcome, reason: str) -> None:
+        self.checks.append(Check(check, outcome, reason))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "kind": self.kind,
+            "credential_id": self.credential_id,
+            "source": self.source,
+            "checks": [{"check": c.check, "result": c.outcome, "reason": c.reason} for c in self.checks],
+        }
+
+
+def did_document_trust(document: Any, log_key: str | None = None) -> Trust:
+    """Trust built from the bank's published DID document (its keys, and the log key it names)."""
+    if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+        raise ValueError("not a DID document")
+    assertion = set(document.get("assertionMethod") or [])
+    keys: list[IssuerKey] = []
+    for method in document.get("verificationMethod") or []:
+        if not isinstance(method, dict) or method.get("id") not in assertion:
+            continue
+        try:
+            public = public_key_bytes(str(method.get("publicKeyMultibase", "")))
+        except MultibaseError as exc:
+            raise ValueError(f"{method.get('id')}: {exc}") from None
+        keys.append(IssuerKey(method["id"], public, str(method.get("activeFrom", "")), method.get("retiredAt")))
+    vkeys = [log_key] if log_key else []
+    for service in document.get("service") or []:
+        if isinstance(service, dict) and isinstance(service.get("verifierKey"), str):
+            vkeys.append(service["verifierKey"])
+    try:
+        verifiers = [NoteVerifier.from_vkey(vkey) for vkey in vkeys]
+    except NoteError as exc:
+        raise ValueError(f"log key: {exc}") from None
+    return Trust(document["id"], keys, verifiers)
+
+
+def _load_json(data: bytes) -> Any:
+    if len(data) > MAX_JSON:
+        raise ValueError("the JSON document is too large")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ValueError("not a JSON document") from None
+
+
+def _unwrap(document: Any) -> tuple[Any, Any]:
+    """A bare credential, or the {credential, receipt} bundle the bank hands out for offline checks."""
+    if isinstance(document, dict) and "credential" in document and "@context" not in document:
+        return document.get("credential"), document.get("receipt")
+    return document, None
+
+
+def verify_bytes(
+    data: bytes,
+    trust: Trust,
+    *,
+    now: datetime | None = None,
+    identity: Identity | None = None,
+    receipt_lookup: Callable[[Mapping[str, Any]], Any] | None = None,
+) -> Report:
+    report = Report()
+    stripped = data.lstrip()
+    receipt: Any = None
+    text_hash: str | None = None
+    if stripped.startswith(b"%PDF"):
+        report.source = "pdf"
+        try:
+            credential_bytes = embedded_credential(data)
+            receipt_bytes = embedded_file(data, "receipt.json")
+            text = visible_text(data)
+        except PdfError as exc:
+            report.add("format", "fail", str(exc))
+            return report
+        text_hash = visible_text_hash(text)
+        try:
+            document = _load_json(credential_bytes)
+            receipt = _load_json(receipt_bytes) if receipt_bytes is not None else None
+        except ValueError as exc:
+            report.add("format", "fail", f"the attached credential: {exc}")
+            return report
+    else:
+        if not stripped:
+            report.add("format", "fail", "the file is empty")
+            return report
+        try:
+            loaded = _load_json(data)
+        except ValueError as exc:
+            report.add("format", "fail", f"{exc} (expected a PDF certificate or a JSON credential)")
+            return report
+        if shape.depth(loaded) > shape.MAX_DEPTH:
+            report.add("format", "fail", f"the document is nested deeper than {shape.MAX_DEPTH} levels")
+            return report
+        document, receipt = _unwrap(loaded)
+    return verify_document(
+        document, trust, report=report, receipt=receipt, now=now, identity=identity,
+        text_hash=text_hash, receipt_lookup=receipt_lookup,
+    )  # fmt: skip
+
+
+def visible_text_hash(text: str) -> str:
+    """A fingerprint of what a PDF shows, independent of the order its text is extracted or laid out in."""
+    tokens = sorted(text.split())
+    return "sha256:" + hashlib.sha256("\n".join(tokens).encode()).hexdigest()
+
+
+def verify_document(
+    document: Any,
+    trust: Trust,
+    *,
+    report: Report | None = None,
+    receipt: Any = None,
+    now: datetime | None = None,
+    identity: Identity | None = None,
+    text_hash: str | None = None,
+    receipt_lookup: Callable[[Mapping[str, Any]], Any] | None = None,
+) -> Report:
+    report = report or Report()
+    moment = now or datetime.now(UTC)
+    try:
+        report.kind = shape.check(document)
+    except shape.ShapeError as exc:
+        report.add("format", "fail", f"not a valid OB 3.0 / CLR 2.0 credential: {exc}")
+        return report
+    report.credential = document
+    report.credential_id = document["id"]
+    report.add("format", "pass", f"a well-formed {report.kind}")
+
+    issuer = document["issuer"]
+    issuer_id = issuer if isinstance(issuer, str) else issuer["id"]
+    keys = {key.method: key for key in trust.keys}
+    if issuer_id != trust.issuer:
+        report.add("signature", "fail", f"issued by {issuer_id}, not by the trusted issuer {trust.issuer}")
+        used: list[proofs.ProofCheck] = []
+    else:
+        used = _signature(document, keys, report)
+    _key_validity(used, keys, document, report)
+    _ledger(document, receipt if receipt is not None else _lookup(receipt_lookup, document), trust, report, text_hash)
+    _status(document, trust, report)
+    _validity(document, moment, report)
+    _identity(document, identity, report)
+    return report
+
+
+def _lookup(lookup: Callable[[Mapping[str, Any]], Any] | None, document: Mapping[str, Any]) -> Any:
+    return lookup(document) if lookup is not None else None
+
+
+def _signature(document: Mapping[str, Any], keys: Mapping[str, IssuerKey], report: Report) -> list[proofs.ProofCheck]:
+    def resolve(method: str) -> bytes | None:
+        key = keys.get(method)
+        return key.public if key else None
+
+    try:
+        results = proofs.verify(document, resolve)
+    except ContextError as exc:
+        report.add("signature", "fail", str(exc))
+        return []
+    inner = document.get("credentialSubject", {}).get("verifiableCredential", [])
+    for index, credential in enumerate(inner if isinstance(inner, list) else []):
+        for result in proofs.verify(credential, resolve):
+            if not result.ok:
+                report.add("signature", "fail", f"wrapped credential {index + 1}: {result.reason}")
+                return []
+    failed = [result for result in results if not result.ok]
+    if not results:
+        report.add("signature", "fail", "the credential carries no proof")
+    elif failed:
+        report.add("signature", "fail", failed[0].reason)
+    else:
+        report.add("signature", "pass", f"eddsa-rdfc-2022 signature by {results[0].verification_method}")
+    return [result for result in results if result.ok]
+
+
+def _key_validity(
+    used: Sequence[proofs.ProofCheck], keys: Mapping[str, IssuerKey], document: Mapping[str, Any], report: Report
+) -> None:
+    if not used:
+        report.add("key", "fail", "no valid signature to date against the issuer's keys")
+        return
+    for result in used:
+        key = keys[result.verification_method or ""]
+        created = _instant(result.created)
+        if created is None:
+            report.add("key", "fail", "the proof has no valid creation time")
+            return
+        # Proof times are whole seconds; the key's start is compared at the same precision.
+        start = _instant(key.active_from)
+        if start is not None and created < start.replace(microsecond=0):
+            report.add("key", "fail", f"signed at {result.created}, before {key.method} was in use")
+            return
+        retired = _instant(key.retired_at)
+        if retired is not None and created >= retired:
+            report.add("key", "fail", f"signed at {result.created}, after {key.method} was retired")
+            return
+    note = (
+        " (since retired; earlier signatures stay valid)"
+        if any(keys[r.verification_method or ""].retired_at for r in used)
+        else ""
+    )
+    report.add("key", "pass", f"the key was the issuer's signing key when the credential was signed{note}")
+
+
+def _instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _ledger(document: Mapping[str, Any], receipt: Any, trust: Trust, report: Report, text_hash: str | None) -> None:
+    if receipt is None:
+        report.add("ledger", "fail", "no ledger receipt came with the credential, so its recording cannot be checked")
+        return
+    if not trust.log_keys:
+        report.add("ledger", "fail", "no log key is trusted, so the ledger checkpoint cannot be checked")
+        return
+    try:
+        recorded = receipts.verify(receipt, document, trust.log_keys, trust.checkpoint)
+    except receipts.ReceiptError as exc:
+        report.add("ledger", "fail", str(exc))
+        return
+    if text_hash is not None:
+        expected = receipts.issued_body(receipt).get("visible_text_hash")
+        if expected != text_hash:
+            report.add("ledger", "fail", "the PDF's visible text differs from what was issued and recorded")
+            return
+    report.add(
+        "ledger",
+        "pass",
+        f"recorded at ledger entry #{recorded.seq} ({recorded.time}), included in the signed checkpoint of "
+        f"size {recorded.tree_size}",
+    )
+
+
+def _status(document: Mapping[str, Any], trust: Trust, report: Report) -> None:
+    entry = document.get("credentialStatus")
+    if entry is None:
+        report.add("status", "pass", "the credential has no status entry: it cannot be revoked")
+        return
+    if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
+        report.add("status", "fail", "unsupported credentialStatus type")
+        return
+    url = entry.get("statusListCredential")
+    index_text = entry.get("statusListIndex")
+    if not isinstance(url, str) or not isinstance(index_text, str) or not index_text.isdigit():
+        report.add("status", "fail", "the status entry is malformed")
+        return
+    if trust.status is None:
+        report.add("status", "skip", "offline: revocation and suspension were not checked (no status list given)")
+        return
+    answer = trust.status(str(document.get("id")), url, int(index_text))
+    if answer is None:
+        report.add("status", "skip", f"the status list {url} could not be consulted")
+    elif answer.revoked:
+        report.add("status", "fail", "the credential has been revoked")
+    elif answer.suspended:
+        report.add("status", "fail", "the credential is suspended")
+    else:
+        report.add("status", "pass", "neither revoked nor suspended")
+
+
+def _validity(document: Mapping[str, Any], moment: datetime, report: Report) -> None:
+    start = _instant(document.get("validFrom"))
+    end = _instant(document.get("validUntil"))
+    if start is None:
+        report.add("validity", "fail", "validFrom is not a date-time")
+    elif moment < start:
+        report.add("validity", "fail", f"not valid before {document['validFrom']}")
+    elif end is not None and moment > end:
+        report.add("validity", "fail", f"expired on {document['validUntil']}")
+    else:
+        until = f" until {document['validUntil']}" if end else ""
+        report.add("validity", "pass", f"valid from {document['validFrom']}{until}")
+
+
+def _identity(document: Mapping[str, Any], identity: Identity | None, report: Report) -> None:
+    if identity is None:
+        report.add("identity", "skip", "no name and birth date given to compare with the credential's holder")
+        return
+    subject = document.get("credentialSubject", {})
+    for item in subject.get("identifier", []) if isinstance(subject, dict) else []:
+        if isinstance(item, dict) and item.get("hashed") and isinstance(item.get("salt"), str):
+            if identity_hash(identity.name, identity.birth_date, item["salt"]) == item.get("identityHash"):
+                report.add("identity", "pass", "the name and birth date match the credential's holder")
+            else:
+                report.add("identity", "fail", "the name and birth date do not match the credential's holder")
+            return
+    report.add("identity", "fail", "the credential carries no identity hash to compare with")
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")

@@ -1,0 +1,183 @@
+"""Commands for credentials: issuing, revoking and suspending, rotating the signing key, and verifying offline."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from creditbank.cli import _Context, keys, main, pass_ctx
+
+_IN = click.Path(path_type=Path, dir_okay=False, exists=True)
+_OUT = click.Path(path_type=Path, dir_okay=False)
+
+
+@main.group()
+def credentials() -> None:
+    """Verifiable credentials (Open Badges 3.0 and CLR 2.0) and their PDFs."""
+
+
+@credentials.command("issue")
+@click.option("--learner", "learner_id", required=True)
+@click.option("--achievement", "achievement_id", help="Issue for one achievement.")
+@click.option("--qualification", "award_id", help="Issue for one awarded qualification (its award id).")
+@click.option("--transcript", is_flag=True, help="Issue a transcript of all the learner's achievements.")
+@click.option("--json", "json_out", type=_OUT, help="Write the credential with its ledger receipt here.")
+@click.option("--pdf", "pdf_out", type=_OUT, help="Write the PDF certificate or transcript here.")
+@click.option("--lang", type=click.Choice(["zh-en", "en-zh"]), default="zh-en", show_default=True)
+@pass_ctx
+def credentials_issue(
+    ctx: _Context,
+    learner_id: str,
+    achievement_id: str | None,
+    award_id: str | None,
+    transcript: bool,
+    json_out: Path | None,
+    pdf_out: Path | None,
+    lang: str,
+) -> None:
+    """Issue a signed credential for a learner and record it in the ledger."""
+    from creditbank.services import credentials as service
+
+    chosen = [name for name, value in (("achievement", achievement_id), ("qualification", award_id)) if value]
+    if transcript:
+        chosen.append("transcript")
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --achievement, --qualification, --transcript")
+    bank = ctx.bank()
+    request = service.Request(learner_id, chosen[0], achievement_id or award_id, lang)
+    issued = service.issue(bank, None, request)
+    click.echo(f"issued {issued['kind']} credential {issued['id']} at seq {issued['seq']}")
+    if json_out is not None:
+        json_out.write_text(json.dumps(service.bundle(bank, None, issued["id"]), ensure_ascii=False, indent=2))
+        click.echo(f"credential and receipt written to {json_out}")
+    if pdf_out is not None:
+        pdf_out.write_bytes(service.pdf(bank, None, issued["id"]))
+        click.echo(f"PDF written to {pdf_out}")
+
+
+def _status_command(name: str, change: str, help_text: str) -> None:
+    @credentials.command(name, help=help_text)
+    @click.argument("credential_id")
+    @click.option("--reason", help="Why; kept in the ledger entry's private body.")
+    @pass_ctx
+    def command(ctx: _Context, credential_id: str, reason: str | None) -> None:
+        from creditbank.services import credentials as service
+
+        done = service.change_status(ctx.bank(), credential_id, change, reason)
+        click.echo(f"{credential_id}: {change} recorded at seq {done['seq']}; status lists republished")
+
+
+_status_command("revoke", "revoke", "Revoke a credential for good.")
+_status_command("suspend", "suspend", "Suspend a credential until it is reinstated.")
+_status_command("reinstate", "reinstate", "Lift a suspension.")
+
+
+@credentials.command("list")
+@click.option("--learner", "learner_id", required=True)
+@pass_ctx
+def credentials_list(ctx: _Context, learner_id: str) -> None:
+    """List a learner's credentials and their status."""
+    from creditbank.services import credentials as service
+
+    for item in service.list_for_learner(ctx.bank(), learner_id):
+        state = "revoked" if item["revoked"] else "suspended" if item["suspended"] else "valid"
+        click.echo(f"{item['id']}  {item['kind']:13} seq {item['seq']:<8} {item['issued_at']}  {state}")
+
+
+@keys.command("rotate")
+@pass_ctx
+def keys_rotate(ctx: _Context) -> None:
+    """Add a new credential-signing key (key.rotated); the old one is kept, retired, in the DID document."""
+    from creditbank.services import credentials as service
+
+    rotated = service.rotate_key(ctx.bank())
+    click.echo(f"credential key {rotated['key']} active from {rotated['active_from']} ({rotated['public_key']})")
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(f"{path} is not a readable JSON file: {exc}", param_hint=what) from None
+
+
+@main.command("verify")
+@click.argument("path", type=_IN)
+@click.option("--trust", "trust_file", type=_IN, help="The bank's DID document (did.json) to trust, fully offline.")
+@click.option(
+    "--checkpoint", "checkpoint_file", type=_IN, help="A signed checkpoint you trust, instead of the receipt's."
+)
+@click.option("--status", "status_files", type=_IN, multiple=True, help="Status list credential(s) to check against.")
+@click.option("--name", help="The holder's name, to check the identity binding.")
+@click.option("--birth-date", type=click.DateTime(formats=["%Y-%m-%d"]), help="The holder's birth date (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_ctx
+def verify_command(
+    ctx: _Context,
+    path: Path,
+    trust_file: Path | None,
+    checkpoint_file: Path | None,
+    status_files: tuple[Path, ...],
+    name: str | None,
+    birth_date: Any,
+    as_json: bool,
+) -> None:
+    """Verify a credential (PDF or JSON) without a server. Exit 0 if valid, 1 if not."""
+    from certificates import verify as engine
+
+    if (name is None) != (birth_date is None):
+        raise click.UsageError("--name and --birth-date go together")
+    identity = engine.Identity(name, date(birth_date.year, birth_date.month, birth_date.day)) if name else None
+    if trust_file is not None:
+        try:
+            trust = engine.did_document_trust(_read_json(trust_file, "--trust"))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--trust") from None
+        if status_files:
+            trust = engine.Trust(trust.issuer, trust.keys, trust.log_keys, _status_from_files(status_files, trust))
+    else:
+        from creditbank.services import credentials as service
+
+        trust = service.trust(ctx.bank())
+    if checkpoint_file is not None:
+        trust = engine.Trust(trust.issuer, trust.keys, trust.log_keys, trust.status, checkpoint_file.read_text())
+    report = engine.verify_bytes(path.read_bytes(), trust, identity=identity)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{path}: {'VALID' if report.valid else 'NOT VALID'}")
+        for check in report.checks:
+            click.echo(f"  {check.outcome:4}  {check.check:9} {check.reason}")
+    sys.exit(0 if report.valid else 1)
+
+
+def _status_from_files(paths: tuple[Path, ...], trust: Any) -> Any:
+    from certificates import proofs
+    from certificates import verify as engine
+    from certificates.status_list import StatusBits, StatusListError
+
+    keys_by_method = {key.method: key.public for key in trust.keys}
+    lists: dict[str, StatusBits] = {}
+    for path in paths:
+        document = _read_json(path, "--status")
+        checks = proofs.verify(document, keys_by_method.get) if isinstance(document, dict) else []
+        if not checks or not all(check.ok for check in checks):
+            raise click.BadParameter(f"{path} is not a status list signed by the trusted issuer", param_hint="--status")
+        try:
+            lists[document["id"]] = StatusBits.decode(document["credentialSubject"]["encodedList"])
+        except (KeyError, TypeError, StatusListError) as exc:
+            raise click.BadParameter(f"{path}: {exc}", param_hint="--status") from None
+
+    def lookup(_credential_id: str, url: str, index: int) -> engine.StatusAnswer | None:
+        revocation = lists.get(url)
+        if revocation is None or index >= revocation.size:
+            return None
+        suspension = lists.get(url.removesuffix("-revocation") + "-suspension")
+        return engine.StatusAnswer(revocation.get(index), bool(suspension and suspension.get(index)))
+
+    return lookup

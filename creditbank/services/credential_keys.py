@@ -1,0 +1,137 @@
+"""The bank's credential-signing keys: creation, rotation (`key.rotated`) and the did:web document that lists them.
+
+Private keys stay in the instance folder, encrypted like the log key; the ledger and the DID document carry only
+public keys. A rotated-out key stays in the DID document, marked with when it was retired, so credentials signed
+before the rotation keep verifying.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certificates.multibase import public_multikey
+from creditbank import keys, ledger_store, projections
+from creditbank.models import CredentialKey
+from creditbank.runtime import Bank
+
+BANK_ACTOR = "bank:keys"
+ROTATED = "key.rotated"
+
+
+def public_url(bank: Bank) -> str:
+    return str(bank.settings.get("CREDITBANK_PUBLIC_URL") or f"http://{bank.settings['CREDITBANK_SERVER_NAME']}")
+
+
+def did(bank: Bank) -> str:
+    """did:web for the public URL's host; a port is percent-encoded, as did:web requires."""
+    host = urlsplit(public_url(bank)).netloc
+    return "did:web:" + quote(host, safe="")
+
+
+def _key_file(bank: Bank, key_id: str) -> Any:
+    return keys.key_path(bank.instance_path, f"credential-{key_id}.pem")
+
+
+def _raw_public(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def current(session: Session) -> CredentialKey | None:
+    return session.scalars(
+        select(CredentialKey).where(CredentialKey.retired_at.is_(None)).order_by(CredentialKey.seq.desc()).limit(1)
+    ).first()
+
+
+def rotate(bank: Bank) -> CredentialKey:
+    """Create a new signing key and retire the current one, in one ledger entry."""
+    key = Ed25519PrivateKey.generate()
+    raw = _raw_public(key)
+    key_id = "key-" + hashlib.sha256(raw).hexdigest()[:16]
+    # The private key is on disk before the entry exists, so a crash leaves an unused file, never a listed key
+    # nobody can sign with.
+    keys.write_key(_key_file(bank, key_id), key, bank.settings["CREDITBANK_KEY_PASSPHRASE"])
+    with bank.db.writing() as session:
+        previous = current(session)
+        body = {"key": key_id, "public_key": public_multikey(raw), "retires": previous.id if previous else None}
+        recorded = ledger_store.append(session, [ledger_store.NewEntry(ROTATED, BANK_ACTOR, body)])
+        projections.apply(session, recorded)
+        row = session.get(CredentialKey, key_id)
+        assert row is not None
+        session.expunge(row)
+    return row
+
+
+def ensure(bank: Bank) -> CredentialKey:
+    with bank.db.reading() as session:
+        row = current(session)
+        if row is not None:
+            session.expunge(row)
+            return row
+    return rotate(bank)
+
+
+def signer(bank: Bank, row: CredentialKey) -> Ed25519PrivateKey:
+    key = keys.load_key(_key_file(bank, row.id), bank.settings["CREDITBANK_KEY_PASSPHRASE"])
+    if public_multikey(_raw_public(key)) != row.public_key:
+        raise keys.ConfigurationError(f"the key file for {row.id} does not hold the published public key")
+    return key
+
+
+def all_keys(session: Session) -> Sequence[CredentialKey]:
+    return list(session.scalars(select(CredentialKey).order_by(CredentialKey.seq)))
+
+
+def did_document(bank: Bank) -> dict[str, Any]:
+    identifier = did(bank)
+    with bank.db.reading() as session:
+        rows = all_keys(session)
+    methods = []
+    for row in rows:
+        method: dict[str, Any] = {
+            "id": f"{identifier}#{row.id}",
+            "type": "Multikey",
+            "controller": identifier,
+            "publicKeyMultibase": row.public_key,
+            "activeFrom": row.active_from,
+        }
+        if row.retired_at:
+            method["retiredAt"] = row.retired_at
+        methods.append(method)
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": identifier,
+        "verificationMethod": methods,
+        "assertionMethod": [method["id"] for method in methods],
+        "service": [
+            {
+                "id": f"{identifier}#ledger",
+                "type": "TransparencyLog",
+                "serviceEndpoint": f"{public_url(bank)}/ledger",
+                "verifierKey": bank.log_verifier().vkey,
+            }
+        ],
+    }
+
+
+@projections.projector(ROTATED)
+def _project_rotated(session: Session, entries: Sequence[projections.Applied]) -> None:
+    for entry in entries:
+        retired = entry.body.get("retires")
+        if retired:
+            old = session.get(CredentialKey, retired)
+            if old is not None:
+                old.retired_at = entry.time
+        session.add(
+            CredentialKey(
+                id=entry.body["key"], public_key=entry.body["public_key"], active_from=entry.time, seq=entry.seq
+            )
+        )
+    session.flush()

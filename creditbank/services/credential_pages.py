@@ -1,0 +1,122 @@
+"""What a credential's PDF shows, built from the facts gathered at issuance, and its rendering."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from certificates.pdf_read import visible_text as extract_text
+from certificates.pdf_render import (
+    Bilingual,
+    CertificatePage,
+    TranscriptPage,
+    TranscriptRow,
+    render_certificate,
+    render_transcript,
+)
+
+from creditbank.runtime import Bank
+from creditbank.services import credential_keys
+
+if TYPE_CHECKING:
+    from creditbank.services.credentials import Request, _Facts
+
+Page = CertificatePage | TranscriptPage
+
+
+def _bi(value: Any) -> Bilingual:
+    if isinstance(value, dict):
+        return Bilingual(str(value.get("zh") or value.get("en") or ""), str(value.get("en") or value.get("zh") or ""))
+    return Bilingual(str(value or ""), str(value or ""))
+
+
+def _order(request: Request) -> tuple[str, str]:
+    return ("en", "zh") if request.language_order == "en-zh" else ("zh", "en")
+
+
+def page_for(bank: Bank, request: Request, facts: _Facts, credential: dict[str, Any]) -> Page:
+    from creditbank.services.credentials import _bank_name
+
+    bank_name = _bi(_bank_name(bank))
+    issued = date.fromisoformat(credential["validFrom"][:10])
+    verify_url = f"{credential_keys.public_url(bank)}/v/{credential['id']}"
+    learner = facts.names[0]
+    if request.kind == "transcript":
+        rows = [
+            TranscriptRow(
+                title=_bi(row.get("title")),
+                institution=_bi(row.get("institution")),
+                completed=date.fromisoformat(row["completed"]) if row.get("completed") else None,
+                credits=row.get("credits", "0"),
+                level=_bi(row.get("level")),
+                category=_bi(row.get("category")),
+                seq=row["seq"],
+                status=row.get("status", "recorded"),
+            )
+            for row in facts.rows
+        ]
+        by_level: dict[str, tuple[Bilingual, Any]] = {}
+        for row in facts.rows:
+            label = _bi(row.get("level"))
+            key = json.dumps([label.zh, label.en])
+            current = by_level.get(key, (label, 0))[1]
+            by_level[key] = (label, current + _decimal(row.get("credits")))
+        total = sum((value for _, value in by_level.values()), _decimal("0"))
+        return TranscriptPage(
+            learner_name=learner,
+            bank=bank_name,
+            rows=rows,
+            credits_by_level=[(label, f"{value.normalize():f}") for label, value in by_level.values()],
+            total_credits=f"{total.normalize():f}",
+            qualifications=[],
+            issued=issued,
+            ledger_seq=max(facts.sources),
+            credential_id=credential["id"],
+            verify_url=verify_url,
+            language_order=_order(request),
+        )
+    row = facts.rows[0]
+    return CertificatePage(
+        title=_bi(row.get("title")),
+        learner_name=learner,
+        institution=_bi(row.get("institution")),
+        bank=bank_name,
+        credits=row.get("credits", "0"),
+        level=_bi(row.get("level")),
+        framework=_bi(row.get("framework")),
+        issued=issued,
+        ledger_seq=row["seq"],
+        credential_id=credential["id"],
+        verify_url=verify_url,
+        language_order=_order(request),
+    )
+
+
+def _decimal(value: Any) -> Any:
+    from decimal import Decimal
+
+    return Decimal(str(value or "0"))
+
+
+def _render(page: Page, credential: bytes, receipt: bytes | None) -> bytes:
+    files = {"credential.json": credential}
+    if receipt is not None:
+        files["receipt.json"] = receipt
+    if isinstance(page, TranscriptPage):
+        return render_transcript(page, files)
+    return render_certificate(page, files)
+
+
+def visible_text(page: Page) -> str:
+    """The text the PDF will show, read back from a rendering exactly as a verifier will read it."""
+    return extract_text(_render(page, b"{}", None))
+
+
+def render(bank: Bank, request: Request, facts: _Facts, credential: dict[str, Any], receipt: dict[str, Any]) -> bytes:
+    page = page_for(bank, request, facts, credential)
+    return _render(
+        page,
+        json.dumps(credential, ensure_ascii=False, indent=2).encode(),
+        json.dumps(receipt, ensure_ascii=False).encode(),
+    )

@@ -1,0 +1,570 @@
+"""Issuing, serving, revoking and verifying credentials (Open Badges 3.0 / CLR 2.0).
+
+Issuing is: gather the facts, sign, render the PDF once to fingerprint what it shows, then append
+`credential.issued` (holding the credential's hash, its sources and that fingerprint) in one transaction, and sign a
+checkpoint so the holder gets a receipt that verifies offline at once.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from certificates import credentials as documents
+from certificates import proofs, receipts
+from certificates import verify as engine
+from certificates.status_list import StatusBits, status_entry, status_list_credential
+from creditbank import ledger_store, projections
+from creditbank.errors import Conflict, InvalidInput, NotFound
+from creditbank.models import (
+    Achievement,
+    Credential,
+    CredentialDocument,
+    CreditLine,
+    Institution,
+    Learner,
+    LearnerPersonalData,
+    QualificationAward,
+    StatusListDocument,
+)
+from creditbank.personal_data import Sealed
+from creditbank.runtime import Bank
+from creditbank.services import checkpoints, credential_keys, credit_rules
+from creditbank.services.api_keys import Principal
+from creditbank.services.learners import require_enrolled
+from ledger.merkle import verify_inclusion
+
+ISSUE_SCOPE = "credentials:write"
+BANK_ACTOR = "bank:credentials"
+LIST_SIZE = 131072
+KINDS = ("achievement", "qualification", "transcript")
+PURPOSES = ("revocation", "suspension")
+
+
+@dataclass(frozen=True)
+class Request:
+    learner_id: str
+    kind: str
+    subject: str | None = None  # achievement id or award id; None for a transcript
+    language_order: str = "zh-en"
+
+
+def _bank_name(bank: Bank) -> dict[str, str]:
+    return {
+        "zh": str(bank.settings.get("CREDITBANK_NAME_ZH") or "终身学习学分银行"),
+        "en": str(bank.settings.get("CREDITBANK_NAME_EN") or "Lifelong Learning Credit Bank"),
+    }
+
+
+def _both(text: Mapping[str, str]) -> str:
+    parts = [text.get("zh"), text.get("en")]
+    return " / ".join(part for part in parts if part)
+
+
+def _amount(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).normalize()
+
+
+# --- gathering the facts ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Facts:
+    claims: list[documents.Claim]
+    sources: list[int]
+    institution: str | None
+    names: list[str]
+    birth_date: date
+    title: dict[str, str]
+    rows: list[dict[str, Any]]
+
+
+def _personal(bank: Bank, session: Session, learner: Learner) -> tuple[list[str], date]:
+    row = session.get(LearnerPersonalData, learner.id)
+    if row is None or learner.status == "erased":
+        raise Conflict(f"learner {learner.id} has been erased; no credential can name them")
+    personal = bank.vault().open(learner.id, Sealed(row.wrapped_key, row.sealed))["identity"]
+    names = [name for name in (personal["name"].get("zh"), personal["name"].get("latin")) if name]
+    return names, date.fromisoformat(personal["birth_date"])
+
+
+def _institution(session: Session, bank: Bank, institution_id: str) -> documents.Party:
+    row = session.get(Institution, institution_id)
+    name = _both({"zh": row.name_zh or "", "en": row.name_en}) if row is not None else institution_id
+    return documents.Party(f"{credential_keys.public_url(bank)}/institutions/{institution_id}", name)
+
+
+def _lines_of(session: Session, achievement_id: str) -> list[CreditLine]:
+    return list(
+        session.scalars(
+            select(CreditLine)
+            .where(CreditLine.achievement_id == achievement_id, CreditLine.reverses.is_(None))
+            .where(CreditLine.reversed_seq.is_(None))
+            .order_by(CreditLine.seq)
+        )
+    )
+
+
+def _achievement_claim(
+    bank: Bank, session: Session, achievement: Achievement
+) -> tuple[documents.Claim, dict[str, Any]]:
+    data = json.loads(achievement.data)
+    book = credit_rules.rulebook(session)
+    lines = _lines_of(session, achievement.id)
+    line = lines[0] if lines else None
+    level = None
+    row: dict[str, Any] = {"seq": achievement.recorded_seq, "credits": "0", "level": {"zh": "", "en": ""}}
+    if line is not None and line.framework in book.frameworks:
+        framework = book.frameworks[line.framework]
+        level_def = framework.levels.get(line.level)
+        level = documents.FrameworkLevel(
+            framework.id,
+            _both(framework.name),
+            line.level,
+            _both(level_def.name) if level_def else str(line.level),
+            framework.hours_per_credit,
+            f"{credential_keys.public_url(bank)}/api/v1/frameworks/{framework.id}",
+        )
+        row.update(
+            credits=f"{_amount(line.cents):f}",
+            level=dict(level_def.name) if level_def else {"zh": str(line.level), "en": str(line.level)},
+            category=dict(framework.categories.get(line.category, {"zh": line.category, "en": line.category})),
+            framework=dict(framework.name),
+        )
+    title = data.get("title") or {}
+    claim = documents.Claim(
+        achievement_id=f"{credential_keys.public_url(bank)}/achievements/{achievement.id}",
+        name=_both(title) or achievement.record_id,
+        description=f"{achievement.kind.replace('_', ' ')} recorded by {achievement.institution_id}",
+        criteria=_both(title) + " — completed as recorded by the institution",
+        achievement_type="Course"
+        if achievement.kind == "course"
+        else "ext:" + achievement.kind.title().replace("_", ""),
+        creator=_institution(session, bank, achievement.institution_id),
+        credits=_amount(line.cents) if line else None,
+        level=level,
+        category=line.category if line else None,
+        completed=date.fromisoformat(data["completed"]) if data.get("completed") else None,
+        human_code=data.get("code"),
+    )
+    row.update(
+        title=dict(title), status=achievement.status, completed=data.get("completed"), institution=claim.creator.name
+    )
+    return claim, row
+
+
+def _gather(bank: Bank, session: Session, principal: Principal | None, request: Request) -> _Facts:
+    learner = (
+        require_enrolled(session, principal, request.learner_id)
+        if principal
+        else session.get(Learner, request.learner_id)
+    )
+    if learner is None:
+        raise NotFound(f"no learner {request.learner_id!r}")
+    names, birth = _personal(bank, session, learner)
+    if request.kind == "achievement":
+        achievement = session.get(Achievement, request.subject or "")
+        if achievement is None or achievement.learner_id != learner.id:
+            raise NotFound(f"learner {learner.id} has no achievement {request.subject!r}")
+        if principal is not None and achievement.institution_id != principal.institution_id:
+            raise NotFound(f"learner {learner.id} has no achievement {request.subject!r} recorded by you")
+        if achievement.status == "revoked":
+            raise Conflict(f"achievement {achievement.id} was revoked; no credential can be issued for it")
+        claim, row = _achievement_claim(bank, session, achievement)
+        return _Facts(
+            [claim], [achievement.recorded_seq], achievement.institution_id, names, birth, row["title"], [row]
+        )
+    if request.kind == "qualification":
+        if principal is not None:
+            raise NotFound("qualification credentials are issued by the bank")
+        award = session.get(QualificationAward, request.subject or "")
+        if award is None or award.learner_id != learner.id:
+            raise NotFound(f"learner {learner.id} has no qualification award {request.subject!r}")
+        book = credit_rules.rulebook(session)
+        framework = book.frameworks[award.framework]
+        qualification = framework.qualifications[award.qualification]
+        level_def = framework.levels.get(qualification.level)
+        claim = documents.Claim(
+            achievement_id=f"{credential_keys.public_url(bank)}/api/v1/frameworks/{framework.id}#{qualification.id}",
+            name=_both(qualification.name),
+            description=f"Qualification awarded under {_both(framework.name)}, rule set {award.rules_version}",
+            criteria=f"{_amount(award.cents):f} credits meeting the requirements of {qualification.id}",
+            achievement_type="ext:Qualification",
+            creator=documents.Party(credential_keys.did(bank), _both(_bank_name(bank))),
+            credits=_amount(award.cents),
+            level=documents.FrameworkLevel(
+                framework.id,
+                _both(framework.name),
+                qualification.level,
+                _both(level_def.name) if level_def else str(qualification.level),
+                framework.hours_per_credit,
+                f"{credential_keys.public_url(bank)}/api/v1/frameworks/{framework.id}",
+            ),
+            category=None,
+            completed=date.fromisoformat(award.time[:10]),
+        )
+        row = {
+            "seq": award.awarded_seq,
+            "title": dict(qualification.name),
+            "credits": f"{_amount(award.cents):f}",
+            "level": dict(level_def.name) if level_def else {"zh": "", "en": ""},
+            "framework": dict(framework.name),
+            "institution": _both(_bank_name(bank)),
+        }
+        return _Facts([claim], [award.awarded_seq], None, names, birth, dict(qualification.name), [row])
+    if request.kind == "transcript":
+        query = select(Achievement).where(Achievement.learner_id == learner.id, Achievement.status != "revoked")
+        if principal is not None:
+            query = query.where(Achievement.institution_id == principal.institution_id)
+        achievements = list(session.scalars(query.order_by(Achievement.recorded_seq)))
+        if not achievements:
+            raise Conflict(f"learner {learner.id} has no achievements to put in a transcript")
+        claims, rows = [], []
+        for achievement in achievements[:500]:
+            claim, row = _achievement_claim(bank, session, achievement)
+            claims.append(claim)
+            rows.append(row)
+        title = {"zh": "终身学习成绩单", "en": "Lifelong learning transcript"}
+        sources = [achievement.recorded_seq for achievement in achievements[:500]]
+        return _Facts(claims, sources, principal.institution_id if principal else None, names, birth, title, rows)
+    raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", errors={"kind": "unknown"})
+
+
+# --- issuing ----------------------------------------------------------------------------------------------------
+
+
+def _allocate(session: Session) -> tuple[int, int]:
+    """A random free slot: list numbers grow when a list is half full, so random picks rarely collide."""
+    newest = session.scalar(select(func.max(Credential.status_list))) or 1
+    used = session.scalar(select(func.count()).select_from(Credential).where(Credential.status_list == newest)) or 0
+    if used >= LIST_SIZE // 2:
+        newest += 1
+    return newest, secrets.randbelow(LIST_SIZE)
+
+
+def _list_url(bank: Bank, number: int, purpose: str) -> str:
+    return f"{credential_keys.public_url(bank)}/status/{number}-{purpose}"
+
+
+def issue(bank: Bank, principal: Principal | None, request: Request) -> dict[str, Any]:
+    if principal is not None:
+        principal.require(ISSUE_SCOPE)
+    if request.kind not in KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", errors={"kind": "unknown"})
+    key_row = credential_keys.ensure(bank)
+    private = credential_keys.signer(bank, key_row)
+    issuer = documents.Party(credential_keys.did(bank), _both(_bank_name(bank)), credential_keys.public_url(bank))
+    method = f"{issuer.id}#{key_row.id}"
+    for _attempt in range(5):
+        with bank.db.reading() as session:
+            facts = _gather(bank, session, principal, request)
+            slot = _allocate(session)
+        now = datetime.now(UTC).replace(microsecond=0)
+        salt = secrets.token_hex(16)
+        identities = [documents.identity_object(name, facts.birth_date, salt) for name in facts.names]
+        status = status_entry(_list_url(bank, slot[0], "revocation"), slot[1], "revocation")
+        credential_id = f"urn:uuid:{uuid.uuid4()}"
+        created = documents.timestamp(now)
+        if request.kind == "transcript":
+            inner = [
+                proofs.sign(
+                    documents.open_badge(f"urn:uuid:{uuid.uuid4()}", issuer, claim, identities[0], now, None, None),
+                    private,
+                    method,
+                    created,
+                )
+                for claim in facts.claims
+            ]
+            document = documents.transcript(
+                credential_id, issuer, _both(facts.title), _summary(facts), identities[0], inner, now, status
+            )
+            document["credentialSubject"]["identifier"] = identities
+        else:
+            document = documents.open_badge(credential_id, issuer, facts.claims[0], identities[0], now, None, status)
+            document["credentialSubject"]["identifier"] = identities
+        signed = proofs.sign(document, private, method, created)
+        page = pages.page_for(bank, request, facts, signed)
+        shown = engine.visible_text_hash(pages.visible_text(page))
+        body = {
+            "credential_id": credential_id,
+            "credential_hash": receipts.credential_hash(signed),
+            "kind": request.kind,
+            "learner": request.learner_id,
+            "subject": request.subject,
+            "sources": facts.sources,
+            "key": key_row.id,
+            "status_list": slot[0],
+            "status_index": slot[1],
+            "visible_text_hash": shown,
+        }
+        actor = principal.actor if principal is not None else BANK_ACTOR
+        try:
+            with bank.db.writing() as session:
+                recorded = ledger_store.append(session, [ledger_store.NewEntry(receipts.ISSUED_KIND, actor, body)])
+                projections.apply(session, recorded)
+                session.add(
+                    CredentialDocument(
+                        id=credential_id,
+                        document=json.dumps(signed, ensure_ascii=False),
+                        language_order=request.language_order,
+                    )
+                )
+        except IntegrityError:
+            continue  # the random status slot was taken meanwhile: draw another and sign again
+        checkpoints.sign(bank)
+        return {"id": credential_id, "seq": recorded[0].seq, "kind": request.kind, "credential": signed}
+    raise Conflict("could not find a free status list slot; try again")
+
+
+def _summary(facts: _Facts) -> str:
+    total = sum((Decimal(row["credits"]) for row in facts.rows), Decimal(0))
+    count, credits = len(facts.rows), f"{total.normalize():f}"
+    return f"共 {count} 项成果，合计 {credits} 学分 / {count} achievements, {credits} credits in total"
+
+
+@projections.projector(receipts.ISSUED_KIND)
+def _project_issued(session: Session, entries: Sequence[projections.Applied]) -> None:
+    for entry in entries:
+        body = entry.body
+        session.add(
+            Credential(
+                id=body["credential_id"],
+                learner_id=body["learner"],
+                kind=body["kind"],
+                subject=body.get("subject"),
+                institution_id=entry.actor.removeprefix("inst:") if entry.actor.startswith("inst:") else None,
+                issued_seq=entry.seq,
+                issued_at=entry.time,
+                hash=body["credential_hash"],
+                key_id=body["key"],
+                status_list=body["status_list"],
+                status_index=body["status_index"],
+                sources=json.dumps(body["sources"]),
+                suspended=False,
+            )
+        )
+    session.flush()
+
+
+# --- reading --------------------------------------------------------------------------------------------------
+
+
+def _visible(session: Session, principal: Principal | None, credential_id: str) -> Credential:
+    row = session.get(Credential, credential_id)
+    # Another institution's credential answers like a missing one, so ids cannot be probed.
+    if row is None or (principal is not None and row.institution_id != principal.institution_id):
+        raise NotFound(f"no credential {credential_id!r}")
+    return row
+
+
+def document(bank: Bank, principal: Principal | None, credential_id: str) -> dict[str, Any]:
+    with bank.db.reading() as session:
+        _visible(session, principal, credential_id)
+        stored = session.get(CredentialDocument, credential_id)
+        if stored is None:
+            raise NotFound(f"no credential {credential_id!r}")
+        result: dict[str, Any] = json.loads(stored.document)
+        return result
+
+
+def receipt(bank: Bank, credential_id: str) -> dict[str, Any]:
+    """A fresh receipt against the latest signed checkpoint."""
+    checkpoints.sign(bank)
+    with bank.db.reading() as session:
+        row = session.get(Credential, credential_id)
+        if row is None:
+            raise NotFound(f"no credential {credential_id!r}")
+        latest = checkpoints.latest_in(session)
+        assert latest is not None
+        items = []
+        for role, seq in [("credential", row.issued_seq), *(("source", s) for s in json.loads(row.sources))]:
+            found = ledger_store.get_entry(session, seq)
+            assert found is not None
+            entry, stored = found
+            public = json.loads(entry.public)
+            leaf, path = ledger_store.inclusion_proof(session, seq, latest.size)
+            assert verify_inclusion(leaf, seq, latest.size, path, latest.root)
+            items.append(receipts.ProvenEntry(role, public, json.loads(stored.body), stored.salt, path))
+        return receipts.build(latest.note, items)
+
+
+def bundle(bank: Bank, principal: Principal | None, credential_id: str) -> dict[str, Any]:
+    """The credential with its receipt: the JSON a holder keeps for offline verification."""
+    return {"credential": document(bank, principal, credential_id), "receipt": receipt(bank, credential_id)}
+
+
+def pdf(bank: Bank, principal: Principal | None, credential_id: str, language_order: str | None = None) -> bytes:
+    with bank.db.reading() as session:
+        row = _visible(session, principal, credential_id)
+        stored = session.get(CredentialDocument, credential_id)
+        assert stored is not None
+        request = Request(row.learner_id, row.kind, row.subject, language_order or stored.language_order)
+        facts = _gather(bank, session, None, request)
+    signed = json.loads(stored.document)
+    return pages.render(bank, request, facts, signed, receipt(bank, credential_id))
+
+
+# --- status ---------------------------------------------------------------------------------------------------
+
+
+def change_status(bank: Bank, credential_id: str, change: str, reason: str | None = None) -> dict[str, Any]:
+    """Revoke (final), suspend or reinstate a credential, then republish its status lists."""
+    kinds = {"revoke": "credential.revoked", "suspend": "credential.suspended", "reinstate": "credential.suspended"}
+    if change not in kinds:
+        raise InvalidInput("change must be revoke, suspend or reinstate", errors={"change": "unknown"})
+    with bank.db.writing() as session:
+        row = session.get(Credential, credential_id)
+        if row is None:
+            raise NotFound(f"no credential {credential_id!r}")
+        if row.revoked_seq is not None:
+            raise Conflict(f"credential {credential_id} is already revoked")
+        if change == "suspend" and row.suspended:
+            raise Conflict(f"credential {credential_id} is already suspended")
+        if change == "reinstate" and not row.suspended:
+            raise Conflict(f"credential {credential_id} is not suspended")
+        body: dict[str, Any] = {"credential_id": credential_id, "reason": reason}
+        if kinds[change] == "credential.suspended":
+            body["suspended"] = change == "suspend"
+        recorded = ledger_store.append(session, [ledger_store.NewEntry(kinds[change], BANK_ACTOR, body)])
+        projections.apply(session, recorded)
+        number = row.status_list
+    for purpose in PURPOSES:
+        publish_list(bank, number, purpose)
+    checkpoints.sign(bank)
+    return {"id": credential_id, "change": change, "seq": recorded[0].seq}
+
+
+@projections.projector("credential.revoked")
+def _project_revoked(session: Session, entries: Sequence[projections.Applied]) -> None:
+    for entry in entries:
+        row = session.get(Credential, entry.body["credential_id"])
+        if row is not None:
+            row.revoked_seq = entry.seq
+            row.status_seq = entry.seq
+    session.flush()
+
+
+@projections.projector("credential.suspended")
+def _project_suspended(session: Session, entries: Sequence[projections.Applied]) -> None:
+    for entry in entries:
+        row = session.get(Credential, entry.body["credential_id"])
+        if row is not None:
+            row.suspended = bool(entry.body.get("suspended"))
+            row.status_seq = entry.seq
+    session.flush()
+
+
+def _bits(session: Session, number: int, purpose: str) -> StatusBits:
+    bits = StatusBits(LIST_SIZE)
+    column = Credential.revoked_seq.is_not(None) if purpose == "revocation" else Credential.suspended.is_(True)
+    for index in session.scalars(select(Credential.status_index).where(Credential.status_list == number).where(column)):
+        bits.set(index, True)
+    return bits
+
+
+def publish_list(bank: Bank, number: int, purpose: str) -> dict[str, Any]:
+    """Sign the current state of one status list and keep it for serving."""
+    key_row = credential_keys.ensure(bank)
+    private = credential_keys.signer(bank, key_row)
+    issuer = credential_keys.did(bank)
+    name = f"{number}-{purpose}"
+    with bank.db.reading() as session:
+        bits = _bits(session, number, purpose)
+        as_of = ledger_store.tree_size(session)
+    now = documents.timestamp(datetime.now(UTC))
+    unsigned = status_list_credential(_list_url(bank, number, purpose), issuer, purpose, bits, now)
+    signed = proofs.sign(unsigned, private, f"{issuer}#{key_row.id}", now)
+    with bank.db.writing() as session:
+        stored = session.get(StatusListDocument, name)
+        text = json.dumps(signed)
+        if stored is None:
+            session.add(StatusListDocument(name=name, document=text, as_of_seq=as_of))
+        else:
+            stored.document, stored.as_of_seq = text, as_of
+    return signed
+
+
+def status_list(bank: Bank, name: str) -> dict[str, Any]:
+    number_text, _, purpose = name.partition("-")
+    if not number_text.isdigit() or purpose not in PURPOSES or len(number_text) > 9:
+        raise NotFound(f"no status list {name!r}")
+    with bank.db.reading() as session:
+        stored = session.get(StatusListDocument, name)
+        if stored is not None:
+            result: dict[str, Any] = json.loads(stored.document)
+            return result
+        exists = session.scalar(
+            select(func.count()).select_from(Credential).where(Credential.status_list == int(number_text))
+        )
+    if not exists:
+        raise NotFound(f"no status list {name!r}")
+    return publish_list(bank, int(number_text), purpose)
+
+
+# --- verifying ------------------------------------------------------------------------------------------------
+
+
+def trust(bank: Bank) -> engine.Trust:
+    """The bank trusting itself: its own keys, its log key, and live status from its database."""
+    document_ = credential_keys.did_document(bank)
+    base = engine.did_document_trust(document_)
+
+    def status(credential_id: str, url: str, index: int) -> engine.StatusAnswer | None:
+        with bank.db.reading() as session:
+            row = session.get(Credential, credential_id)
+            if row is None or _list_url(bank, row.status_list, "revocation") != url or row.status_index != index:
+                return None
+            return engine.StatusAnswer(row.revoked_seq is not None, row.suspended)
+
+    return engine.Trust(base.issuer, base.keys, base.log_keys, status)
+
+
+def verify(bank: Bank, data: bytes, identity: engine.Identity | None = None) -> dict[str, Any]:
+    def lookup(credential: Mapping[str, Any]) -> Any:
+        credential_id = credential.get("id")
+        if not isinstance(credential_id, str):
+            return None
+        try:
+            return receipt(bank, credential_id)
+        except NotFound:
+            return None
+
+    report = engine.verify_bytes(data, trust(bank), identity=identity, receipt_lookup=lookup)
+    return report.to_json()
+
+
+def rotate_key(bank: Bank) -> dict[str, Any]:
+    row = credential_keys.rotate(bank)
+    return {"key": row.id, "public_key": row.public_key, "active_from": row.active_from}
+
+
+def list_for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
+    with bank.db.reading() as session:
+        rows = session.scalars(
+            select(Credential).where(Credential.learner_id == learner_id).order_by(Credential.issued_seq)
+        )
+        return [
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "subject": row.subject,
+                "seq": row.issued_seq,
+                "issued_at": row.issued_at,
+                "revoked": row.revoked_seq is not None,
+                "suspended": row.suspended,
+            }
+            for row in rows
+        ]
+
+
+from creditbank.services import credential_pages as pages  # noqa: E402  (pages import this module's types)
