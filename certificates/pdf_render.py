@@ -100,7 +100,7 @@ class TranscriptPage:
     language_order: tuple[str, str] = ("zh", "en")
 
 
-class _NoFetching(URLFetcher):
+class _NoFetching(URLFetcher):  # type: ignore[misc]
     """Everything a page uses is inline; any other URL (file, http, …) is refused, never opened."""
 
     def fetch(self, url: str, headers: Any = None) -> Any:

@@ -11,7 +11,7 @@ from pypdf import PdfReader, PdfWriter
 
 from certificates import receipts
 from certificates.pdf_read import embedded_credential, embedded_file, visible_text
-from tests.credentials.conftest import Issued, checks
+from tests.credentials.issued_world import Issued, checks
 from tests.vectors import load_json
 
 
