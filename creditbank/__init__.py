@@ -30,4 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from api import init_api
 
     init_api(app)
+    from creditbank import web
+
+    app.register_blueprint(web.bp)
     return app

@@ -371,7 +371,4 @@ def ledger_replay(ctx: _Context) -> None:
 
 
 # Credit-bank commands live in their own module and attach themselves to ``main``.
-from creditbank import (
-    cli_credentials,  # noqa: F401
-    cli_credits,  # noqa: F401
-)
+from creditbank import cli_credentials, cli_credits  # noqa: E402, F401

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from creditbank.runtime import Bank
-from creditbank.services import achievements, api_keys, credit_rules, credits, institutions, learners
+from creditbank.services import achievements, api_keys, credentials, credit_rules, credits, institutions, learners
 from creditbank.services.achievements import Submission
 from creditbank.services.api_keys import SCOPES, Principal
 from creditbank.services.institutions import InstitutionInput
@@ -269,4 +269,6 @@ def _showcase(bank: Bank, staff: dict[str, Principal]) -> None:
         }
         data["credits" if place == "demo-open-university-east" else "hours"] = amount
         achievements.record(bank, staff[place], [Submission(learner_id, f"SHOW-{code}", data)], batch=False)
-    credits.award(bank, None, learner_id, "cn-example-digital-literacy")
+    award = credits.award(bank, None, learner_id, "cn-example-digital-literacy").body["id"]
+    # Her certificate, signed and recorded, so the verify page and the PDF have a real document to show.
+    credentials.issue(bank, None, credentials.Request(learner_id, "qualification", award))

@@ -568,3 +568,27 @@ def list_for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
 
 
 from creditbank.services import credential_pages as pages  # noqa: E402  (pages import this module's types)
+
+
+def public_summary(bank: Bank, credential_id: str) -> dict[str, Any]:
+    """What anyone holding the QR code may see: what was issued, by whom, when, and its live status — no names."""
+    with bank.db.reading() as session:
+        row = session.get(Credential, credential_id)
+        stored = session.get(CredentialDocument, credential_id)
+        if row is None or stored is None:
+            raise NotFound(f"no credential {credential_id!r}")
+        signed = json.loads(stored.document)
+        state = "revoked" if row.revoked_seq is not None else "suspended" if row.suspended else "valid"
+        subject = signed.get("credentialSubject", {})
+        achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
+        return {
+            "id": row.id,
+            "kind": row.kind,
+            "name": signed.get("name"),
+            "issuer": signed.get("issuer", {}).get("name"),
+            "institution": achievement.get("creator", {}).get("name") if isinstance(achievement, dict) else None,
+            "credits": subject.get("creditsEarned") if isinstance(subject, dict) else None,
+            "issued_at": row.issued_at,
+            "seq": row.issued_seq,
+            "status": state,
+        }

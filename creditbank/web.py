@@ -1,0 +1,68 @@
+"""Public verification pages: `/verify` (upload or paste) and `/v/<id>` (where a certificate's QR code points).
+
+They call the same services as the API. The learner portal will restyle them; here they must work.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from certificates.verify import Identity
+from creditbank.errors import NotFound
+from creditbank.runtime import current_bank
+from creditbank.services import credentials
+
+bp = Blueprint("web", __name__, template_folder="templates")
+UPLOAD_LIMIT = 20 * 1024 * 1024
+
+CHECK_NAMES = {
+    "format": ("格式", "Format"),
+    "signature": ("签名", "Signature"),
+    "key": ("签发密钥", "Issuer key"),
+    "ledger": ("账本记录", "Ledger record"),
+    "status": ("状态", "Status"),
+    "validity": ("有效期", "Validity"),
+    "identity": ("持有人", "Holder"),
+}
+
+
+def _identity() -> tuple[Identity | None, str | None]:
+    name = (request.form.get("name") or "").strip()
+    born = (request.form.get("birth_date") or "").strip()
+    if not name and not born:
+        return None, None
+    if not name or not born:
+        return None, "请同时填写姓名和出生日期 / Give both the name and the birth date"
+    try:
+        return Identity(name, date.fromisoformat(born)), None
+    except ValueError:
+        return None, "出生日期格式应为 YYYY-MM-DD / The birth date must be YYYY-MM-DD"
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify() -> tuple[str, int] | str:
+    if request.method == "GET":
+        return render_template("verify.html", report=None, error=None, names=CHECK_NAMES)
+    request.max_content_length = UPLOAD_LIMIT
+    upload = request.files.get("file")
+    data = upload.read(UPLOAD_LIMIT + 1) if upload is not None and upload.filename else b""
+    if not data:
+        data = (request.form.get("json") or "").encode("utf-8")
+    identity, error = _identity()
+    if error is not None or not data:
+        message = error or "请选择文件或粘贴 JSON / Choose a file or paste the JSON"
+        return render_template("verify.html", report=None, error=message, names=CHECK_NAMES), 400
+    report = credentials.verify(current_bank(), data, identity)
+    return render_template("verify.html", report=report, error=None, names=CHECK_NAMES)
+
+
+@bp.route("/v/<string(maxlength=64):credential_id>")
+def credential_page(credential_id: str) -> tuple[str, int] | str:
+    try:
+        summary: dict[str, Any] = credentials.public_summary(current_bank(), credential_id)
+    except NotFound:
+        return render_template("credential.html", summary=None, credential_id=credential_id), 404
+    return render_template("credential.html", summary=summary, credential_id=credential_id)

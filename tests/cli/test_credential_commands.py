@@ -1,0 +1,137 @@
+"""`creditbank credentials …`, `keys rotate` and the offline `verify`: bank staff issue, revoke and suspend; anyone
+verifies a file with nothing but the bank's DID document, and the exit status says valid (0) or not (1)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from creditbank import create_app
+from creditbank.cli import main
+from creditbank.runtime import bank_of
+from creditbank.services import credential_keys, credentials
+
+
+@pytest.fixture
+def cli(db_url, tmp_path, monkeypatch):
+    settings = {
+        "CREDITBANK_DATABASE_URL": db_url,
+        "CREDITBANK_INSTANCE_PATH": str(tmp_path / "instance"),
+        "CREDITBANK_KEY_PASSPHRASE": "cli-test",
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(main, list(args))
+        assert "Traceback" not in result.output
+        assert result.exit_code == code, result.output
+        return result.output
+
+    run.settings = settings
+    run("demo", "--learners", "2")
+    return run
+
+
+def _showcase(cli) -> tuple[str, str]:
+    """The demo's showcase learner and her qualification award."""
+    bank = bank_of(create_app(cli.settings))
+    try:
+        with bank.db.reading() as session:
+            from sqlalchemy import select
+
+            from creditbank.models import QualificationAward
+
+            award = session.scalars(select(QualificationAward)).one()
+            return award.learner_id, award.id
+    finally:
+        bank.db.dispose()
+
+
+def _did(cli, folder: Path) -> Path:
+    bank = bank_of(create_app(cli.settings))
+    try:
+        path = folder / "did.json"
+        path.write_text(json.dumps(credential_keys.did_document(bank)))
+        return path
+    finally:
+        bank.db.dispose()
+
+
+def test_issue_write_and_verify_offline(cli, tmp_path: Path) -> None:
+    learner, award = _showcase(cli)
+    out = cli(
+        "credentials", "issue", "--learner", learner, "--qualification", award,
+        "--json", str(tmp_path / "c.json"), "--pdf", str(tmp_path / "c.pdf"),
+    )  # fmt: skip
+    assert re.search(r"issued qualification credential urn:uuid:\S+ at seq \d+", out)
+    did = _did(cli, tmp_path)
+    for name in ("c.json", "c.pdf"):
+        report = cli("verify", str(tmp_path / name), "--trust", str(did), "--json")
+        body = json.loads(report)
+        assert body["valid"] is True, body
+        assert {c["check"]: c["result"] for c in body["checks"]}["status"] == "skip"
+    text = cli("verify", str(tmp_path / "c.pdf"), "--trust", str(did), "--name", "陈秀英", "--birth-date", "1952-10-03")
+    assert "VALID" in text
+    assert "pass  identity" in text
+    wrong = cli(
+        "verify", str(tmp_path / "c.pdf"), "--trust", str(did), "--name", "陈秀英", "--birth-date", "1952-10-04", code=1
+    )
+    assert "NOT VALID" in wrong
+
+
+def test_revocation_shows_offline_through_a_status_list_file(cli, tmp_path: Path) -> None:
+    learner, award = _showcase(cli)
+    cli("credentials", "issue", "--learner", learner, "--qualification", award, "--json", str(tmp_path / "c.json"))
+    credential = json.loads((tmp_path / "c.json").read_text())["credential"]
+    cli("credentials", "revoke", credential["id"], "--reason", "issued in error")
+    bank = bank_of(create_app(cli.settings))
+    try:
+        name = credential["credentialStatus"]["statusListCredential"].rsplit("/", 1)[1]
+        (tmp_path / "list.json").write_text(json.dumps(credentials.status_list(bank, name)))
+    finally:
+        bank.db.dispose()
+    did = _did(cli, tmp_path)
+    out = cli("verify", str(tmp_path / "c.json"), "--trust", str(did), "--status", str(tmp_path / "list.json"), code=1)
+    assert "fail  status" in out
+    assert "revoked" in out
+    # The bank's own view (no --trust) checks status live.
+    assert "revoked" in cli("verify", str(tmp_path / "c.json"), code=1)
+    listed = cli("credentials", "list", "--learner", learner)
+    assert "revoked" in listed
+
+
+def test_a_rotated_key_keeps_earlier_credentials_valid(cli, tmp_path: Path) -> None:
+    learner, award = _showcase(cli)
+    cli("credentials", "issue", "--learner", learner, "--qualification", award, "--json", str(tmp_path / "old.json"))
+    assert "active from" in cli("keys", "rotate")
+    cli("credentials", "issue", "--learner", learner, "--qualification", award, "--json", str(tmp_path / "new.json"))
+    did_path = _did(cli, tmp_path)
+    did = json.loads(did_path.read_text())
+    assert len(did["assertionMethod"]) == 2
+    retired = [method for method in did["verificationMethod"] if "retiredAt" in method]
+    assert len(retired) == 1
+    old = json.loads((tmp_path / "old.json").read_text())["credential"]
+    new = json.loads((tmp_path / "new.json").read_text())["credential"]
+    assert old["proof"][0]["verificationMethod"] != new["proof"][0]["verificationMethod"]
+    assert old["proof"][0]["verificationMethod"] == retired[0]["id"]
+    for name in ("old.json", "new.json"):
+        assert json.loads(cli("verify", str(tmp_path / name), "--trust", str(did_path), "--json"))["valid"] is True
+
+
+def test_usage_errors_name_the_problem(cli, tmp_path: Path) -> None:
+    learner, _award = _showcase(cli)
+    out = cli("credentials", "issue", "--learner", learner, code=2)
+    assert "exactly one of --achievement, --qualification, --transcript" in out
+    assert "no credential" in cli("credentials", "revoke", "urn:uuid:nothing", code=1)
+    (tmp_path / "junk.json").write_text("{not json")
+    assert "not a readable JSON file" in cli(
+        "verify", str(tmp_path / "junk.json"), "--trust", str(tmp_path / "junk.json"), code=2
+    )
+    assert "NOT VALID" in cli("verify", str(tmp_path / "junk.json"), code=1)
+    assert "does not exist" in cli("verify", str(tmp_path / "missing.pdf"), code=2)
