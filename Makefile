@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Fonts and Pango for the bilingual PDFs; Node for the pinned JSON-LD contexts; poppler for the tests' PDF checks.
-DEBIAN_RUN := ca-certificates fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 nodejs npm
+DEBIAN_RUN := ca-certificates fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 DEBIAN_TEST := postgresql poppler-utils
 
 .PHONY: run test lint bench setup clean
@@ -35,6 +35,7 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 	./scripts/ensure-debian-packages.sh $(DEBIAN_RUN)
+	./scripts/ensure-node.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
