@@ -15,7 +15,6 @@ from certificates.pdf_render import (
     render_certificate,
     render_transcript,
 )
-
 from creditbank.runtime import Bank
 from creditbank.services import credential_keys
 

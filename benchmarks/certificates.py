@@ -1,0 +1,185 @@
+"""Certificate benchmark: PDF rendering, signing and verification.
+
+    .venv/bin/python benchmarks/certificates.py [--quick]
+
+Measured in one run, on a demo bank in a temporary SQLite instance:
+1. a one-page CJK certificate PDF (render only): p50/p95, target p95 <= 500 ms;
+2. a five-page transcript PDF (about 100 achievements): p50/p95, target p95 <= 2.5 s;
+3. issuing a credential (build and sign, eddsa-rdfc-2022): p50/p95;
+4. verifying a JSON credential with its receipt (every check): rate, target >= 200/s on one core;
+5. verifying a PDF certificate: p50/p95;
+6. the raw Ed25519 verify rate on this machine, the floor no credential check can beat, reported beside (4).
+
+Ratios: limit / measured for latency, measured / target for rates; >= 1 meets the target.
+Results go to benchmarks/results/certificates-<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _timings(action: Callable[[], Any], count: int) -> dict[str, float]:
+    action()  # warm caches (fonts, contexts, templates) once, as a running service would have them
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples) * 1000, 1),
+        "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))] * 1000, 1),
+        "n": count,
+    }
+
+
+def _rate(action: Callable[[], Any], seconds: float) -> float:
+    action()
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        action()
+        done += 1
+    return done / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer samples")
+    args = parser.parse_args()
+    samples = 8 if args.quick else 30
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from pypdf import PdfReader
+
+    from certificates import proofs
+    from certificates import verify as engine
+    from certificates.pdf_render import Bilingual, CertificatePage, render_certificate
+    from creditbank import create_app, demo, migrate
+    from creditbank.runtime import bank_of
+    from creditbank.services import achievements, credentials, learners
+    from creditbank.services.achievements import Submission
+    from creditbank.services.api_keys import SCOPES, Principal
+
+    instance = Path(tempfile.mkdtemp(prefix="creditbank-certificates-"))
+    app = create_app(
+        {
+            "CREDITBANK_INSTANCE_PATH": str(instance),
+            "CREDITBANK_KEY_PASSPHRASE": "bench",
+            "CREDITBANK_DATABASE_URL": f"sqlite:///{instance / 'bench.sqlite3'}",
+            "CREDITBANK_LOG_LEVEL": "WARNING",
+        }
+    )
+    bank = bank_of(app)
+    migrate.upgrade(bank.db.engine)
+    bank.prepare_keys()
+    demo.seed(bank, 2)
+    staff = Principal("bench", "demo-university", frozenset(SCOPES))
+    learner = learners.enroll(bank, staff, learners.LearnerInput(birth_date=date(1949, 5, 1), name_zh="欧阳䶮堃")).body[
+        "id"
+    ]
+    items = [
+        Submission(
+            learner,
+            f"BENCH-{index}",
+            {
+                "kind": "course",
+                "title": {"zh": f"课程 {index}：数据素养与社会", "en": f"Course {index}: data literacy and society"},
+                "code": f"B{index:03d}",
+                "credits": 2,
+                "hours": 32,
+                "completed": "2025-06-30",
+                "result": {"type": "pass_fail", "passed": True},
+            },
+        )
+        for index in range(100)
+    ]
+    achievements.record(bank, staff, items, batch=True)
+    first = achievements.page_for_learner(bank, staff, learner, None, 1).items[0]["id"]
+    report: dict[str, Any] = {"date": datetime.now(UTC).isoformat(), "machine": _machine()}
+
+    print("one-page CJK certificate…", flush=True)
+    page = CertificatePage(
+        title=Bilingual("数字素养与技能（基础）", "Digital literacy and skills (foundation)"),
+        learner_name="欧阳䶮堃",
+        institution=Bilingual("示范开放大学", "Demo Open University"),
+        bank=Bilingual("终身学习学分银行", "Lifelong Learning Credit Bank"),
+        credits="2",
+        level=Bilingual("第2级", "Level 2"),
+        framework=Bilingual("终身学习资历框架（示例）", "Lifelong learning framework (example)"),
+        issued=date(2026, 11, 23),
+        ledger_seq=12345,
+        credential_id="urn:uuid:00000000-0000-4000-8000-000000000000",
+        verify_url="http://localhost:5000/v/urn:uuid:00000000-0000-4000-8000-000000000000",
+    )
+    cert = _timings(lambda: render_certificate(page, {"credential.json": b"{}"}), samples)
+    cert["ratio"] = round(500 / cert["p95_ms"], 2)
+    report["certificate_pdf"] = cert
+    print(f"  {cert}")
+
+    print("five-page transcript…", flush=True)
+    made = credentials.issue(bank, None, credentials.Request(learner, "transcript"))
+    transcript_pdf = credentials.pdf(bank, None, made["id"])
+    pages = len(PdfReader(io.BytesIO(transcript_pdf)).pages)
+    transcript = _timings(lambda: credentials.pdf(bank, None, made["id"]), max(4, samples // 3))
+    transcript.update(pages=pages, ratio=round(2500 / transcript["p95_ms"], 2))
+    report["transcript_pdf"] = transcript
+    print(f"  {transcript}")
+
+    print("issuing (sign)…", flush=True)
+    issued = credentials.issue(bank, staff, credentials.Request(learner, "achievement", first))
+    unsigned = {k: v for k, v in issued["credential"].items() if k != "proof"}
+    key = Ed25519PrivateKey.generate()
+    sign = _timings(lambda: proofs.sign(unsigned, key, "did:web:localhost#k", "2026-11-23T00:00:00Z"), samples * 3)
+    report["sign"] = sign
+    print(f"  {sign}")
+
+    print("verifying…", flush=True)
+    bundle = json.dumps(credentials.bundle(bank, None, issued["id"])).encode()
+    trust = engine.did_document_trust(json.loads(app.test_client().get("/.well-known/did.json").data))
+    assert engine.verify_bytes(bundle, trust).valid
+    rate = _rate(lambda: engine.verify_bytes(bundle, trust), 3 if args.quick else 10)
+    public = key.public_key()
+    signature = key.sign(b"x" * 64)
+    ed_rate = _rate(lambda: public.verify(signature, b"x" * 64), 2)
+    report["verify_json"] = {
+        "per_s": round(rate, 1),
+        "target_per_s": 200,
+        "ratio": round(rate / 200, 2),
+        "ed25519_verify_per_s": round(ed_rate),
+        "share_of_ed25519_rate": round(rate / ed_rate, 4),
+    }
+    print(f"  {report['verify_json']}")
+    pdf = credentials.pdf(bank, None, issued["id"])
+    assert engine.verify_bytes(pdf, trust).valid
+    report["verify_pdf"] = _timings(lambda: engine.verify_bytes(pdf, trust), samples)
+    print(f"  pdf {report['verify_pdf']}")
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"certificates-{datetime.now(UTC):%Y%m%d}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"written {out}")
+
+
+def _machine() -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+if __name__ == "__main__":
+    main()
