@@ -27,6 +27,7 @@ bench: setup
 	$(BIN)/python benchmarks/ledger.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/credits.py
+	$(BIN)/python benchmarks/certificates.py
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
