@@ -21,6 +21,8 @@ from ledger.note import NoteError, NoteVerifier, open_note, parse_checkpoint
 
 RECEIPT_TYPE = "CreditbankLedgerReceipt"
 ISSUED_KIND = "credential.issued"
+# A transcript's receipt proves each of its (at most 500) source entries.
+MAX_ENTRIES = 1024
 
 
 def credential_hash(credential: Mapping[str, Any]) -> str:
@@ -92,8 +94,10 @@ def verify(
     except NoteError as exc:
         raise ReceiptError(f"the checkpoint is not signed by the bank's log key: {exc}") from None
     items = receipt.get("entries")
-    if not isinstance(items, list) or not items or len(items) > 64:
+    if not isinstance(items, list) or not items:
         raise ReceiptError("the receipt lists no entries")
+    if len(items) > MAX_ENTRIES:
+        raise ReceiptError(f"the receipt lists more than {MAX_ENTRIES} entries")
     issued: Recorded | None = None
     seen: set[int] = set()
     for position, item in enumerate(items):
