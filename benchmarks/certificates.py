@@ -4,7 +4,7 @@
 
 Measured in one run, on a demo bank in a temporary SQLite instance:
 1. a one-page CJK certificate PDF (render only): p50/p95, target p95 <= 500 ms;
-2. a five-page transcript PDF (about 100 achievements): p50/p95, target p95 <= 2.5 s;
+2. a five-page transcript PDF (80 achievements; the service call, so it includes reading them and the receipt): p50/p95, target p95 <= 2.5 s;
 3. issuing a credential (build and sign, eddsa-rdfc-2022): p50/p95;
 4. verifying a JSON credential with its receipt (every check): rate, target >= 200/s on one core;
 5. verifying a PDF certificate: p50/p95;
@@ -33,6 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results"
+# Enough achievements for the transcript to run to five A4 pages (the run checks and records the page count).
+TRANSCRIPT_ROWS = 80
 
 
 def _timings(action: Callable[[], Any], count: int) -> dict[str, float]:
@@ -108,7 +110,7 @@ def main() -> None:
                 "result": {"type": "pass_fail", "passed": True},
             },
         )
-        for index in range(100)
+        for index in range(TRANSCRIPT_ROWS)
     ]
     achievements.record(bank, staff, items, batch=True)
     first = achievements.page_for_learner(bank, staff, learner, None, 1).items[0]["id"]

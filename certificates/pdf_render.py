@@ -1,150 +1,326 @@
-"""Bilingual (zh + en) A4 certificates and transcripts as PDF/A-3b, with the credential attached.
+"""Bilingual (Chinese and English) certificates and transcripts as A4 PDF/A-3b, with the credential attached.
 
-Templates render in a sandboxed Jinja environment (a learner's name is data, never template code), and WeasyPrint
-gets a fetcher that refuses every URL but inline data: the page needs nothing from disk or network.
+The credential JSON travels inside the PDF as the attachment ``credential.json`` (relationship Source: the page is
+a rendering of it), so whoever holds the paper's file holds the verifiable original.
+
+Learner names and titles are data: they reach the page only through a sandboxed, autoescaping Jinja environment,
+and WeasyPrint gets a fetcher that opens nothing but data: URLs and files of this package and the font folder, so
+text that looks like markup or a template prints as itself and nothing is read from the network or elsewhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+import mimetypes
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
+from functools import partial
+from importlib.resources import files as package_files
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import segno
-from jinja2 import FileSystemLoader, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
-from weasyprint import HTML, Attachment
-from weasyprint.urls import URLFetcher
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from certificates.fonts import font_face_css
+from certificates import fonts
+from certificates.pdf_pages import (
+    LABELS,
+    LANGUAGE_TAGS,
+    Bilingual,
+    CertificatePage,
+    TranscriptPage,
+    TranscriptRow,
+    check_order,
+    date_text,
+    status_text,
+)
 
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
-_env = SandboxedEnvironment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(default=True))
+__all__ = [
+    "CREDENTIAL_NAME",
+    "Bilingual",
+    "CertificatePage",
+    "LocalOnlyFetcher",
+    "RefusedResource",
+    "TranscriptPage",
+    "TranscriptRow",
+    "html_to_pdf",
+    "render_certificate",
+    "render_transcript",
+]
 
-# One catalogue of the printed labels, so both documents and both language orders say the same thing.
-LABELS: dict[str, dict[str, str]] = {
-    "certificate": {"zh": "学习成果证书", "en": "Certificate of Learning Achievement"},
-    "transcript": {"zh": "终身学习成绩单", "en": "Lifelong Learning Transcript"},
-    "awarded_to": {"zh": "兹证明", "en": "This certifies that"},
-    "achieved": {"zh": "已取得以下学习成果", "en": "has achieved"},
-    "credits": {"zh": "学分", "en": "Credits"},
-    "level": {"zh": "级别", "en": "Level"},
-    "framework": {"zh": "资历框架", "en": "Framework"},
-    "institution": {"zh": "认证机构", "en": "Institution"},
-    "issued": {"zh": "签发日期", "en": "Issued"},
-    "ledger": {"zh": "账本记录", "en": "Ledger entry"},
-    "credential": {"zh": "凭证编号", "en": "Credential"},
-    "verify": {"zh": "扫码或访问以下网址验证", "en": "Scan or visit to verify"},
-    "learner": {"zh": "学习者", "en": "Learner"},
-    "title": {"zh": "学习成果", "en": "Achievement"},
-    "completed": {"zh": "完成日期", "en": "Completed"},
-    "category": {"zh": "类别", "en": "Category"},
-    "status": {"zh": "状态", "en": "Status"},
-    "by_level": {"zh": "按级别汇总学分", "en": "Credits by level"},
-    "total": {"zh": "学分合计", "en": "Total credits"},
-    "qualifications": {"zh": "已获资历", "en": "Qualifications awarded"},
-    "none": {"zh": "暂无", "en": "None yet"},
-    "page": {"zh": "页", "en": "Page"},
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
+CREDENTIAL_NAME = "credential.json"
+PDF_VARIANT = "pdf/a-3b"
+
+# PDF/A needs an output intent. WeasyPrint's built-in 'srgb' intent opens this profile and never closes it (a
+# ResourceWarning on every render), so the same file is handed over as a CSS colour profile, read through the fetcher.
+_SRGB_PROFILE = Path(str(package_files("weasyprint.pdf") / "sRGB2014.icc"))
+_OUTPUT_INTENT = "--creditbank-srgb"
+_OUTPUT_INTENT_CSS = (
+    f'@color-profile {_OUTPUT_INTENT} {{ src: url("{_SRGB_PROFILE.resolve().as_uri()}"); components: r g b; }}'
+)
+
+# ISO 32000-2 §7.11.3: the credential is what the page was made from; anything else rides along beside it.
+_RELATIONSHIPS = {CREDENTIAL_NAME: "Source"}
+_DESCRIPTIONS = {
+    CREDENTIAL_NAME: "The verifiable credential this document presents (JSON)",
+    "receipt.json": "The credit bank's ledger receipt for this credential (JSON)",
 }
 
-
-@dataclass(frozen=True)
-class Bilingual:
-    zh: str
-    en: str
-
-
-@dataclass(frozen=True)
-class CertificatePage:
-    title: Bilingual
-    learner_name: str
-    institution: Bilingual
-    bank: Bilingual
-    credits: str
-    level: Bilingual
-    framework: Bilingual
-    issued: date
-    ledger_seq: int
-    credential_id: str
-    verify_url: str
-    language_order: tuple[str, str] = ("zh", "en")
+# WeasyPrint does not promise that renders in several threads leave Pango's and fontconfig's shared state intact.
+_RENDER_LOCK = threading.Lock()
+# Registering the @font-face files (a copy and a fontconfig scan) is a third of a certificate's render time, so one
+# configuration serves every render while the subset files stay the same. Used only under _RENDER_LOCK.
+_font_configs: dict[tuple[object, ...], Any] = {}
 
 
-@dataclass(frozen=True)
-class TranscriptRow:
-    title: Bilingual
-    institution: Bilingual
-    completed: date | None
-    credits: str
-    level: Bilingual
-    category: Bilingual
-    seq: int
-    status: str
+class RefusedResource(ValueError):
+    """A document asked for something outside what a credential page may use."""
 
 
-@dataclass(frozen=True)
-class TranscriptPage:
-    learner_name: str
-    bank: Bilingual
-    rows: Sequence[TranscriptRow]
-    credits_by_level: Sequence[tuple[Bilingual, str]]
-    total_credits: str
-    qualifications: Sequence[Bilingual]
-    issued: date
-    ledger_seq: int
-    credential_id: str
-    verify_url: str
-    language_order: tuple[str, str] = ("zh", "en")
+class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
+    """Opens data: URLs and files under the given folders (or given files); refuses everything else, offline.
 
+    It subclasses WeasyPrint's fetcher rather than being a bare function because WeasyPrint reads the fetcher's
+    settings when a fetch fails: a plain function would turn every refusal into a crash.
+    """
 
-class _NoFetching(URLFetcher):  # type: ignore[misc]
-    """Everything a page uses is inline; any other URL (file, http, …) is refused, never opened."""
+    def __init__(self, roots: Iterable[Path]) -> None:
+        super().__init__(timeout=1, allowed_protocols=("data", "file"), allow_redirects=False, fail_on_errors=False)
+        self.roots = tuple(root.resolve() for root in roots)
+
+    def local_path(self, url: str) -> Path:
+        """The file a file: URL names, if it lies under one of the roots (links resolved); else RefusedResource."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            raise RefusedResource(f"not a local file URL: {url[:100]}")
+        path = Path(url2pathname(parts.path)).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise RefusedResource(f"outside the folders a credential page may read: {url[:100]}")
+        return path
 
     def fetch(self, url: str, headers: Any = None) -> Any:
-        if url.startswith("data:"):
+        scheme = url.partition(":")[0].lower()
+        if scheme == "data":
             return super().fetch(url, headers)
-        raise ValueError(f"external resources are not allowed in credentials: {url[:80]}")
+        if scheme == "file":
+            path = self.local_path(url)
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
+        raise RefusedResource(f"credential pages load nothing from the network: {url[:100]}")
 
 
-def _qr(url: str) -> Markup:
-    svg = segno.make(url, error="m").svg_inline(scale=3, dark="#1b2a41")
-    return Markup(svg)  # noqa: S704  (segno's own SVG, built from the URL as data)
+def _css_escape(text: str) -> str:
+    out = []
+    for char in text:
+        # Quotes, backslashes, controls and angle brackets as hex escapes: the value cannot end the string or rule.
+        if char in "\"'\\<>&" or ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
 
 
-def _both(order: tuple[str, str]) -> Any:
-    def pick(value: Bilingual | Mapping[str, str]) -> list[str]:
-        get = value.get if isinstance(value, Mapping) else lambda lang: getattr(value, lang)
-        return [text for text in (get(order[0]), get(order[1])) if text]
-
-    return pick
+def css_string(value: object) -> Markup:
+    """A value as a quoted CSS string (for `content:` in the page margins)."""
+    return Markup(_css_escape(str(value)))  # noqa: S704 — escaped for CSS just above
 
 
-def _html(template: str, page: Any) -> str:
-    context = {"page": page, "labels": LABELS, "both": _both(page.language_order), "qr": _qr(page.verify_url)}
-    body = _env.get_template(template).render(**context, font_face="")
-    # The document font is cut to exactly the characters on the page, so it is built from the rendered text.
-    return _env.get_template(template).render(**context, font_face=Markup(font_face_css(body)))  # noqa: S704
+_COUNTER = re.compile(r"\{(page|pages)\}")
 
 
-def _write(html: str, title: str, files: Mapping[str, bytes]) -> bytes:
-    attachments = [
-        Attachment(string=data, name=name, description=name, relationship="Data")
-        for name, data in sorted(files.items())
-    ]
-    moment = datetime(2000, 1, 1, tzinfo=UTC)
-    document = HTML(string=html, url_fetcher=_NoFetching(), base_url="data:,").render()
-    document.metadata.title = title
-    document.metadata.created = document.metadata.modified = moment.isoformat()
-    pdf: bytes = document.write_pdf(pdf_variant="pdf/a-3b", attachments=attachments)
-    return pdf
+def css_counter(value: object) -> Markup:
+    """Catalogue text with {page}/{pages} placeholders as a CSS content value using the page counters."""
+    pieces = []
+    for index, piece in enumerate(_COUNTER.split(str(value))):
+        if index % 2:
+            pieces.append(f"counter({piece})")
+        elif piece:
+            pieces.append(_css_escape(piece))
+    return Markup(" ".join(pieces))  # noqa: S704 — built only from escaped strings and counter names
 
 
-def render_certificate(page: CertificatePage, files: Mapping[str, bytes]) -> bytes:
-    return _write(_html("certificate.html", page), f"{page.title.zh} / {page.title.en}", files)
+_env = SandboxedEnvironment(
+    loader=FileSystemLoader(str(TEMPLATE_DIR)),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["css_string"] = css_string
+_env.filters["css_counter"] = css_counter
+_env.globals.update(L=LABELS, tags=LANGUAGE_TAGS, status_text=status_text)
 
 
-def render_transcript(page: TranscriptPage, files: Mapping[str, bytes]) -> bytes:
-    return _write(_html("transcript.html", page), "终身学习成绩单 / Lifelong Learning Transcript", files)
+def _shown(value: Bilingual, order: tuple[str, str]) -> list[tuple[str, str]]:
+    """(language, text) in page order, without an empty text or a repeat of the other language's text."""
+    pairs: list[tuple[str, str]] = []
+    for language in order:
+        text = value.get(language)
+        if text and all(text != other for _, other in pairs):
+            pairs.append((language, text))
+    return pairs
+
+
+def _both(value: Bilingual, order: tuple[str, str], separator: str = " / ") -> str:
+    return separator.join(text for _, text in _shown(value, order))
+
+
+def _ems(text: str) -> float:
+    """Rough printed width in ems: hanzi and full-width forms are square, Latin about half as wide."""
+    return sum(1.0 if unicodedata.east_asian_width(char) in "WF" else 0.55 for char in text)
+
+
+def _fit(text: str, line_ems: float) -> str:
+    """A size class that keeps a certificate on one page: 'long' past two lines at full size, 'longer' past four."""
+    lines = _ems(text) / line_ems
+    return "longer" if lines > 4 else "long" if lines > 2 else ""
+
+
+def _qr(url: str) -> str:
+    # Error level M survives a fold or a smudge; the code stays small enough for 30 mm.
+    code = segno.make(url, error="m", micro=False)
+    return str(code.svg_data_uri(scale=4, border=0, dark="#1f2a44"))
+
+
+def _stylesheet(order: tuple[str, str], seq: int, issued: date, running_head: str) -> str:
+    footer = f"{_both(LABELS['ledger_seq'], order)} {seq}  ·  {_both(LABELS['issued'], order)} {issued.isoformat()}"
+    return _env.get_template("print.css").render(
+        footer=footer, page_number=_both(LABELS["page_number"], order), running_head=running_head
+    )
+
+
+def _files(credential_json: bytes | Mapping[str, bytes]) -> dict[str, bytes]:
+    """The attachments: the credential alone, or name → bytes as given (the service adds its ledger receipt, and a
+    verifier's tests build a PDF with no credential at all)."""
+    if isinstance(credential_json, bytes | bytearray | memoryview):
+        return {CREDENTIAL_NAME: bytes(credential_json)}
+    return {name: bytes(data) for name, data in credential_json.items()}
+
+
+def render_certificate(page: CertificatePage, credential_json: bytes | Mapping[str, bytes]) -> bytes:
+    """One A4 page. `credential_json` is the credential, or attachment name → bytes (with credential.json)."""
+    order = check_order(page.language_order)
+    template = _env.get_template("certificate.html")
+    context = {
+        "page": page,
+        "order": order,
+        "shown": partial(_shown, order=order),
+        "issued": date_text(page.issued),
+        "qr": _qr(page.verify_url),
+        "document_title": _both(page.title, order),
+        # 23 ems is a line of the title at full size within the frame, 19 one of the name.
+        "title_fit": _fit(page.title.get(order[0]), 23),
+        "name_fit": _fit(page.learner_name, 19),
+    }
+    css = _stylesheet(order, page.ledger_seq, page.issued, running_head="")
+    with _RENDER_LOCK:
+        pipeline = _Pipeline(css)
+        # Size classes guess from text length; the layout itself decides. Denser settings are tried only when the
+        # page overflows, and text too long even for the densest one goes on a second page rather than failing.
+        for density in _DENSITIES:
+            document = pipeline.layout(template.render(context, density=density))
+            if len(document.pages) == 1:
+                break
+        return pipeline.write(document, _files(credential_json), page.issued)
+
+
+def render_transcript(page: TranscriptPage, credential_json: bytes | Mapping[str, bytes]) -> bytes:
+    """As many A4 pages as the rows need; headers repeat, every page footer carries seq, date and page number."""
+    order = check_order(page.language_order)
+    heading = _both(LABELS["transcript"], order)
+    html = _env.get_template("transcript.html").render(
+        page=page,
+        order=order,
+        shown=partial(_shown, order=order),
+        issued=date_text(page.issued),
+        qr=_qr(page.verify_url),
+        document_title=f"{heading} — {page.learner_name}",
+    )
+    css = _stylesheet(order, page.ledger_seq, page.issued, running_head=f"{page.learner_name}  ·  {heading}")
+    return html_to_pdf(html, css, _files(credential_json), page.issued)
+
+
+def html_to_pdf(
+    html: str, css: str = "", files: Mapping[str, bytes] | None = None, created: date | None = None
+) -> bytes:
+    """Any HTML through the same safe pipeline: local-only fetcher, CJK fonts, PDF/A-3b, attached files."""
+    with _RENDER_LOCK:
+        pipeline = _Pipeline(css)
+        return pipeline.write(pipeline.layout(html), files or {}, created)
+
+
+_DENSITIES = ("", "compact", "tight")
+
+
+def _font_config(folder: Path) -> Any:
+    key: tuple[object, ...] = (folder,)
+    for weight, path in sorted(fonts.subset_paths(folder).items()):
+        status = path.stat()
+        key += (weight, status.st_size, status.st_mtime_ns)
+    config = _font_configs.get(key)
+    if config is None:
+        _font_configs.clear()
+        config = _font_configs[key] = FontConfiguration()
+    return config
+
+
+class _Pipeline:
+    """One document's fetcher, fonts, colour profile and stylesheets; used only under _RENDER_LOCK."""
+
+    def __init__(self, css: str) -> None:
+        folder = fonts.font_dir()
+        self.fetcher = LocalOnlyFetcher((PACKAGE_DIR, folder, _SRGB_PROFILE))
+        self.base_url = TEMPLATE_DIR.as_uri() + "/"
+        self.font_config = _font_config(folder)
+        # Like the font configuration, the colour profiles must be shared by the stylesheets and the document.
+        self.color_profiles: dict[str, Any] = {}
+        self.stylesheets = [
+            CSS(
+                string=text,
+                base_url=self.base_url,
+                url_fetcher=self.fetcher,
+                font_config=self.font_config,
+                color_profiles=self.color_profiles,
+            )
+            for text in (_OUTPUT_INTENT_CSS, fonts.stylesheet(folder), css)
+            if text
+        ]
+
+    def layout(self, html: str) -> Any:
+        document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
+        return document.render(
+            stylesheets=self.stylesheets,
+            font_config=self.font_config,
+            color_profiles=self.color_profiles,
+            output_intent=_OUTPUT_INTENT,
+        )
+
+    def write(self, document: Any, files: Mapping[str, bytes], created: date | None) -> bytes:
+        # Fixed dates keep the bytes reproducible: the same page and credential give the same PDF.
+        moment = datetime.combine(created or date(2000, 1, 1), time())
+        attachments = [
+            Attachment(
+                string=data,
+                name=name,
+                description=_DESCRIPTIONS.get(name, name),
+                created=moment,
+                modified=moment,
+                relationship=_RELATIONSHIPS.get(name, "Supplement"),
+                url_fetcher=self.fetcher,
+            )
+            for name, data in sorted(files.items())
+        ]
+        # output_intent again here: left unset, the PDF/A variant would fall back to WeasyPrint's leaking 'srgb'.
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, output_intent=_OUTPUT_INTENT, attachments=attachments)
+        return bytes(pdf)
