@@ -4,7 +4,8 @@
 
 Measured in one run, on a demo bank in a temporary SQLite instance:
 1. a one-page CJK certificate PDF (render only): p50/p95, target p95 <= 500 ms;
-2. a five-page transcript PDF (80 achievements; the service call, so it includes reading them and the receipt): p50/p95, target p95 <= 2.5 s;
+2. a five-page transcript PDF (80 achievements; the whole service call, so reading them and the receipt too):
+   p50/p95, target p95 <= 2.5 s;
 3. issuing a credential (build and sign, eddsa-rdfc-2022): p50/p95;
 4. verifying a JSON credential with its receipt (every check): rate, target >= 200/s on one core;
 5. verifying a PDF certificate: p50/p95;
