@@ -50,6 +50,12 @@ class LearnerEnrolledSchema(Schema):
         metadata={"description": "new learner, existing learner newly linked, or already enrolled here"},
     )
     seq = fields.Integer(required=True, metadata={"description": "ledger seq of the learner.enrolled entry"})
+    activation_code = fields.String(
+        metadata={
+            "description": "one-time code the learner uses at /activate to set a password (only while the learner "
+            "has no portal account); hand it to the learner, it is not shown again"
+        }
+    )
 
 
 class LearnerProfileSchema(Schema):

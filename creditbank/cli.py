@@ -316,6 +316,17 @@ def learners_erase(ctx: _Context, learner_id: str, yes: bool) -> None:
     click.echo(f"erased {learner_id}: personal data and its key destroyed; learner.erased at ledger seq {seq}")
 
 
+@learners.command("activation")
+@click.argument("learner_id")
+@pass_ctx
+def learners_activation(ctx: _Context, learner_id: str) -> None:
+    """Print a new one-time portal activation code for a learner (earlier unused codes stop working)."""
+    from creditbank.services import accounts
+
+    code = accounts.new_code(ctx.bank(), learner_id)
+    click.echo(f"activation code for {learner_id} (valid {accounts.CODE_LIFETIME.days} days, once): {code}")
+
+
 # --- ledger --------------------------------------------------------------------------------------
 
 

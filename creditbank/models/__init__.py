@@ -1,3 +1,4 @@
+from creditbank.models.accounts import ActivationCode, LearnerAccount, LoginThrottle, ShareLink
 from creditbank.models.achievements import ACHIEVEMENT_KINDS, Achievement, AchievementVersion, InstitutionKey
 from creditbank.models.base import Base
 from creditbank.models.credentials import Credential, CredentialDocument, CredentialKey, StatusListDocument
@@ -20,6 +21,7 @@ __all__ = [
     "INSTITUTION_TYPES",
     "Achievement",
     "AchievementVersion",
+    "ActivationCode",
     "ApiKey",
     "Base",
     "CatalogueOutcome",
@@ -32,14 +34,17 @@ __all__ = [
     "Institution",
     "InstitutionKey",
     "Learner",
+    "LearnerAccount",
     "LearnerPersonalData",
     "LedgerBody",
     "LedgerCheckpoint",
     "LedgerEntry",
+    "LoginThrottle",
     "PublishedFramework",
     "PublishedRuleSet",
     "QualificationAward",
     "Redemption",
     "SchedulerLease",
+    "ShareLink",
     "StatusListDocument",
 ]

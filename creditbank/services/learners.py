@@ -23,7 +23,7 @@ from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Enrollment, Learner, LearnerPersonalData
 from creditbank.personal_data import Sealed, cn_resident_id_valid, normalize_national_id
 from creditbank.runtime import Bank
-from creditbank.services import idempotency, paging
+from creditbank.services import accounts, idempotency, paging
 from creditbank.services.api_keys import Principal
 from creditbank.services.idempotency import Outcome, RetryKey
 from creditbank.services.institutions import BANK_ACTOR
@@ -123,7 +123,11 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
                     created_at=datetime.now(UTC),
                 )
             )
-        return Outcome(True, {"id": learner_id, "status": state, "seq": recorded[0].seq})
+        answer: dict[str, Any] = {"id": learner_id, "status": state, "seq": recorded[0].seq}
+        if not accounts.has_account(session, learner_id):
+            # Handed to the learner by the institution; the portal turns it into a password once.
+            answer["activation_code"] = accounts.issue_code(session, learner_id)
+        return Outcome(True, answer)
 
     return idempotency.once(bank, institution, retry, work)
 
@@ -157,6 +161,7 @@ def erase(bank: Bank, learner_id: str, *, actor: str = BANK_ACTOR) -> int:
         personal = session.get(LearnerPersonalData, learner_id)
         if personal is not None:
             session.delete(personal)
+        accounts.forget(session, learner_id)
         return recorded[0].seq
 
 
