@@ -25,6 +25,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Migration chatter on every command hides what the operator asked for.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # WeasyPrint narrates every rendering step at INFO.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
     app.extensions["creditbank"] = Bank(settings)
 
     from api import init_api
