@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -85,14 +85,33 @@ def field_paths(errors: Any, prefix: str = "") -> dict[str, list[str]]:
 def _from_domain(exc: DomainError) -> Response:
     if exc.status >= 500:
         log.error("%s: %s", exc.kind, exc.detail)
+    page = _page_error(exc.status, None)
+    if page is not None:
+        return page
     response = problem(exc.status, exc.kind, exc.title, exc.detail, exc.errors)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="creditbank"'
     return response
 
 
+# Paths whose errors are problem documents; anything else is a page for people, answered by the page renderer
+# the web app registers (a friendly page in the visitor's language), when there is one.
+_MACHINE_PREFIXES = ("/api/", "/ledger/", "/status/", "/.well-known/")
+PAGE_ERRORS = "creditbank.page_errors"
+
+
+def _page_error(status: int, description: str | None) -> Response | None:
+    if request.path.startswith(_MACHINE_PREFIXES):
+        return None
+    renderer = current_app.extensions.get(PAGE_ERRORS)
+    return renderer(status, description) if renderer is not None else None
+
+
 def _from_http(exc: HTTPException) -> Response:
     status = exc.code or 500
+    page = _page_error(status, exc.description)
+    if page is not None:
+        return page
     kind, title = _HTTP_KINDS.get(status, ("http-error", exc.name))
     data = getattr(exc, "data", None) or {}
     errors = data.get("messages")
@@ -117,6 +136,9 @@ def _from_validation(exc: ValidationError) -> Response:
 
 def _from_unexpected(exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
+    page = _page_error(500, None)
+    if page is not None:
+        return page
     return problem(500, "internal-error", "Internal error", "the service failed; the error has been logged")
 
 

@@ -35,4 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from creditbank import web
 
     app.register_blueprint(web.bp)
+    from creditbank.portal import init_portal
+
+    init_portal(app)
     return app

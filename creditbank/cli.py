@@ -83,6 +83,11 @@ def serve(ctx: _Context, host: str, port: int, demo: bool) -> None:
         if token:
             click.echo(f"demo data loaded; demo API key for demo-university (also in {demo_data.KEY_FILE}):")
             click.echo(f"  {token}")
+    login = demo_data.demo_login(bank) if demo else None
+    if login is not None:
+        click.echo(
+            f"demo learner: log in at http://{host}:{port}/login as {login[1]} (or {login[0]}), password {login[2]}"
+        )
     scheduler = Scheduler(bank)
     scheduler.start()
     server = make_server(host, port, ctx.app, threaded=True)
@@ -127,6 +132,9 @@ def demo(ctx: _Context, learner_count: int) -> None:
     token = demo_data.seed(bank, learner_count)
     if token is None:
         raise click.ClickException("the bank already holds data; the demo seeds only an empty bank")
+    login = demo_data.demo_login(bank)
+    if login is not None:
+        click.echo(f"demo learner portal login: {login[1]} (or {login[0]}), password {login[2]}")
     click.echo(
         f"demo data loaded with {learner_count} learners and one with an award; "
         f"API key for demo-university (also in {demo_data.KEY_FILE}):"

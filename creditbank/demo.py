@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from creditbank.runtime import Bank
-from creditbank.services import achievements, api_keys, credentials, credit_rules, credits, institutions, learners
+from creditbank.services import (
+    accounts,
+    achievements,
+    api_keys,
+    credentials,
+    credit_rules,
+    credits,
+    institutions,
+    learners,
+)
 from creditbank.services.achievements import Submission
 from creditbank.services.api_keys import SCOPES, Principal
 from creditbank.services.institutions import InstitutionInput
@@ -182,6 +191,20 @@ def _achievement(rng: random.Random, institution: str, learner_id: str, number: 
     return Submission(learner_id, f"{code}-{number:05d}", data)
 
 
+DEMO_EMAIL = "chen.xiuying@example.org"
+DEMO_PASSWORD = "demo-learner-2026"  # noqa: S105 - the published demo login, printed by `creditbank serve`
+LOGIN_FILE = "demo-learner-login.txt"
+
+
+def demo_login(bank: Bank) -> tuple[str, str, str] | None:
+    """The demo learner's id, e-mail and password, if this bank was seeded with them."""
+    path = Path(bank.instance_path) / LOGIN_FILE
+    if not path.exists():
+        return None
+    learner, email, password = path.read_text(encoding="utf-8").split()
+    return learner, email, password
+
+
 def seed(bank: Bank, learner_count: int = 24, *, rng_seed: int = 2026) -> str | None:
     """Populate an empty bank; return the demo API key (None if the bank already holds data)."""
     if institutions.list_all(bank):
@@ -270,5 +293,10 @@ def _showcase(bank: Bank, staff: dict[str, Principal]) -> None:
         data["credits" if place == "demo-open-university-east" else "hours"] = amount
         achievements.record(bank, staff[place], [Submission(learner_id, f"SHOW-{code}", data)], batch=False)
     award = credits.award(bank, None, learner_id, "cn-example-digital-literacy").body["id"]
+    # An activated portal account, so a newcomer can log in and look around at once.
+    accounts.activate(bank, accounts.new_code(bank, learner_id), DEMO_PASSWORD, DEMO_EMAIL)
+    (Path(bank.instance_path) / LOGIN_FILE).write_text(
+        f"{learner_id}\n{DEMO_EMAIL}\n{DEMO_PASSWORD}\n", encoding="utf-8"
+    )
     # Her certificate, signed and recorded, so the verify page and the PDF have a real document to show.
     credentials.issue(bank, None, credentials.Request(learner_id, "qualification", award))

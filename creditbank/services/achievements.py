@@ -439,4 +439,13 @@ def page_for_learner(bank: Bank, principal: Principal, learner_id: str, cursor: 
     return paging.Page(items, paging.encode(rows[limit - 1].recorded_seq) if more else None)
 
 
-__all__ = ["MAX_BATCH", "Submission", "correct", "get", "page_for_learner", "record", "revoke"]
+def all_for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
+    """Everything recorded for one learner, by every institution, newest first, each with its history."""
+    with bank.db.reading() as session:
+        ids = session.scalars(
+            select(Achievement.id).where(Achievement.learner_id == learner_id).order_by(Achievement.recorded_seq.desc())
+        ).all()
+        return [_view(session, achievement_id, history=True) for achievement_id in ids]
+
+
+__all__ = ["MAX_BATCH", "Submission", "all_for_learner", "correct", "get", "page_for_learner", "record", "revoke"]

@@ -1,0 +1,46 @@
+"""The learner portal and the public pages around it: server-rendered, bilingual, no build step, no CDN."""
+
+from __future__ import annotations
+
+from flask import Flask, make_response, redirect, render_template, request
+from werkzeug.wrappers import Response
+
+from creditbank.portal import i18n, security
+
+PAGE_ERRORS = "creditbank.page_errors"  # the key the error module looks up; see api/errors.py
+_MESSAGES = {404: "not_found", 413: "too_large", 429: "throttled"}
+
+
+def _error_page(status: int, description: str | None) -> Response:
+    """People get a page in their language, never a stack trace or a JSON problem document."""
+    key = "csrf_failed" if description == "csrf" else _MESSAGES.get(status, "error_title")
+    return make_response(render_template("portal/error.html", status=status, message=key), status)
+
+
+def init_portal(app: Flask) -> None:
+    from creditbank.portal import views
+
+    security.configure(app)
+    app.register_blueprint(views.bp)
+    app.extensions[PAGE_ERRORS] = _error_page
+
+    @app.context_processor
+    def _helpers() -> dict[str, object]:
+        return {
+            "t": i18n.translate,
+            "pick": i18n.pick,
+            "lang": i18n.language(),
+            "csrf_token": security.csrf_token,
+            "signed_in": security.current_learner() is not None if request.endpoint else False,
+        }
+
+    @app.route("/lang/<string(length=2):code>")
+    def switch_language(code: str) -> Response:
+        target = request.args.get("next", "/")
+        # Only a path on this site, so the switch cannot be used to bounce visitors elsewhere.
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"
+        response = redirect(target)
+        if code in i18n.LANGUAGES:
+            response.set_cookie(i18n.COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        return response

@@ -1,0 +1,141 @@
+"""The portal's words in Chinese and English, and the visitor's language choice (a cookie, default Chinese)."""
+
+from __future__ import annotations
+
+from flask import request
+
+LANGUAGES = ("zh", "en")
+COOKIE = "lang"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "bank": {"zh": "终身学习学分银行", "en": "Lifelong Learning Credit Bank"},
+    "switch_to": {"zh": "English", "en": "中文"},
+    "skip": {"zh": "跳到正文", "en": "Skip to content"},
+    "nav_record": {"zh": "我的学习记录", "en": "My record"},
+    "nav_credits": {"zh": "我的学分", "en": "My credits"},
+    "nav_documents": {"zh": "证书与成绩单", "en": "Documents"},
+    "nav_password": {"zh": "修改密码", "en": "Change password"},
+    "nav_verify": {"zh": "验证证书", "en": "Verify a certificate"},
+    "logout": {"zh": "退出登录", "en": "Log out"},
+    "login": {"zh": "登录", "en": "Log in"},
+    "login_title": {"zh": "学习者登录", "en": "Learner login"},
+    "login_id": {"zh": "学习者编号或电子邮箱", "en": "Learner id or e-mail"},
+    "password": {"zh": "密码", "en": "Password"},
+    "password_again": {"zh": "再次输入密码", "en": "Password again"},
+    "password_hint": {"zh": "至少 10 个字符", "en": "At least 10 characters"},
+    "current_password": {"zh": "当前密码", "en": "Current password"},
+    "new_password": {"zh": "新密码", "en": "New password"},
+    "save": {"zh": "保存", "en": "Save"},
+    "password_changed": {"zh": "密码已修改。", "en": "Your password has been changed."},
+    "activate_title": {"zh": "激活账户", "en": "Activate your account"},
+    "activate_intro": {
+        "zh": "请输入学校或机构给您的激活码，并设置密码。",
+        "en": "Enter the activation code your institution gave you and choose a password.",
+    },
+    "activation_code": {"zh": "激活码", "en": "Activation code"},
+    "email_optional": {"zh": "电子邮箱（可选，用于登录）", "en": "E-mail (optional, for logging in)"},
+    "activate": {"zh": "激活", "en": "Activate"},
+    "no_account": {"zh": "还没有账户？", "en": "No account yet?"},
+    "activated": {"zh": "账户已激活，请登录。", "en": "Your account is active. Please log in."},
+    "logged_out": {"zh": "您已退出登录。", "en": "You have logged out."},
+    "record_title": {"zh": "我的学习记录", "en": "My lifelong learning record"},
+    "record_empty": {"zh": "还没有学习记录。", "en": "Nothing has been recorded yet."},
+    "institution": {"zh": "机构", "en": "Institution"},
+    "completed": {"zh": "完成日期", "en": "Completed"},
+    "credits": {"zh": "学分", "en": "Credits"},
+    "native_credits": {"zh": "原学分／学时", "en": "Credits / hours as recorded"},
+    "level": {"zh": "级别", "en": "Level"},
+    "category": {"zh": "类别", "en": "Category"},
+    "status": {"zh": "状态", "en": "Status"},
+    "status_recorded": {"zh": "已记录", "en": "Recorded"},
+    "status_corrected": {"zh": "已更正", "en": "Corrected"},
+    "status_revoked": {"zh": "已撤销", "en": "Revoked"},
+    "history": {"zh": "变更记录", "en": "History"},
+    "ledger_at": {"zh": "记录于账本第 {seq} 条", "en": "Recorded in the ledger at #{seq}"},
+    "hours": {"zh": "学时", "en": "hours"},
+    "credits_title": {"zh": "我的学分", "en": "My credits"},
+    "credits_empty": {"zh": "还没有换算的学分。", "en": "No credits have been converted yet."},
+    "framework": {"zh": "资历框架", "en": "Framework"},
+    "balance": {"zh": "可用学分", "en": "Available"},
+    "earned": {"zh": "累计获得", "en": "Earned"},
+    "used": {"zh": "已用于资历", "en": "Used for qualifications"},
+    "chart_caption": {"zh": "各级别可用学分", "en": "Available credits by level"},
+    "progress_title": {"zh": "获取资历的进度", "en": "Progress toward qualifications"},
+    "requirement": {"zh": "要求", "en": "Requirement"},
+    "needed": {"zh": "需要", "en": "Needed"},
+    "counted": {"zh": "已满足", "en": "Counted"},
+    "missing": {"zh": "还差", "en": "Missing"},
+    "met": {"zh": "已达到", "en": "Met"},
+    "not_met": {"zh": "未达到", "en": "Not yet"},
+    "awarded": {"zh": "已获得", "en": "Awarded"},
+    "documents_title": {"zh": "证书与成绩单", "en": "Certificates and transcripts"},
+    "documents_intro": {
+        "zh": "每份文件都有签名并记录在账本中，任何人都可以验证。",
+        "en": "Every document is signed and recorded in the ledger; anyone can verify it.",
+    },
+    "make_transcript": {"zh": "生成成绩单", "en": "Create a transcript"},
+    "make_certificate": {"zh": "生成证书", "en": "Create a certificate"},
+    "download_pdf": {"zh": "下载 PDF", "en": "Download PDF"},
+    "download_json": {"zh": "下载 JSON 凭证", "en": "Download JSON credential"},
+    "issued_on": {"zh": "签发时间", "en": "Issued"},
+    "kind_achievement": {"zh": "学习成果证书", "en": "Achievement certificate"},
+    "kind_qualification": {"zh": "资历证书", "en": "Qualification certificate"},
+    "kind_transcript": {"zh": "成绩单", "en": "Transcript"},
+    "no_documents": {"zh": "还没有生成任何文件。", "en": "No documents yet."},
+    "issued_ok": {"zh": "文件已生成。", "en": "The document has been created."},
+    "valid": {"zh": "有效", "en": "Valid"},
+    "revoked": {"zh": "已撤销", "en": "Revoked"},
+    "suspended": {"zh": "已暂停", "en": "Suspended"},
+    "error_title": {"zh": "出错了", "en": "Something went wrong"},
+    "not_found": {"zh": "找不到该页面。", "en": "That page does not exist."},
+    "csrf_failed": {
+        "zh": "表单已过期，请刷新页面后重试。",
+        "en": "This form has expired. Please reload the page and try again.",
+    },
+    "too_large": {"zh": "文件太大。", "en": "The file is too large."},
+    "back_home": {"zh": "返回首页", "en": "Back to the home page"},
+    "wrong": {"zh": "学习者编号或密码不正确。", "en": "The learner id or password is wrong."},
+    "throttled": {
+        "zh": "失败次数过多，请 15 分钟后再试。",
+        "en": "Too many failed attempts. Please wait 15 minutes and try again.",
+    },
+    "code_unknown": {"zh": "激活码无效。", "en": "This activation code is not valid."},
+    "code_used": {"zh": "该激活码已经使用过。", "en": "This activation code has already been used."},
+    "code_expired": {
+        "zh": "激活码已过期，请向您的机构索取新的激活码。",
+        "en": "This activation code has expired. Ask your institution for a new one.",
+    },
+    "password_short": {"zh": "密码至少需要 10 个字符。", "en": "The password must have at least 10 characters."},
+    "password_mismatch": {"zh": "两次输入的密码不一致。", "en": "The two passwords are different."},
+    "current_wrong": {"zh": "当前密码不正确。", "en": "The current password is wrong."},
+    "email_taken": {
+        "zh": "该电子邮箱已被其他账户使用。",
+        "en": "This e-mail address is already used by another account.",
+    },
+    "required": {"zh": "请填写此项。", "en": "Please fill this in."},
+}
+
+
+def language() -> str:
+    chosen = request.cookies.get(COOKIE, "")
+    if chosen in LANGUAGES:
+        return chosen
+    accepted = request.accept_languages.best_match(["zh", "en"])
+    return accepted or "zh"
+
+
+def translate(key: str, **values: object) -> str:
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    text = entry[language()]
+    return text.format(**values) if values else text
+
+
+def pick(value: object) -> str:
+    """A {zh, en} value in the visitor's language, falling back to the other one."""
+    if isinstance(value, dict):
+        first = language()
+        other = "en" if first == "zh" else "zh"
+        return str(value.get(first) or value.get(other) or "")
+    return "" if value is None else str(value)

@@ -1,0 +1,160 @@
+"""The learner's pages. Thin: read the form, call one service, render; words come from the i18n catalogue."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+
+from creditbank.errors import Conflict, NotFound
+from creditbank.portal import i18n, security
+from creditbank.portal.security import login_required
+from creditbank.runtime import current_bank
+from creditbank.services import accounts, credentials, portal
+
+bp = Blueprint("portal", __name__, template_folder="../templates")
+
+
+def _learner() -> str:
+    learner = security.current_learner()
+    assert learner is not None  # login_required ran first
+    return learner
+
+
+def _language_order() -> str:
+    return "en-zh" if i18n.language() == "en" else "zh-en"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        return render_template("portal/login.html", error=None, login_id="")
+    security.check_csrf()
+    login_id = request.form.get("login", "").strip()
+    password = request.form.get("password", "")
+    if not login_id or not password:
+        return render_template("portal/login.html", error="required", login_id=login_id), 400
+    try:
+        signed = accounts.authenticate(current_bank(), login_id, password, request.remote_addr or "unknown")
+    except accounts.AccountError as refused:
+        status = 429 if refused.reason == "throttled" else 401
+        return render_template("portal/login.html", error=refused.reason, login_id=login_id), status
+    security.sign_in(signed)
+    target = request.args.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("portal.record"))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    security.check_csrf()
+    session.clear()
+    flash("logged_out")
+    return redirect(url_for("portal.login"))
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+def activate() -> Any:
+    if request.method == "GET":
+        return render_template("portal/activate.html", errors={}, form={})
+    security.check_csrf()
+    form = {key: request.form.get(key, "") for key in ("code", "email")}
+    password, again = request.form.get("password", ""), request.form.get("password_again", "")
+    errors: dict[str, str] = {}
+    if not form["code"].strip():
+        errors["code"] = "required"
+    try:
+        accounts.check_new_password(password, again)
+    except accounts.AccountError as refused:
+        errors["password"] = refused.reason
+    if not errors:
+        try:
+            accounts.activate(current_bank(), form["code"], password, form["email"].strip() or None)
+        except accounts.AccountError as refused:
+            errors["email" if refused.reason == "email_taken" else "code"] = refused.reason
+    if errors:
+        return render_template("portal/activate.html", errors=errors, form=form), 400
+    flash("activated")
+    return redirect(url_for("portal.login"))
+
+
+@bp.route("/me")
+@login_required
+def record() -> str:
+    return render_template("portal/record.html", items=portal.record(current_bank(), _learner()))
+
+
+@bp.route("/me/credits")
+@login_required
+def credits_page() -> str:
+    return render_template("portal/credits.html", accounts=portal.credit_overview(current_bank(), _learner()))
+
+
+@bp.route("/me/documents", methods=["GET", "POST"])
+@login_required
+def documents() -> Any:
+    bank, learner = current_bank(), _learner()
+    if request.method == "POST":
+        security.check_csrf()
+        kind = request.form.get("kind")
+        achievement = request.form.get("achievement") or None
+        if kind not in ("transcript", "achievement") or (kind == "achievement" and achievement is None):
+            abort(400)
+        if kind == "achievement" and not portal.owns_achievement(bank, learner, achievement or ""):
+            abort(404)
+        try:
+            credentials.issue(bank, None, credentials.Request(learner, kind, achievement, _language_order()))
+        except (Conflict, NotFound):
+            abort(409)
+        flash("issued_ok")
+        return redirect(url_for("portal.documents"))
+    items = portal.documents(bank, learner)
+    record = [item for item in portal.record(bank, learner) if item["status"] != "revoked"]
+    return render_template("portal/documents.html", items=items, record=record)
+
+
+@bp.route("/me/documents/<string(maxlength=64):credential_id>.pdf")
+@login_required
+def document_pdf(credential_id: str) -> Response:
+    bank = current_bank()
+    try:
+        portal.owned(bank, _learner(), credential_id)
+    except NotFound:
+        abort(404)
+    data = credentials.pdf(bank, None, credential_id)
+    return Response(
+        data, mimetype="application/pdf", headers={"Content-Disposition": "attachment; filename=creditbank.pdf"}
+    )
+
+
+@bp.route("/me/documents/<string(maxlength=64):credential_id>.json")
+@login_required
+def document_json(credential_id: str) -> Response:
+    bank = current_bank()
+    try:
+        portal.owned(bank, _learner(), credential_id)
+    except NotFound:
+        abort(404)
+    body = json.dumps(credentials.bundle(bank, None, credential_id), ensure_ascii=False, indent=2)
+    return Response(
+        body, mimetype="application/json", headers={"Content-Disposition": "attachment; filename=creditbank.json"}
+    )
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def password() -> Any:
+    if request.method == "GET":
+        return render_template("portal/password.html", errors={})
+    security.check_csrf()
+    try:
+        changed = accounts.change_password(
+            current_bank(), _learner(), request.form.get("current", ""),
+            request.form.get("password", ""), request.form.get("password_again", ""),
+        )  # fmt: skip
+    except accounts.AccountError as refused:
+        field = "current" if refused.reason == "current_wrong" else "password"
+        return render_template("portal/password.html", errors={field: refused.reason}), 400
+    session["since"] = changed.isoformat()
+    flash("password_changed")
+    return redirect(url_for("portal.record"))

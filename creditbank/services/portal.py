@@ -1,0 +1,120 @@
+"""What the learner portal shows: a learner's own record, credits, progress and documents, gathered for one page.
+
+Every function takes the learner id from the signed-in session, never from the URL, so one learner cannot read
+another's pages; a document id that is not theirs answers like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from creditbank.errors import NotFound
+from creditbank.models import Credential, CreditLine, Institution
+from creditbank.runtime import Bank
+from creditbank.services import achievements, credentials, credit_rules, credits
+
+
+def _institutions(bank: Bank) -> dict[str, dict[str, str]]:
+    with bank.db.reading() as session:
+        return {
+            row.id: {"zh": row.name_zh or row.name_en, "en": row.name_en}
+            for row in session.scalars(select(Institution))
+        }
+
+
+def record(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
+    names = _institutions(bank)
+    with bank.db.reading() as session:
+        book = credit_rules.rulebook(session)
+        lines: dict[str, list[CreditLine]] = defaultdict(list)
+        for line in session.scalars(
+            select(CreditLine).where(
+                CreditLine.learner_id == learner_id, CreditLine.reverses.is_(None), CreditLine.reversed_seq.is_(None)
+            )
+        ):
+            lines[line.achievement_id].append(line)
+    items = achievements.all_for_learner(bank, learner_id)
+    for item in items:
+        item["institution_name"] = names.get(
+            item["institution"], {"zh": item["institution"], "en": item["institution"]}
+        )
+        item["credit_lines"] = [
+            {
+                "credits": Decimal(line.cents) / 100,
+                "framework": book.frameworks[line.framework].name if line.framework in book.frameworks else {},
+                "level": _level_name(book, line.framework, line.level),
+                "category": _category_name(book, line.framework, line.category),
+            }
+            for line in lines.get(item["id"], [])
+        ]
+    return items
+
+
+def _level_name(book: credit_rules.Rulebook, framework: str, level: int) -> dict[str, str]:
+    found = book.frameworks.get(framework)
+    if found is None or level not in found.levels:
+        return {"zh": f"第{level}级", "en": f"Level {level}"}
+    return dict(found.levels[level].name)
+
+
+def _category_name(book: credit_rules.Rulebook, framework: str, category: str) -> dict[str, str]:
+    found = book.frameworks.get(framework)
+    return (
+        dict(found.categories.get(category, {"zh": category, "en": category}))
+        if found
+        else {"zh": category, "en": category}
+    )
+
+
+def credit_overview(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
+    """Per framework: totals, balances by level and category, the per-level sums a chart draws, and progress."""
+    account = credits.account(bank, None, learner_id)
+    with bank.db.reading() as session:
+        book = credit_rules.rulebook(session)
+    awarded = {award["qualification"] for award in account["awards"]}
+    overview = []
+    for item in account["accounts"]:
+        framework = book.frameworks.get(item["framework"])
+        by_level: dict[int, Decimal] = defaultdict(Decimal)
+        for balance in item["balances"]:
+            by_level[balance["level"]] += Decimal(str(balance["available"]))
+            balance["level_name"] = _level_name(book, item["framework"], balance["level"])
+            balance["category_name"] = _category_name(book, item["framework"], balance["category"])
+        progress = []
+        if framework is not None:
+            for qualification in framework.qualifications.values():
+                view = credits.progress(bank, None, learner_id, qualification.id)
+                view["awarded"] = qualification.id in awarded
+                progress.append(view)
+        overview.append(
+            {
+                **item,
+                "name": framework.name if framework else {"zh": item["framework"], "en": item["framework"]},
+                "levels": [
+                    {"level": level, "name": _level_name(book, item["framework"], level), "available": amount}
+                    for level, amount in sorted(by_level.items())
+                ],
+                "progress": progress,
+            }
+        )
+    return overview
+
+
+def documents(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
+    return list(reversed(credentials.list_for_learner(bank, learner_id)))
+
+
+def owned(bank: Bank, learner_id: str, credential_id: str) -> str:
+    with bank.db.reading() as session:
+        row = session.get(Credential, credential_id)
+        if row is None or row.learner_id != learner_id:
+            raise NotFound(f"no credential {credential_id!r}")
+        return row.id
+
+
+def owns_achievement(bank: Bank, learner_id: str, achievement_id: str) -> bool:
+    return any(item["id"] == achievement_id for item in achievements.all_for_learner(bank, learner_id))

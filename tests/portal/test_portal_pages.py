@@ -1,0 +1,165 @@
+"""The learner portal through Flask's test client: activation, login, the learner's pages, documents, language,
+CSRF, and refusals as friendly pages. (The same pages in a real browser are in tests/web.)"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from creditbank import demo
+from creditbank.runtime import Bank, bank_of
+from creditbank.services import learners
+from creditbank.services.api_keys import SCOPES, Principal
+from tests.conftest import BACKENDS, configuration, database_url, running_app
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Bank]]:
+    folder = tmp_path_factory.mktemp("portal")
+    with running_app(configuration(database_url(request.param, request, folder), folder)) as app:
+        bank = bank_of(app)
+        demo.seed(bank, 3)
+        yield app, bank
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+def login(client: FlaskClient, who: str, password: str) -> Any:
+    token = csrf(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"login": who, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def signed_in(seeded: tuple[Any, Bank]) -> FlaskClient:
+    app, bank = seeded
+    client = app.test_client()
+    found = demo.demo_login(bank)
+    assert found is not None
+    response = login(client, found[1], found[2])
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def test_the_demo_learner_sees_her_record_credits_and_certificate(signed_in: FlaskClient) -> None:
+    record = signed_in.get("/me").get_data(as_text=True)
+    assert "数字素养与技能" in record
+    assert re.search(r"记录于账本第 \d+ 条", record)
+    credits_page = signed_in.get("/me/credits").get_data(as_text=True)
+    assert "<svg" in credits_page
+    assert "已获得" in credits_page
+    documents = signed_in.get("/me/documents").get_data(as_text=True)
+    assert "资历证书" in documents
+    pdf_link = re.search(r'href="(/me/documents/[^"]+\.pdf)"', documents)
+    assert pdf_link
+    pdf = signed_in.get(pdf_link.group(1))
+    assert pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    bundle = signed_in.get(pdf_link.group(1).replace(".pdf", ".json")).get_json()
+    assert set(bundle) == {"credential", "receipt"}
+
+
+def test_a_transcript_is_issued_from_the_documents_page(signed_in: FlaskClient) -> None:
+    page = signed_in.get("/me/documents").get_data(as_text=True)
+    before = page.count("下载 PDF")
+    answer = signed_in.post("/me/documents", data={"kind": "transcript", "csrf_token": csrf(page)})
+    assert answer.status_code == 302
+    after = signed_in.get("/me/documents").get_data(as_text=True)
+    assert after.count("下载 PDF") == before + 1
+    assert "成绩单" in after
+
+
+def test_english_is_remembered_across_pages(signed_in: FlaskClient) -> None:
+    switched = signed_in.get("/lang/en?next=/me/credits")
+    assert switched.status_code == 302
+    assert switched.headers["Location"].endswith("/me/credits")
+    page = signed_in.get("/me").get_data(as_text=True)
+    assert "My lifelong learning record" in page
+    assert 'lang="en"' in page
+    assert signed_in.get("/lang/en?next=https://evil.example/").headers["Location"] == "/"
+    signed_in.get("/lang/zh")
+
+
+def test_another_learners_document_is_not_found(seeded: tuple[Any, Bank], signed_in: FlaskClient) -> None:
+    from sqlalchemy import select
+
+    from creditbank.models import Achievement
+    from creditbank.services import credentials
+
+    _, bank = seeded
+    found = demo.demo_login(bank)
+    assert found is not None
+    with bank.db.reading() as session:
+        other = session.scalars(
+            select(Achievement.learner_id).where(Achievement.learner_id != found[0], Achievement.status != "revoked")
+        ).first()
+    assert other is not None
+    theirs = credentials.issue(bank, None, credentials.Request(other, "transcript"))["id"]
+    for suffix in (".pdf", ".json"):
+        response = signed_in.get(f"/me/documents/{theirs}{suffix}")
+        assert response.status_code == 404
+        assert "找不到该页面" in response.get_data(as_text=True)
+    # The owner of that transcript is not this learner, and no page shows it to her.
+    assert theirs not in signed_in.get("/me/documents").get_data(as_text=True)
+
+
+def test_wrong_password_and_missing_csrf_are_friendly_refusals(seeded: tuple[Any, Bank]) -> None:
+    app, bank = seeded
+    client = app.test_client()
+    found = demo.demo_login(bank)
+    assert found is not None
+    wrong = login(client, found[0], "not her password")
+    assert wrong.status_code == 401
+    assert "学习者编号或密码不正确" in wrong.get_data(as_text=True)
+    stranger = login(client, "lrn_nobody", "whatever-password")
+    assert stranger.get_data(as_text=True).count("学习者编号或密码不正确") == 1
+    forged = client.post("/login", data={"login": found[0], "password": found[2]})
+    assert forged.status_code == 400
+    assert "表单已过期" in forged.get_data(as_text=True)
+    assert "Traceback" not in forged.get_data(as_text=True)
+    assert client.get("/me").status_code == 302
+
+
+def test_activation_through_the_page(seeded: tuple[Any, Bank]) -> None:
+    app, bank = seeded
+    client = app.test_client()
+    staff = Principal("test", "demo-university", frozenset(SCOPES))
+    import datetime
+
+    person = learners.LearnerInput(birth_date=datetime.date(1955, 2, 2), name_zh="孙七")
+    enrolled = learners.enroll(bank, staff, person).body
+    code = enrolled["activation_code"]
+    page = client.get("/activate").get_data(as_text=True)
+    short = client.post(
+        "/activate", data={"code": code, "password": "short", "password_again": "short", "csrf_token": csrf(page)}
+    )
+    assert short.status_code == 400
+    assert "密码至少需要 10 个字符" in short.get_data(as_text=True)
+    done = client.post(
+        "/activate",
+        data={
+            "code": code,
+            "password": "a long password",
+            "password_again": "a long password",
+            "csrf_token": csrf(page),
+        },
+    )
+    assert done.status_code == 302
+    again = client.post(
+        "/activate",
+        data={
+            "code": code,
+            "password": "a long password",
+            "password_again": "a long password",
+            "csrf_token": csrf(page),
+        },
+    )
+    assert "该激活码已经使用过" in again.get_data(as_text=True)
+    assert login(client, enrolled["id"], "a long password").status_code == 302
