@@ -113,6 +113,57 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This e-mail address is already used by another account.",
     },
     "required": {"zh": "请填写此项。", "en": "Please fill this in."},
+    "nav_share": {"zh": "分享", "en": "Sharing"},
+    "nav_data": {"zh": "我的数据", "en": "My data"},
+    "share_title": {"zh": "分享我的学习记录", "en": "Share my record"},
+    "share_intro": {
+        "zh": "生成一个链接，对方无需账户即可查看（只读）。您可以随时撤回。",
+        "en": "Create a link that lets someone read your record without an account. You can withdraw it at any time.",
+    },
+    "share_scope": {"zh": "分享范围", "en": "What to share"},
+    "share_whole": {"zh": "全部学习记录", "en": "My whole record"},
+    "share_chosen": {"zh": "只分享下面选中的成果", "en": "Only the achievements ticked below"},
+    "share_days": {"zh": "有效期", "en": "Open for"},
+    "days": {"zh": "{n} 天", "en": "{n} days"},
+    "share_create": {"zh": "生成分享链接", "en": "Create the link"},
+    "share_created": {"zh": "分享链接（只显示这一次，请复制保存）：", "en": "Your link (shown only now, copy it):"},
+    "share_invalid": {"zh": "请选择有效期和要分享的成果。", "en": "Choose how long, and which achievements to share."},
+    "share_links": {"zh": "我的分享链接", "en": "My links"},
+    "share_none": {"zh": "还没有分享链接。", "en": "No links yet."},
+    "share_opens": {"zh": "打开次数", "en": "Opened"},
+    "share_expires": {"zh": "到期", "en": "Expires"},
+    "share_revoke": {"zh": "撤回", "en": "Withdraw"},
+    "share_revoked": {"zh": "链接已撤回。", "en": "The link has been withdrawn."},
+    "state_active": {"zh": "有效", "en": "Open"},
+    "state_expired": {"zh": "已过期", "en": "Expired"},
+    "state_revoked": {"zh": "已撤回", "en": "Withdrawn"},
+    "link_closed": {
+        "zh": "该分享链接已过期或已被撤回。",
+        "en": "This share link has expired or was withdrawn.",
+    },
+    "shared_title": {"zh": "{name} 的学习记录（只读）", "en": "Learning record of {name} (read-only)"},
+    "shared_until": {"zh": "此链接有效至 {when}", "en": "This link is open until {when}"},
+    "data_title": {"zh": "我的数据", "en": "My data"},
+    "data_export": {
+        "zh": "下载学分银行保存的关于我的全部数据（JSON）",
+        "en": "Download everything the bank holds about me (JSON)",
+    },
+    "data_erase_title": {"zh": "删除我的个人信息", "en": "Erase my personal data"},
+    "data_erase_explain": {
+        "zh": "删除后，您的姓名、出生日期和证件号码将被永久销毁，账户将被关闭，已签发的证书将无法再与您本人对应。"
+        "账本中的记录保留，但只包含匿名编号。此操作无法撤销。",
+        "en": "Your name, birth date and ID number will be destroyed for good and your account closed; certificates "
+        "already issued can no longer be tied to you. Ledger entries stay, holding only a pseudonymous id. This "
+        "cannot be undone.",
+    },
+    "data_erase_confirm": {"zh": "请输入“删除”或 ERASE 以确认", "en": "Type ERASE (or 删除) to confirm"},
+    "data_erase_button": {"zh": "永久删除我的个人信息", "en": "Erase my personal data for good"},
+    "erase_confirm": {"zh": "请输入“删除”或 ERASE 以确认。", "en": "Type ERASE (or 删除) to confirm."},
+    "erased_title": {"zh": "个人信息已删除", "en": "Your personal data has been erased"},
+    "erased_body": {
+        "zh": "删除已记录在账本中。您的账户已关闭。",
+        "en": "The erasure is recorded in the ledger. Your account is closed.",
+    },
 }
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 
-from creditbank.errors import Conflict, NotFound
+from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.portal import i18n, security
 from creditbank.portal.security import login_required
 from creditbank.runtime import current_bank
-from creditbank.services import accounts, credentials, portal
+from creditbank.services import accounts, credentials, learners, portal, sharing
 
 bp = Blueprint("portal", __name__, template_folder="../templates")
 
@@ -158,3 +158,61 @@ def password() -> Any:
     session["since"] = changed.isoformat()
     flash("password_changed")
     return redirect(url_for("portal.record"))
+
+
+@bp.route("/me/share", methods=["GET", "POST"])
+@login_required
+def share() -> Any:
+    bank, learner = current_bank(), _learner()
+    created = None
+    if request.method == "POST":
+        security.check_csrf()
+        if request.form.get("revoke"):
+            try:
+                sharing.revoke(bank, learner, request.form["revoke"])
+            except NotFound:
+                abort(404)
+            flash("share_revoked")
+            return redirect(url_for("portal.share"))
+        days_text = request.form.get("days", "")
+        chosen = request.form.getlist("achievement") if request.form.get("scope") == "chosen" else None
+        try:
+            token = sharing.create(bank, learner, int(days_text) if days_text.isdigit() else 0, chosen)
+        except InvalidInput:
+            return render_template(
+                "portal/share.html", links=sharing.links(bank, learner), record=portal.record(bank, learner),
+                created=None, error="share_invalid", periods=sharing.PERIODS,
+            ), 400  # fmt: skip
+        created = url_for("portal.shared", token=token, _external=True)
+    return render_template(
+        "portal/share.html", links=sharing.links(bank, learner), record=portal.record(bank, learner),
+        created=created, error=None, periods=sharing.PERIODS,
+    )  # fmt: skip
+
+
+@bp.route("/s/<string(maxlength=64):token>")
+def shared(token: str) -> Any:
+    try:
+        view = sharing.open_link(current_bank(), token)
+    except accounts.AccountError:
+        return render_template("portal/error.html", status=410, message="link_closed"), 410
+    return render_template("portal/shared.html", **view)
+
+
+@bp.route("/me/data", methods=["GET", "POST"])
+@login_required
+def my_data() -> Any:
+    bank, learner = current_bank(), _learner()
+    if request.method == "GET":
+        return render_template("portal/data.html", error=None)
+    security.check_csrf()
+    if request.form.get("action") == "export":
+        body = json.dumps(portal.export(bank, learner), ensure_ascii=False, indent=2, default=str)
+        return Response(
+            body, mimetype="application/json", headers={"Content-Disposition": "attachment; filename=my-data.json"}
+        )
+    if request.form.get("confirm", "").strip().upper() not in ("ERASE", "删除"):
+        return render_template("portal/data.html", error="erase_confirm"), 400
+    learners.erase(bank, learner, actor="learner")
+    session.clear()
+    return render_template("portal/erased.html")

@@ -118,3 +118,36 @@ def owned(bank: Bank, learner_id: str, credential_id: str) -> str:
 
 def owns_achievement(bank: Bank, learner_id: str, achievement_id: str) -> bool:
     return any(item["id"] == achievement_id for item in achievements.all_for_learner(bank, learner_id))
+
+
+def export(bank: Bank, learner_id: str) -> dict[str, Any]:
+    """Everything the bank holds about the learner, in one JSON document (the learner's own copy)."""
+    from creditbank.models import LearnerAccount, LearnerPersonalData, ShareLink
+    from creditbank.personal_data import Sealed
+
+    with bank.db.reading() as session:
+        personal = session.get(LearnerPersonalData, learner_id)
+        identity = (
+            bank.vault().open(learner_id, Sealed(personal.wrapped_key, personal.sealed))["identity"]
+            if personal is not None
+            else None
+        )
+        account = session.get(LearnerAccount, learner_id)
+        shares = [
+            {"id": row.id, "created_at": row.created_at.isoformat(), "expires_at": row.expires_at.isoformat(),
+             "revoked": row.revoked_at is not None, "opens": row.opens}
+            for row in session.scalars(select(ShareLink).where(ShareLink.learner_id == learner_id))
+        ]  # fmt: skip
+    return {
+        "learner": learner_id,
+        "personal_data": identity,
+        "portal_account": {
+            "activated_at": account.activated_at.isoformat() if account else None,
+            "has_email_login": bool(account and account.email_digest),
+        },
+        "achievements": achievements.all_for_learner(bank, learner_id),
+        "credits": credits.account(bank, None, learner_id),
+        "credentials": credentials.list_for_learner(bank, learner_id),
+        "share_links": shares,
+        "note": "Ledger entries about you hold only your pseudonymous id and salted commitments, never your name.",
+    }
