@@ -11,11 +11,6 @@ from api.errors import PROBLEM_BASE, problem_kinds
 bp = Blueprint("api_docs", __name__, template_folder="templates")
 
 
-@bp.route("/")
-def home() -> str:
-    return render_template("home.html")
-
-
 def _ref_name(schema: dict[str, Any] | None) -> str | None:
     if not schema:
         return None

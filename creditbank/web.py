@@ -1,6 +1,6 @@
 """Public verification pages: `/verify` (upload or paste) and `/v/<id>` (where a certificate's QR code points).
 
-They call the same services as the API. The learner portal will restyle them; here they must work.
+They call the same services as the API and speak the visitor's language through the portal's catalogue.
 """
 
 from __future__ import annotations
@@ -18,16 +18,6 @@ from creditbank.services import credentials
 bp = Blueprint("web", __name__, template_folder="templates")
 UPLOAD_LIMIT = 20 * 1024 * 1024
 
-CHECK_NAMES = {
-    "format": ("格式", "Format"),
-    "signature": ("签名", "Signature"),
-    "key": ("签发密钥", "Issuer key"),
-    "ledger": ("账本记录", "Ledger record"),
-    "status": ("状态", "Status"),
-    "validity": ("有效期", "Validity"),
-    "identity": ("持有人", "Holder"),
-}
-
 
 def _identity() -> tuple[Identity | None, str | None]:
     name = (request.form.get("name") or "").strip()
@@ -35,17 +25,17 @@ def _identity() -> tuple[Identity | None, str | None]:
     if not name and not born:
         return None, None
     if not name or not born:
-        return None, "请同时填写姓名和出生日期 / Give both the name and the birth date"
+        return None, "verify_need_both"
     try:
         return Identity(name, date.fromisoformat(born)), None
     except ValueError:
-        return None, "出生日期格式应为 YYYY-MM-DD / The birth date must be YYYY-MM-DD"
+        return None, "verify_bad_date"
 
 
 @bp.route("/verify", methods=["GET", "POST"])
 def verify() -> tuple[str, int] | str:
     if request.method == "GET":
-        return render_template("verify.html", report=None, error=None, names=CHECK_NAMES)
+        return render_template("verify.html", report=None, error=None)
     request.max_content_length = UPLOAD_LIMIT
     upload = request.files.get("file")
     data = upload.read(UPLOAD_LIMIT + 1) if upload is not None and upload.filename else b""
@@ -53,10 +43,9 @@ def verify() -> tuple[str, int] | str:
         data = (request.form.get("json") or "").encode("utf-8")
     identity, error = _identity()
     if error is not None or not data:
-        message = error or "请选择文件或粘贴 JSON / Choose a file or paste the JSON"
-        return render_template("verify.html", report=None, error=message, names=CHECK_NAMES), 400
+        return render_template("verify.html", report=None, error=error or "verify_need_file"), 400
     report = credentials.verify(current_bank(), data, identity)
-    return render_template("verify.html", report=report, error=None, names=CHECK_NAMES)
+    return render_template("verify.html", report=report, error=None)
 
 
 @bp.route("/v/<string(maxlength=64):credential_id>")

@@ -26,6 +26,11 @@ def _language_order() -> str:
     return "en-zh" if i18n.language() == "en" else "zh-en"
 
 
+@bp.route("/")
+def home() -> str:
+    return render_template("portal/home.html")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "GET":

@@ -120,19 +120,19 @@ def test_multipart_upload_and_the_verify_page(issued: Issued) -> None:
     assert response.get_json()["valid"] is True
     page = client.post("/verify", data={"file": (io.BytesIO(issued.pdf), "c.pdf")}, content_type="multipart/form-data")
     assert page.status_code == 200
-    assert "有效 · Valid" in page.get_data(as_text=True)
+    assert "✔ 有效" in page.get_data(as_text=True)
     bad = client.post("/verify", data={"json": '{"not": "a credential"}'}, content_type="multipart/form-data")
-    assert "无效 · Not valid" in bad.get_data(as_text=True)
+    assert "✘ 无效" in bad.get_data(as_text=True)
     empty = client.post("/verify", data={}, content_type="multipart/form-data")
     assert empty.status_code == 400
-    assert "Choose a file" in empty.get_data(as_text=True)
+    assert "请选择文件或粘贴 JSON" in empty.get_data(as_text=True)
 
 
 def test_the_qr_page_shows_the_summary_and_no_personal_data(issued: Issued) -> None:
     page = issued.world.client.get(f"/v/{issued.credential_id}")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "有效 · Valid" in text
+    assert "✔ 有效" in text
     assert "李娟" not in text
     assert issued.world.client.get("/v/urn:uuid:00000000-0000-0000-0000-000000000000").status_code == 404
 
@@ -167,12 +167,12 @@ def test_revoked_and_suspended_credentials_are_not_valid(issued: Issued) -> None
     suspended, revoked = (item["id"] for item in made)
     credentials.change_status(world.bank, suspended, "suspend", "checking a complaint")
     credentials.change_status(world.bank, revoked, "revoke", "issued in error")
-    for credential_id, word in ((suspended, "suspended"), (revoked, "revoked")):
+    for credential_id, word, shown in ((suspended, "suspended", "已暂停"), (revoked, "revoked", "已撤销")):
         data = json.dumps(credentials.bundle(world.bank, None, credential_id)).encode()
         report = issued.post_verify(data, "application/json")
         assert failed(report) == "status"
         assert word in {c["check"]: c["reason"] for c in report["checks"]}["status"]
-        assert word.title() in world.client.get(f"/v/{credential_id}").get_data(as_text=True)
+        assert shown in world.client.get(f"/v/{credential_id}").get_data(as_text=True)
     credentials.change_status(world.bank, suspended, "reinstate")
     data = json.dumps(credentials.bundle(world.bank, None, suspended)).encode()
     assert checks(issued.post_verify(data, "application/json"))["status"] == "pass"
