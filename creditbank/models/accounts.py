@@ -1,14 +1,15 @@
 """Learners' portal accounts: activation codes, password hashes, login throttling and share links.
 
 These are operational tables, not ledger projections: a password or a share link is not a fact about learning,
-and erasing a learner deletes their rows here outright.
+and erasing a learner deletes their rows here outright. They name learners without a foreign key, because replay
+empties and rebuilds the `learners` projection underneath them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import DateTime, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from creditbank.models.base import Base
@@ -17,7 +18,7 @@ from creditbank.models.base import Base
 class LearnerAccount(Base):
     __tablename__ = "learner_accounts"
 
-    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     email_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     activated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -28,7 +29,7 @@ class ActivationCode(Base):
     __tablename__ = "activation_codes"
 
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
-    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
+    learner_id: Mapped[str] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -50,7 +51,7 @@ class ShareLink(Base):
 
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     id: Mapped[str] = mapped_column(String(24), unique=True)  # shown to the learner, never the token itself
-    learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"), index=True)
+    learner_id: Mapped[str] = mapped_column(String(32), index=True)
     achievements: Mapped[str | None] = mapped_column(Text)  # JSON list of ids; None shares the whole record
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -23,7 +23,6 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(length=200), nullable=False),
         sa.Column("activated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["learner_id"], ["learners.id"], name=op.f("fk_learner_accounts_learner_id_learners")),
         sa.PrimaryKeyConstraint("learner_id", name=op.f("pk_learner_accounts")),
         sa.UniqueConstraint("email_digest", name=op.f("uq_learner_accounts_email_digest")),
     )
@@ -34,7 +33,6 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["learner_id"], ["learners.id"], name=op.f("fk_activation_codes_learner_id_learners")),
         sa.PrimaryKeyConstraint("digest", name=op.f("pk_activation_codes")),
     )
     op.create_index(op.f("ix_activation_codes_learner_id"), "activation_codes", ["learner_id"])
@@ -56,7 +54,6 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("opens", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["learner_id"], ["learners.id"], name=op.f("fk_share_links_learner_id_learners")),
         sa.PrimaryKeyConstraint("digest", name=op.f("pk_share_links")),
         sa.UniqueConstraint("id", name=op.f("uq_share_links_id")),
     )
