@@ -91,7 +91,9 @@ def serve(ctx: _Context, host: str, port: int, demo: bool) -> None:
     scheduler = Scheduler(bank)
     scheduler.start()
     server = make_server(host, port, ctx.app, threaded=True)
-    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    # shutdown() waits for serve_forever() to return, which cannot happen while this very thread runs the handler;
+    # turning SIGTERM into the same interrupt as Ctrl+C stops it cleanly.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     click.echo(f"creditbank is serving on http://{host}:{port}/ (API docs: /api/v1/docs); Ctrl+C stops it")
     try:
         server.serve_forever()
