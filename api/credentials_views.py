@@ -80,6 +80,9 @@ def _identity() -> Identity | None:
 
 def uploaded_bytes() -> bytes:
     """The file to verify: a multipart field `file`, a pasted `json` form field, or the raw request body."""
+    if (request.content_length or 0) > VERIFY_LIMIT:
+        # Refused before parsing: a multipart body cut off by the limit leaves the parser's spool file open.
+        abort(413)
     request.max_content_length = VERIFY_LIMIT
     if request.mimetype == "multipart/form-data" or request.mimetype == "application/x-www-form-urlencoded":
         upload = request.files.get("file")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from certificates.verify import Identity
 from creditbank.errors import NotFound
@@ -36,6 +36,9 @@ def _identity() -> tuple[Identity | None, str | None]:
 def verify() -> tuple[str, int] | str:
     if request.method == "GET":
         return render_template("verify.html", report=None, error=None)
+    if (request.content_length or 0) > UPLOAD_LIMIT:
+        # Refused before parsing: a multipart body cut off by the limit leaves the parser's spool file open.
+        abort(413)
     request.max_content_length = UPLOAD_LIMIT
     upload = request.files.get("file")
     data = upload.read(UPLOAD_LIMIT + 1) if upload is not None and upload.filename else b""

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from creditbank import demo
 from creditbank.runtime import Bank, bank_of
-from creditbank.services import learners
+from creditbank.services import accounts, learners
 from creditbank.services.api_keys import SCOPES, Principal
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 
@@ -163,3 +163,41 @@ def test_activation_through_the_page(seeded: tuple[Any, Bank]) -> None:
     )
     assert "该激活码已经使用过" in again.get_data(as_text=True)
     assert login(client, enrolled["id"], "a long password").status_code == 302
+
+
+def test_repeated_failures_throttle_the_login_with_a_page_not_a_trace(seeded: tuple[Any, Bank]) -> None:
+    app, bank = seeded
+    staff = Principal("test", "demo-university", frozenset(SCOPES))
+    import datetime
+
+    enrolled = learners.enroll(
+        bank, staff, learners.LearnerInput(birth_date=datetime.date(1948, 8, 8), name_zh="郑十")
+    ).body
+    accounts.activate(bank, enrolled["activation_code"], "zheng shi password")
+    client = app.test_client()
+    for _ in range(accounts.MAX_FAILURES):
+        assert login(client, enrolled["id"], "a wrong guess").status_code == 401
+    locked = login(client, enrolled["id"], "zheng shi password")
+    assert locked.status_code == 429
+    assert "失败次数过多" in locked.get_data(as_text=True)
+
+
+def test_verify_page_refuses_odd_uploads_in_words(seeded: tuple[Any, Bank]) -> None:
+    import io
+
+    app, _ = seeded
+    client = app.test_client()
+    client.set_cookie("lang", "en")
+    picture = client.post(
+        "/verify", data={"file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(200)), "photo.png")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    text = picture.get_data(as_text=True)
+    assert picture.status_code == 200
+    assert "✘ Not valid" in text
+    assert "expected a PDF certificate or a JSON credential" in text
+    # A raw body of the declared type: the test client would spool a multipart one to a file it never closes.
+    huge = client.post("/verify", data=bytes(21 * 1024 * 1024), content_type="multipart/form-data; boundary=x")
+    assert huge.status_code == 413
+    assert "The file is too large." in huge.get_data(as_text=True)
+    assert "Traceback" not in huge.get_data(as_text=True)
