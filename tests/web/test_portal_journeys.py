@@ -183,3 +183,32 @@ def test_another_learners_document_and_a_missing_page_are_friendly_404s(page: Pa
     open_page(page, "/me/documents/urn:uuid:00000000-0000-4000-8000-000000000000.pdf", status=404)
     expect(page.get_by_role("alert")).to_have_text("找不到该页面。")
     check_page(page, "not-found")
+
+
+def test_usable_at_200_percent_zoom_and_by_keyboard(page: Page, live_server: LiveServer) -> None:
+    # 200% zoom of a 1280-px window lays the page out in 640 CSS pixels: nothing may need sideways scrolling.
+    page.set_viewport_size({"width": 640, "height": 900})
+    for path in ("/", "/login", "/verify"):
+        open_page(page, path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 640, f"{path} is {width}px wide at 200% zoom"
+        font = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        assert font >= 18
+    snap(page, "verify-zoom-200")
+    # Tab from the top of the login page: every control is reached in order and shows where the focus is.
+    open_page(page, "/login")
+    reached = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "(() => { const e = document.activeElement; if (e === document.body) return null;"
+            " const s = getComputedStyle(e);"
+            " return [e.id || e.textContent.trim(), s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2]; })()"
+        )
+        if focused is None:  # the first press may only bring the focus into the page
+            continue
+        reached.append(focused[0])
+        assert focused[1], f"{focused[0]!r} has no visible focus outline"
+    assert "login" in reached
+    assert "password" in reached
+    assert any(name in ("登录", "Log in") for name in reached)
