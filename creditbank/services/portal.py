@@ -15,7 +15,7 @@ from sqlalchemy import select
 from creditbank.errors import NotFound
 from creditbank.models import Credential, CreditLine, Institution
 from creditbank.runtime import Bank
-from creditbank.services import achievements, credentials, credit_rules, credits
+from creditbank.services import achievements, checkpoints, credentials, credit_rules, credits
 
 
 def _institutions(bank: Bank) -> dict[str, dict[str, str]]:
@@ -38,7 +38,15 @@ def record(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
         ):
             lines[line.achievement_id].append(line)
     items = achievements.all_for_learner(bank, learner_id)
+    with bank.db.reading() as session:
+        latest = checkpoints.latest_in(session)
+    signed = latest.size if latest is not None else 0
     for item in items:
+        # The proof link names the latest signed tree; an entry newer than it links to the entry itself.
+        seq = item["recorded_seq"]
+        item["proof_url"] = (
+            f"/ledger/proofs/inclusion?seq={seq}&size={signed}" if seq < signed else f"/ledger/entries/{seq}"
+        )
         item["institution_name"] = names.get(
             item["institution"], {"zh": item["institution"], "en": item["institution"]}
         )

@@ -201,3 +201,22 @@ def test_verify_page_refuses_odd_uploads_in_words(seeded: tuple[Any, Bank]) -> N
     assert huge.status_code == 413
     assert "The file is too large." in huge.get_data(as_text=True)
     assert "Traceback" not in huge.get_data(as_text=True)
+
+
+def test_the_record_links_each_achievement_to_a_proof_that_verifies(signed_in: FlaskClient) -> None:
+    import base64
+
+    from ledger.merkle import verify_inclusion
+
+    page = signed_in.get("/me").get_data(as_text=True)
+    link = re.search(r'href="(/ledger/proofs/inclusion\?seq=(\d+)&amp;size=(\d+))"', page)
+    assert link, page[:2000]
+    seq, size = int(link.group(2)), int(link.group(3))
+    proof = signed_in.get(link.group(1).replace("&amp;", "&")).get_json()
+    entry = signed_in.get(f"/ledger/entries/{seq}").get_json()
+    origin, signed_size, root = signed_in.get("/ledger/checkpoint").get_data(as_text=True).splitlines()[:3]
+    assert origin
+    assert int(signed_size) == size
+    leaf = base64.b64decode(entry["leaf_hash"])
+    steps = [base64.b64decode(step) for step in proof["proof"]]
+    assert verify_inclusion(leaf, seq, size, steps, base64.b64decode(root))
