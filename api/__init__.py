@@ -21,7 +21,16 @@ def _require_json() -> None:
 
 
 def init_api(app: Flask) -> Api:
-    from api import credentials_views, credits_views, errors, institutions_views, ledger_views, pages, records_views
+    from api import (
+        credentials_views,
+        credits_views,
+        errors,
+        health_views,
+        institutions_views,
+        ledger_views,
+        pages,
+        records_views,
+    )
 
     app.config.setdefault("API_TITLE", "creditbank")
     app.config.setdefault("API_VERSION", "v1")
@@ -39,6 +48,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(credits_views.blp)
     api.register_blueprint(credentials_views.blp)
     api.register_blueprint(credentials_views.public)
+    api.register_blueprint(health_views.blp)
     app.before_request(_require_json)
     app.register_blueprint(pages.bp)
     errors.install(app)

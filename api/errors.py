@@ -96,7 +96,7 @@ def _from_domain(exc: DomainError) -> Response:
 
 # Paths whose errors are problem documents; anything else is a page for people, answered by the page renderer
 # the web app registers (a friendly page in the visitor's language), when there is one.
-_MACHINE_PREFIXES = ("/api/", "/ledger/", "/status/", "/.well-known/")
+_MACHINE_PREFIXES = ("/api/", "/ledger/", "/status/", "/.well-known/", "/health", "/ready")
 PAGE_ERRORS = "creditbank.page_errors"
 
 

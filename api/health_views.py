@@ -1,0 +1,27 @@
+"""`/health` (the process answers) and `/ready` (it can serve: database, migrations, a fresh checkpoint)."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from api.blueprint import Blueprint
+from creditbank.runtime import current_bank
+from creditbank.services import health
+
+blp = Blueprint("health", __name__, description="Liveness and readiness")
+
+
+@blp.route("/health")
+@blp.response(200, description="the process is alive")
+def alive() -> Response:
+    return jsonify({"status": "ok"})
+
+
+@blp.route("/ready")
+@blp.response(200, description="ready: the database answers, migrations are current, the checkpoint is fresh")
+@blp.alt_response(503, description="not ready; each check says why")
+def ready() -> Response:
+    answer = health.readiness(current_bank())
+    response = jsonify(answer)
+    response.status_code = 200 if answer["ready"] else 503
+    return response

@@ -1,0 +1,49 @@
+"""Liveness and readiness, as a load balancer or an orchestrator asks for them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from creditbank import ledger_store, migrate
+from creditbank.runtime import Bank
+from creditbank.services import checkpoints
+
+MAX_CHECKPOINT_AGE = 5.0  # seconds a grown tree may go without a signed checkpoint
+
+
+def readiness(bank: Bank, now: datetime | None = None) -> dict[str, Any]:
+    """Each check with its state; ready only if all pass. Never raises: a broken database is an answer too."""
+    moment = now or datetime.now(UTC)
+    checks: dict[str, dict[str, Any]] = {}
+    try:
+        with bank.db.reading() as session:
+            session.execute(text("SELECT 1"))
+            size = ledger_store.tree_size(session)
+            latest = checkpoints.latest_in(session)
+        checks["database"] = {"ok": True}
+    except SQLAlchemyError as exc:
+        checks["database"] = {"ok": False, "detail": f"unreachable: {exc.__class__.__name__}"}
+        return {"ready": False, "checks": checks}
+    try:
+        current = migrate.is_current(bank.db.engine)
+    except SQLAlchemyError:
+        current = False
+    checks["migrations"] = {"ok": current, **({} if current else {"detail": "run `creditbank db upgrade`"})}
+    if latest is None:
+        checks["checkpoint"] = {"ok": size == 0, "detail": "no checkpoint signed yet", "tree_size": size}
+    else:
+        signed = latest.signed_at if latest.signed_at.tzinfo else latest.signed_at.replace(tzinfo=UTC)
+        age = (moment - signed).total_seconds()
+        # An idle log needs no new checkpoint; a grown one must have been signed recently.
+        fresh = latest.size == size or age <= MAX_CHECKPOINT_AGE
+        checks["checkpoint"] = {
+            "ok": fresh,
+            "tree_size": size,
+            "signed_size": latest.size,
+            "age_seconds": round(age, 3),
+        }
+    return {"ready": all(check["ok"] for check in checks.values()), "checks": checks}
