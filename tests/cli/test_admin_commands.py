@@ -11,27 +11,6 @@ from creditbank.runtime import bank_of
 from creditbank.services import api_keys
 
 
-@pytest.fixture
-def cli(db_url, tmp_path, monkeypatch):
-    settings = {
-        "CREDITBANK_DATABASE_URL": db_url,
-        "CREDITBANK_INSTANCE_PATH": str(tmp_path / "instance"),
-        "CREDITBANK_KEY_PASSPHRASE": "cli-test",
-    }
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(main, list(args))
-        assert "Traceback" not in result.output
-        assert result.exit_code == code, result.output
-        return result.output
-
-    run.settings = settings
-    return run
-
-
 def test_commands_before_migration_say_what_to_do(tmp_path, monkeypatch):
     # The PostgreSQL fixture databases arrive migrated, so this runs on a fresh SQLite file.
     monkeypatch.setenv("CREDITBANK_INSTANCE_PATH", str(tmp_path))

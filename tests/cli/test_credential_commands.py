@@ -8,34 +8,17 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from creditbank import create_app
-from creditbank.cli import main
 from creditbank.runtime import bank_of
 from creditbank.services import credential_keys, credentials
 
 
 @pytest.fixture
-def cli(db_url, tmp_path, monkeypatch):
-    settings = {
-        "CREDITBANK_DATABASE_URL": db_url,
-        "CREDITBANK_INSTANCE_PATH": str(tmp_path / "instance"),
-        "CREDITBANK_KEY_PASSPHRASE": "cli-test",
-    }
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(main, list(args))
-        assert "Traceback" not in result.output
-        assert result.exit_code == code, result.output
-        return result.output
-
-    run.settings = settings
-    run("demo", "--learners", "2")
-    return run
+def cli(cli):
+    """A bank seeded with the demo data (its showcase learner holds an awarded qualification)."""
+    cli("demo", "--learners", "2")
+    return cli
 
 
 def _showcase(cli) -> tuple[str, str]:

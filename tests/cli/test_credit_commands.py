@@ -7,10 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from creditbank import create_app, ledger_store
-from creditbank.cli import main
 from creditbank.runtime import bank_of
 from creditbank.services.credit_rules import DATA
 
@@ -18,26 +16,11 @@ FRAMEWORKS = DATA / "frameworks"
 
 
 @pytest.fixture
-def cli(db_url, tmp_path, monkeypatch):
-    settings = {
-        "CREDITBANK_DATABASE_URL": db_url,
-        "CREDITBANK_INSTANCE_PATH": str(tmp_path / "instance"),
-        "CREDITBANK_KEY_PASSPHRASE": "cli-test",
-    }
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(main, list(args))
-        assert "Traceback" not in result.output
-        assert result.exit_code == code, result.output
-        return result.output
-
-    run.settings = settings
-    run("db", "upgrade")
-    run("keys", "init")
-    return run
+def cli(cli):
+    """A migrated bank with its keys."""
+    cli("db", "upgrade")
+    cli("keys", "init")
+    return cli
 
 
 def _size(cli) -> int:
