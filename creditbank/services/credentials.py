@@ -104,6 +104,19 @@ def _institution(session: Session, bank: Bank, institution_id: str) -> documents
     return documents.Party(f"{credential_keys.public_url(bank)}/institutions/{institution_id}", name)
 
 
+def _framework_level(bank: Bank, framework: Any, number: int) -> documents.FrameworkLevel:
+    """Where a credit sits: the framework, the level's name, the credit unit, and the framework's public page."""
+    level = framework.levels.get(number)
+    return documents.FrameworkLevel(
+        framework.id,
+        _both(framework.name),
+        number,
+        _both(level.name) if level else str(number),
+        framework.hours_per_credit,
+        f"{credential_keys.public_url(bank)}/api/v1/frameworks/{framework.id}",
+    )
+
+
 def _lines_of(session: Session, achievement_id: str) -> list[CreditLine]:
     return list(
         session.scalars(
@@ -127,14 +140,7 @@ def _achievement_claim(
     if line is not None and line.framework in book.frameworks:
         framework = book.frameworks[line.framework]
         level_def = framework.levels.get(line.level)
-        level = documents.FrameworkLevel(
-            framework.id,
-            _both(framework.name),
-            line.level,
-            _both(level_def.name) if level_def else str(line.level),
-            framework.hours_per_credit,
-            f"{credential_keys.public_url(bank)}/api/v1/frameworks/{framework.id}",
-        )
+        level = _framework_level(bank, framework, line.level)
         row.update(
             credits=f"{_amount(line.cents):f}",
             level=dict(level_def.name) if level_def else {"zh": str(line.level), "en": str(line.level)},
@@ -202,14 +208,7 @@ def _gather(bank: Bank, session: Session, principal: Principal | None, request: 
             achievement_type="ext:Qualification",
             creator=documents.Party(credential_keys.did(bank), _both(_bank_name(bank))),
             credits=_amount(award.cents),
-            level=documents.FrameworkLevel(
-                framework.id,
-                _both(framework.name),
-                qualification.level,
-                _both(level_def.name) if level_def else str(qualification.level),
-                framework.hours_per_credit,
-                f"{credential_keys.public_url(bank)}/api/v1/frameworks/{framework.id}",
-            ),
+            level=_framework_level(bank, framework, qualification.level),
             category=None,
             completed=date.fromisoformat(award.time[:10]),
         )
