@@ -13,7 +13,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from creditbank.errors import DomainError
+from creditbank.errors import PAGE_ERRORS, DomainError
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,6 @@ def _from_domain(exc: DomainError) -> Response:
 # Paths whose errors are problem documents; anything else is a page for people, answered by the page renderer
 # the web app registers (a friendly page in the visitor's language), when there is one.
 _MACHINE_PREFIXES = ("/api/", "/ledger/", "/status/", "/.well-known/", "/health", "/ready")
-PAGE_ERRORS = "creditbank.page_errors"
 
 
 def _page_error(status: int, description: str | None) -> Response | None:

@@ -8,7 +8,6 @@ a check that cannot be made offline (status without a status list) is reported a
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -373,7 +372,3 @@ def _identity(document: Mapping[str, Any], identity: Identity | None, report: Re
                 report.add("identity", "fail", "the name and birth date do not match the credential's holder")
             return
     report.add("identity", "fail", "the credential carries no identity hash to compare with")
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")

@@ -68,3 +68,8 @@ class ConfigurationError(DomainError):
     kind = "configuration"
     status = 500
     title = "Service misconfigured"
+
+
+# Where the web app registers the renderer that turns an error on a page path into a page for people; the error
+# module (api/errors.py) looks it up there.
+PAGE_ERRORS = "creditbank.page_errors"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, LargeBinary, String, Text
+from sqlalchemy import Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from creditbank.models.base import Base
+from creditbank.models.base import Base, UtcDateTime
 
 
 class LearnerAccount(Base):
@@ -21,8 +21,8 @@ class LearnerAccount(Base):
     learner_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     email_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    activated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    activated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ActivationCode(Base):
@@ -30,9 +30,9 @@ class ActivationCode(Base):
 
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     learner_id: Mapped[str] = mapped_column(String(32), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class LoginThrottle(Base):
@@ -42,8 +42,8 @@ class LoginThrottle(Base):
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)  # "account:<id>" or "ip:<address>"
     failures: Mapped[int] = mapped_column(Integer)
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ShareLink(Base):
@@ -53,7 +53,7 @@ class ShareLink(Base):
     id: Mapped[str] = mapped_column(String(24), unique=True)  # shown to the learner, never the token itself
     learner_id: Mapped[str] = mapped_column(String(32), index=True)
     achievements: Mapped[str | None] = mapped_column(Text)  # JSON list of ids; None shares the whole record
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     opens: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from creditbank.models.base import Base
+from creditbank.models.base import Base, UtcDateTime
 
 APPEND_ONLY_TABLES = ("ledger_entries", "ledger_bodies", "ledger_checkpoints")
 
@@ -46,4 +46,4 @@ class LedgerCheckpoint(Base):
     size: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=False)
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
     note: Mapped[str] = mapped_column(Text)
-    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Flask, make_response, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from creditbank.errors import PAGE_ERRORS
 from creditbank.portal import i18n, security
 
-PAGE_ERRORS = "creditbank.page_errors"  # the key the error module looks up; see api/errors.py
 _MESSAGES = {404: "not_found", 413: "too_large", 429: "throttled"}
 
 

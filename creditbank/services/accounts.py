@@ -47,11 +47,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time here is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def hash_password(password: str) -> str:
     salt = os.urandom(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, maxmem=64 * 1024 * 1024, dklen=32)
@@ -131,7 +126,7 @@ def activate(bank: Bank, code: str, password: str, email: str | None = None) -> 
             raise AccountError("code_unknown", "this activation code is not valid")
         if row.used_at is not None:
             raise AccountError("code_used", "this activation code has already been used")
-        if _aware(row.expires_at) < _now():
+        if row.expires_at < _now():
             raise AccountError("code_expired", "this activation code has expired; ask your institution for a new one")
         learner = session.get(Learner, row.learner_id)
         if learner is None or learner.status == "erased":
@@ -167,12 +162,12 @@ WRONG = "the learner id or password is wrong"
 
 def _throttled(session: Session, key: str, now: datetime) -> bool:
     row = session.get(LoginThrottle, key)
-    return row is not None and row.locked_until is not None and _aware(row.locked_until) > now
+    return row is not None and row.locked_until is not None and row.locked_until > now
 
 
 def _fail(session: Session, key: str, now: datetime, limit: int = MAX_FAILURES) -> None:
     row = session.get(LoginThrottle, key)
-    if row is None or _aware(row.window_start) + FAILURE_WINDOW < now:
+    if row is None or row.window_start + FAILURE_WINDOW < now:
         if row is None:
             row = LoginThrottle(key=key, failures=0, window_start=now)
             session.add(row)
@@ -198,7 +193,7 @@ def authenticate(bank: Bank, login: str, password: str, client: str) -> Login:
         learner = session.get(Learner, account.learner_id) if account else None
         good = account is not None and check_password(password, account.password_hash)
         alive = learner is not None and learner.status != "erased"
-        result = Login(account.learner_id, _aware(account.password_changed_at)) if account and good else None
+        result = Login(account.learner_id, account.password_changed_at) if account and good else None
     with bank.db.writing() as session:
         if result is None or not alive:
             _fail(session, ip_key, now, MAX_ADDRESS_FAILURES)
@@ -219,7 +214,7 @@ def change_password(bank: Bank, learner_id: str, current: str, new: str, again: 
             raise AccountError("current_wrong", "the current password is wrong")
         account.password_hash = hashed
         account.password_changed_at = _now()
-        return _aware(account.password_changed_at)
+        return account.password_changed_at
 
 
 def session_valid(bank: Bank, learner_id: str, changed_at: str) -> bool:
@@ -229,7 +224,7 @@ def session_valid(bank: Bank, learner_id: str, changed_at: str) -> bool:
         learner = session.get(Learner, learner_id)
         if account is None or learner is None or learner.status == "erased":
             return False
-        return _aware(account.password_changed_at).isoformat() == changed_at
+        return account.password_changed_at.isoformat() == changed_at
 
 
 def forget(session: Session, learner_id: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from certificates.pdf_read import visible_text as extract_text
@@ -55,18 +56,16 @@ def page_for(bank: Bank, request: Request, facts: _Facts, credential: dict[str, 
             )
             for row in facts.rows
         ]
-        by_level: dict[str, tuple[Bilingual, Any]] = {}
+        by_level: dict[Bilingual, Decimal] = {}
         for row in facts.rows:
             label = _bi(row.get("level"))
-            key = json.dumps([label.zh, label.en])
-            current = by_level.get(key, (label, 0))[1]
-            by_level[key] = (label, current + _decimal(row.get("credits")))
-        total = sum((value for _, value in by_level.values()), _decimal("0"))
+            by_level[label] = by_level.get(label, Decimal(0)) + Decimal(str(row.get("credits") or "0"))
+        total = sum(by_level.values(), Decimal(0))
         return TranscriptPage(
             learner_name=learner,
             bank=bank_name,
             rows=rows,
-            credits_by_level=[(label, f"{value.normalize():f}") for label, value in by_level.values()],
+            credits_by_level=[(label, f"{value.normalize():f}") for label, value in by_level.items()],
             total_credits=f"{total.normalize():f}",
             qualifications=[],
             issued=issued,
@@ -90,12 +89,6 @@ def page_for(bank: Bank, request: Request, facts: _Facts, credential: dict[str, 
         verify_url=verify_url,
         language_order=_order(request),
     )
-
-
-def _decimal(value: Any) -> Any:
-    from decimal import Decimal
-
-    return Decimal(str(value or "0"))
 
 
 def _render(page: Page, credential: bytes, receipt: bytes | None) -> bytes:

@@ -33,15 +33,13 @@ from creditbank.models import (
     CreditLine,
     Institution,
     Learner,
-    LearnerPersonalData,
     QualificationAward,
     StatusListDocument,
 )
-from creditbank.personal_data import Sealed
 from creditbank.runtime import Bank
 from creditbank.services import checkpoints, credential_keys, credit_rules
 from creditbank.services.api_keys import Principal
-from creditbank.services.learners import require_enrolled
+from creditbank.services.learners import identity_of, require_enrolled
 from ledger.merkle import verify_inclusion
 
 ISSUE_SCOPE = "credentials:write"
@@ -90,10 +88,9 @@ class _Facts:
 
 
 def _personal(bank: Bank, session: Session, learner: Learner) -> tuple[list[str], date]:
-    row = session.get(LearnerPersonalData, learner.id)
-    if row is None or learner.status == "erased":
+    personal = identity_of(bank, session, learner.id) if learner.status != "erased" else None
+    if personal is None:
         raise Conflict(f"learner {learner.id} has been erased; no credential can name them")
-    personal = bank.vault().open(learner.id, Sealed(row.wrapped_key, row.sealed))["identity"]
     names = [name for name in (personal["name"].get("zh"), personal["name"].get("latin")) if name]
     return names, date.fromisoformat(personal["birth_date"])
 
@@ -377,14 +374,23 @@ def document(bank: Bank, principal: Principal | None, credential_id: str) -> dic
 
 
 def receipt(bank: Bank, credential_id: str) -> dict[str, Any]:
-    """A fresh receipt against the latest signed checkpoint."""
-    checkpoints.sign(bank)
+    """A receipt against the latest signed checkpoint.
+
+    Issuing signs a checkpoint, so one normally covers the credential already and this stays a read; only if the
+    issue was cut off before signing does a checkpoint get signed here.
+    """
     with bank.db.reading() as session:
         row = session.get(Credential, credential_id)
         if row is None:
             raise NotFound(f"no credential {credential_id!r}")
         latest = checkpoints.latest_in(session)
+        covered = latest is not None and latest.size > row.issued_seq
+    if not covered:
+        checkpoints.sign(bank)
+    with bank.db.reading() as session:
+        latest = checkpoints.latest_in(session)
         assert latest is not None
+        assert latest.size > row.issued_seq
         items = []
         for role, seq in [("credential", row.issued_seq), *(("source", s) for s in json.loads(row.sources))]:
             found = ledger_store.get_entry(session, seq)

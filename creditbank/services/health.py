@@ -36,8 +36,7 @@ def readiness(bank: Bank, now: datetime | None = None) -> dict[str, Any]:
     if latest is None:
         checks["checkpoint"] = {"ok": size == 0, "detail": "no checkpoint signed yet", "tree_size": size}
     else:
-        signed = latest.signed_at if latest.signed_at.tzinfo else latest.signed_at.replace(tzinfo=UTC)
-        age = (moment - signed).total_seconds()
+        age = (moment - latest.signed_at).total_seconds()
         # An idle log needs no new checkpoint; a grown one must have been signed recently.
         fresh = latest.size == size or age <= MAX_CHECKPOINT_AGE
         checks["checkpoint"] = {

@@ -189,19 +189,26 @@ def _masked(number: str) -> str:
     return "*" * max(len(number) - 4, 0) + number[-4:]
 
 
+def identity_of(bank: Bank, session: Session, learner_id: str) -> dict[str, Any] | None:
+    """The learner's decrypted identity (names, birth date, ID, e-mail), or None once it has been erased."""
+    stored = session.get(LearnerPersonalData, learner_id)
+    if stored is None:
+        return None
+    identity: dict[str, Any] = bank.vault().open(learner_id, Sealed(stored.wrapped_key, stored.sealed))["identity"]
+    return identity
+
+
 def profile(bank: Bank, principal: Principal, learner_id: str) -> dict[str, Any]:
     """What an enrolling institution may read: the person while they exist, the pseudonym after erasure."""
-    vault = bank.vault()
     with bank.db.reading() as session:
         learner = _visible(session, principal, learner_id)
         result: dict[str, Any] = {"id": learner.id, "status": learner.status, "enrolled_seq": learner.enrolled_seq}
         if learner.status == "erased":
             result["erased_seq"] = learner.erased_seq
             return result
-        stored = session.get(LearnerPersonalData, learner_id)
-        if stored is None:
+        identity = identity_of(bank, session, learner_id)
+        if identity is None:
             return result
-        identity = vault.open(learner_id, Sealed(stored.wrapped_key, stored.sealed))["identity"]
         result["name"] = identity["name"]
         result["birth_date"] = identity["birth_date"]
         if "email" in identity:

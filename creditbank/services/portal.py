@@ -15,7 +15,7 @@ from sqlalchemy import select
 from creditbank.errors import NotFound
 from creditbank.models import Credential, CreditLine, Institution
 from creditbank.runtime import Bank
-from creditbank.services import achievements, checkpoints, credentials, credit_rules, credits
+from creditbank.services import achievements, checkpoints, credentials, credit_rules, credits, learners
 
 
 def _institutions(bank: Bank) -> dict[str, dict[str, str]]:
@@ -130,16 +130,10 @@ def owns_achievement(bank: Bank, learner_id: str, achievement_id: str) -> bool:
 
 def export(bank: Bank, learner_id: str) -> dict[str, Any]:
     """Everything the bank holds about the learner, in one JSON document (the learner's own copy)."""
-    from creditbank.models import LearnerAccount, LearnerPersonalData, ShareLink
-    from creditbank.personal_data import Sealed
+    from creditbank.models import LearnerAccount, ShareLink
 
     with bank.db.reading() as session:
-        personal = session.get(LearnerPersonalData, learner_id)
-        identity = (
-            bank.vault().open(learner_id, Sealed(personal.wrapped_key, personal.sealed))["identity"]
-            if personal is not None
-            else None
-        )
+        identity = learners.identity_of(bank, session, learner_id)
         account = session.get(LearnerAccount, learner_id)
         shares = [
             {"id": row.id, "created_at": row.created_at.isoformat(), "expires_at": row.expires_at.isoformat(),

@@ -14,21 +14,17 @@ from typing import Any
 from sqlalchemy import select, update
 
 from creditbank.errors import InvalidInput, NotFound
-from creditbank.models import Learner, LearnerPersonalData, ShareLink
-from creditbank.personal_data import Sealed
+from creditbank.models import Learner, ShareLink
 from creditbank.runtime import Bank
 from creditbank.services import portal
 from creditbank.services.accounts import AccountError
+from creditbank.services.learners import identity_of
 
 PERIODS = (1, 7, 30, 90, 365)  # days a link may stay open
 
 
 def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def create(bank: Bank, learner_id: str, days: int, achievements: list[str] | None) -> str:
@@ -65,16 +61,12 @@ def links(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
         return [
             {
                 "id": row.id,
-                "created_at": _aware(row.created_at),
-                "expires_at": _aware(row.expires_at),
+                "created_at": row.created_at,
+                "expires_at": row.expires_at,
                 "opens": row.opens,
                 "whole": row.achievements is None,
                 "count": len(json.loads(row.achievements)) if row.achievements else None,
-                "state": "revoked"
-                if row.revoked_at is not None
-                else "expired"
-                if _aware(row.expires_at) <= now
-                else "active",
+                "state": "revoked" if row.revoked_at is not None else "expired" if row.expires_at <= now else "active",
             }
             for row in rows
         ]
@@ -100,7 +92,7 @@ def open_link(bank: Bank, token: str) -> dict[str, Any]:
         usable = (
             row is not None
             and row.revoked_at is None
-            and _aware(row.expires_at) > now
+            and row.expires_at > now
             and learner is not None
             and learner.status != "erased"
         )
@@ -108,11 +100,8 @@ def open_link(bank: Bank, token: str) -> dict[str, Any]:
             raise AccountError("link_closed", "this share link has expired or was withdrawn")
         session.execute(update(ShareLink).where(ShareLink.digest == row.digest).values(opens=ShareLink.opens + 1))
         chosen = set(json.loads(row.achievements)) if row.achievements else None
-        learner_id, expires = row.learner_id, _aware(row.expires_at)
-        personal = session.get(LearnerPersonalData, learner_id)
-        name = ""
-        if personal is not None:
-            identity = bank.vault().open(learner_id, Sealed(personal.wrapped_key, personal.sealed))["identity"]
-            name = identity["name"].get("zh") or identity["name"].get("latin") or ""
+        learner_id, expires = row.learner_id, row.expires_at
+        identity = identity_of(bank, session, learner_id)
+        name = (identity["name"].get("zh") or identity["name"].get("latin") or "") if identity else ""
     items = [item for item in portal.record(bank, learner_id) if chosen is None or item["id"] in chosen]
     return {"name": name, "items": items, "expires_at": expires}
