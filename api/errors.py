@@ -11,9 +11,11 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from creditbank.errors import PAGE_ERRORS, DomainError
+from creditbank.db import storage_failure
+from creditbank.errors import PAGE_ERRORS, DomainError, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +93,27 @@ def _from_domain(exc: DomainError) -> Response:
     response = problem(exc.status, exc.kind, exc.title, exc.detail, exc.errors)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="creditbank"'
+    if exc.status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response
+
+
+# Long enough for a restarting database to come back, short enough that a client's retry soon succeeds.
+RETRY_AFTER_SECONDS = "2"
+
+
+def _from_database(exc: SQLAlchemyError) -> Response:
+    reason = storage_failure(exc)
+    if reason is None:
+        return _from_unexpected(exc)
+    # A connection lost during COMMIT leaves the outcome unknown, so the advice is the idempotent retry.
+    detail = f"{reason}. Retry later; a write retried with the same Idempotency-Key is recorded at most once"
+    return _from_domain(StorageUnavailable(detail))
 
 
 # Paths whose errors are problem documents; anything else is a page for people, answered by the page renderer
 # the web app registers (a friendly page in the visitor's language), when there is one.
-_MACHINE_PREFIXES = ("/api/", "/ledger/", "/status/", "/.well-known/", "/health", "/ready")
+_MACHINE_PREFIXES = ("/api/", "/ledger/", "/status/", "/.well-known/", "/health", "/ready", "/metrics")
 
 
 def _page_error(status: int, description: str | None) -> Response | None:
@@ -145,4 +162,5 @@ def install(app: Flask) -> None:
     app.register_error_handler(DomainError, _from_domain)
     app.register_error_handler(HTTPException, _from_http)
     app.register_error_handler(ValidationError, _from_validation)
+    app.register_error_handler(SQLAlchemyError, _from_database)
     app.register_error_handler(Exception, _from_unexpected)

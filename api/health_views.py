@@ -1,10 +1,11 @@
-"""`/health` (the process answers) and `/ready` (it can serve: database, migrations, a fresh checkpoint)."""
+"""`/health` (the process answers), `/ready` (it can serve: database, migrations, a fresh checkpoint) and `/metrics`."""
 
 from __future__ import annotations
 
 from flask import Response, jsonify
 
 from api.blueprint import Blueprint
+from creditbank import metrics
 from creditbank.runtime import current_bank
 from creditbank.services import health
 
@@ -25,3 +26,14 @@ def ready() -> Response:
     response = jsonify(answer)
     response.status_code = 200 if answer["ready"] else 503
     return response
+
+
+@blp.route("/metrics")
+@blp.response(
+    200,
+    description="Prometheus text exposition: ledger size and checkpoint age, requests and latency by route, "
+    "verification verdicts, PDF render times, scheduler activity",
+    content_type=metrics.CONTENT_TYPE.split(";")[0],
+)
+def scrape() -> Response:
+    return Response(metrics.exposition(current_bank()), content_type=metrics.CONTENT_TYPE)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
 from creditbank import config as settings_module
+from creditbank import logs, metrics
 from creditbank.runtime import Bank
 
 __all__ = ["create_app"]
@@ -19,15 +19,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = settings_module.load(config)
     app = Flask(__name__, instance_path=settings["CREDITBANK_INSTANCE_PATH"])
     app.config.update(settings)
-    logging.basicConfig(
-        level=settings["CREDITBANK_LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Migration chatter on every command hides what the operator asked for.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # WeasyPrint narrates every rendering step at INFO.
-    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logs.configure(settings["CREDITBANK_LOG_LEVEL"], settings["CREDITBANK_LOG_FORMAT"])
     app.extensions["creditbank"] = Bank(settings)
+    # First, so every later hook's lines and every error answer carry the request id.
+    logs.install(app)
+    metrics.install(app)
 
     from api import init_api
 

@@ -22,6 +22,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "CREDITBANK_CHECKPOINT_INTERVAL": (1.0, float),
     "CREDITBANK_SCHEDULER_LEASE_SECONDS": (5.0, float),
     "CREDITBANK_LOG_LEVEL": ("INFO", str),
+    "CREDITBANK_LOG_FORMAT": ("json", str),  # json (one object per line) or text
 }
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,7 +28,7 @@ def _sqlite_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -51,7 +53,53 @@ def _sqlite_engine(url: str) -> Engine:
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # Statement parameters stay out of error messages, and so out of logs: they hold sealed personal data.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+
+
+_SQLITE_FAILURES = {
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_READONLY: "the database is read-only",
+    sqlite3.SQLITE_IOERR: "the disk reports an I/O error",
+    sqlite3.SQLITE_CANTOPEN: "the database file cannot be opened",
+    sqlite3.SQLITE_BUSY: "the database stayed locked past the busy timeout",
+}
+# SQLSTATE classes and codes that mean "the server cannot do this now", not "this request is wrong".
+_PG_FAILURES = {
+    "25006": "the database is read-only",
+    "53100": "the database server's disk is full",
+    "53": "the database server is out of resources",
+    "08": "the connection to the database failed",
+    "57P": "the database server is shutting down or starting",
+    "58": "the database server reports a system error",
+}
+
+
+def storage_failure(error: BaseException) -> str | None:
+    """Why the database cannot serve now, when that is what ``error`` says; None for any other failure.
+
+    These are conditions of the machine, not of the request: they answer 503 and the client retries,
+    whereas anything unrecognised stays an internal error that someone must look at.
+    """
+    if isinstance(error, (sa_exc.DisconnectionError, sa_exc.TimeoutError)):
+        return "the database cannot be reached"
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return "the connection to the database was lost"
+    original = getattr(error, "orig", None) or error
+    if isinstance(original, sqlite3.Error):
+        code = getattr(original, "sqlite_errorcode", None)
+        # Extended result codes keep the primary code in their low byte (SQLITE_IOERR_WRITE is an IOERR).
+        return _SQLITE_FAILURES.get(code & 0xFF) if isinstance(code, int) else None
+    state = getattr(original, "sqlstate", None)
+    if isinstance(state, str):
+        for prefix in (state, state[:3], state[:2]):
+            if prefix in _PG_FAILURES:
+                return _PG_FAILURES[prefix]
+        return None
+    if isinstance(error, sa_exc.OperationalError) and type(original).__module__.startswith("psycopg"):
+        # No SQLSTATE: the client library failed before the server answered (refused, reset, timed out).
+        return "the database cannot be reached"
+    return None
 
 
 class Database:
@@ -66,6 +114,14 @@ class Database:
         self._write_lock = f"{database}.write-lock" if database and database != ":memory:" else None
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
+        # PostgreSQL's default READ COMMITTED takes a new snapshot per statement; a backup reading table after
+        # table must see one state throughout. SQLite's read transaction in WAL mode already does.
+        steady = (
+            self.engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            if self.dialect == "postgresql"
+            else self.engine
+        )
+        self._snapshot = sessionmaker(steady, expire_on_commit=False)
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
@@ -95,6 +151,13 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         with self._read() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only transaction that sees a single state of every table, however long it runs and whatever
+        writers commit meanwhile (the snapshot is fixed by its first statement)."""
+        with self._snapshot() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -64,6 +64,18 @@ class LedgerIntegrityError(DomainError):
     title = "Ledger integrity failure"
 
 
+class StorageUnavailable(DomainError):
+    """The database cannot take the request now (disk full, read-only, restarting, unreachable).
+
+    The transaction was rolled back, so nothing is half-written; a write retried with the same
+    Idempotency-Key is recorded at most once.
+    """
+
+    kind = "storage-unavailable"
+    status = 503
+    title = "Storage unavailable"
+
+
 class ConfigurationError(DomainError):
     kind = "configuration"
     status = 500

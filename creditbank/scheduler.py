@@ -1,7 +1,15 @@
-"""Background jobs (APScheduler): sign a checkpoint every second while the ledger grows.
+"""Background jobs (APScheduler), run by exactly one active scheduler process.
 
-Any number of scheduler processes may run; only the one holding the database lease works, the
-others tick idly and take over when the lease lapses.
+Every process ticks the lease each checkpoint interval; the one holding the database lease does the
+work, the others stand by and take over within one lease period when the holder dies. The jobs:
+
+- ``checkpoint`` — sign a checkpoint whenever the tree grew (every second by default);
+- ``monitor`` — check each new checkpoint against the last one seen (``services.monitor``);
+- ``status-lists`` — re-sign status lists that lag a recorded status change;
+- ``expiry`` — remove long-dead share links, activation codes and login-throttle windows.
+
+A job that fails (database restarting, disk full) logs, counts the failure and runs again next
+time; it never stops the scheduler.
 """
 
 from __future__ import annotations
@@ -11,16 +19,21 @@ import os
 import socket
 import threading
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from creditbank import metrics
 from creditbank.runtime import Bank
-from creditbank.services import checkpoints, lease
+from creditbank.services import checkpoints, credentials, housekeeping, lease
+from creditbank.services.monitor import Monitor, MonitorFailure
 
 log = logging.getLogger(__name__)
 
 LEASE = "scheduler"
+STATUS_LIST_SECONDS = 10.0
+EXPIRY_SECONDS = 3600.0
 
 
 class Scheduler:
@@ -28,31 +41,74 @@ class Scheduler:
         self.bank = bank
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.active = False
+        self.monitor = Monitor(bank)
         self._stopped = threading.Event()
         self._jobs = BackgroundScheduler(timezone=UTC)
+        interval = bank.settings["CREDITBANK_CHECKPOINT_INTERVAL"]
+        start = datetime.now(UTC)
+        self._every("checkpoint", self._checkpoint, interval, start)
+        self._every("monitor", self._monitor, interval, start + timedelta(seconds=interval / 2))
+        self._every("status-lists", self._status_lists, STATUS_LIST_SECONDS, start + timedelta(seconds=interval))
+        self._every("expiry", self._expiry, EXPIRY_SECONDS, start + timedelta(seconds=interval))
+
+    def _every(self, name: str, job: Callable[[], None], seconds: float, first: datetime) -> None:
+        def run() -> None:
+            try:
+                job()
+            except Exception:
+                metrics.JOB_FAILURES.labels(name).inc()
+                log.exception("scheduler job %s failed", name, extra={"fields": {"job": name}})
+
         self._jobs.add_job(
-            self.tick,
-            "interval",
-            seconds=bank.settings["CREDITBANK_CHECKPOINT_INTERVAL"],
-            id="checkpoint",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),
+            run, "interval", seconds=seconds, id=name, max_instances=1, coalesce=True, next_run_time=first
         )
 
-    def tick(self) -> None:
+    def _checkpoint(self) -> None:
+        """Renew (or take) the lease, then sign if active. The lease rides on this job, the most frequent one."""
         try:
             held = lease.hold(self.bank, LEASE, self.holder, self.bank.settings["CREDITBANK_SCHEDULER_LEASE_SECONDS"])
-            if held != self.active:
-                log.info("scheduler %s is now %s", self.holder, "active" if held else "standing by")
-                self.active = held
-            if held:
-                checkpoint = checkpoints.sign(self.bank)
-                if checkpoint is not None:
-                    log.debug("signed checkpoint at size %d", checkpoint.size)
         except Exception:
-            # A failed tick (database restarting, disk full) must not kill the scheduler; the next one retries.
-            log.exception("scheduler tick failed")
+            # Unsure whether the lease is still ours: stop working until it is renewed.
+            self.active = False
+            raise
+        if held != self.active:
+            log.info(
+                "scheduler %s is now %s",
+                self.holder,
+                "active" if held else "standing by",
+                extra={"fields": {"holder": self.holder, "active": held}},
+            )
+            if held:
+                metrics.SCHEDULER_ACTIVE.inc()
+            self.active = held
+        if held:
+            checkpoint = checkpoints.sign(self.bank)
+            if checkpoint is not None:
+                metrics.CHECKPOINTS_SIGNED.inc()
+
+    def _monitor(self) -> None:
+        if not self.active:
+            return
+        try:
+            checked = self.monitor.check()
+        except MonitorFailure as failure:
+            metrics.MONITOR_CHECKS.labels("fail").inc()
+            log.critical("ledger monitor: %s", failure, extra={"fields": {"alert": "ledger-monitor"}})
+            return
+        if checked:
+            metrics.MONITOR_CHECKS.labels("pass").inc()
+
+    def _status_lists(self) -> None:
+        if self.active:
+            republished = credentials.republish_stale(self.bank)
+            if republished:
+                log.info("re-signed status lists %s", ", ".join(republished))
+
+    def _expiry(self) -> None:
+        if self.active:
+            removed = housekeeping.expire(self.bank)
+            if any(removed.values()):
+                log.info("expired portal rows removed", extra={"fields": removed})
 
     def start(self) -> None:
         self._jobs.start()

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Flask, make_response, redirect, render_template, request
+from flask import Flask, g, make_response, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from creditbank.errors import PAGE_ERRORS
 from creditbank.portal import i18n, security
 
-_MESSAGES = {404: "not_found", 413: "too_large", 429: "throttled"}
+_MESSAGES = {404: "not_found", 413: "too_large", 429: "throttled", 503: "unavailable"}
 
 
 def _error_page(status: int, description: str | None) -> Response:
     """People get a page in their language, never a stack trace or a JSON problem document."""
     key = "csrf_failed" if description == "csrf" else _MESSAGES.get(status, "error_title")
+    if status == 503:
+        # The database is what failed: the page must not ask it whether someone is signed in.
+        g.database_down = True
     return make_response(render_template("portal/error.html", status=status, message=key), status)
 
 
@@ -31,7 +34,9 @@ def init_portal(app: Flask) -> None:
             "pick": i18n.pick,
             "lang": i18n.language(),
             "csrf_token": security.csrf_token,
-            "signed_in": security.current_learner() is not None if request.endpoint else False,
+            "signed_in": (
+                security.current_learner() is not None if request.endpoint and not g.get("database_down") else False
+            ),
         }
 
     @app.route("/lang/<string(length=2):code>")

@@ -93,6 +93,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This form has expired. Please reload the page and try again.",
     },
     "too_large": {"zh": "文件太大。", "en": "The file is too large."},
+    "unavailable": {
+        "zh": "服务暂时无法保存或读取数据，请稍后再试。您的记录没有丢失。",
+        "en": "The service cannot store or read data just now. Please try again shortly; no record was lost.",
+    },
     "back_home": {"zh": "返回首页", "en": "Back to the home page"},
     "wrong": {"zh": "学习者编号或密码不正确。", "en": "The learner id or password is wrong."},
     "throttled": {

@@ -16,6 +16,7 @@ from certificates.pdf_render import (
     render_certificate,
     render_transcript,
 )
+from creditbank import metrics
 from creditbank.runtime import Bank
 from creditbank.services import credential_keys
 
@@ -95,9 +96,11 @@ def _render(page: Page, credential: bytes, receipt: bytes | None) -> bytes:
     files = {"credential.json": credential}
     if receipt is not None:
         files["receipt.json"] = receipt
-    if isinstance(page, TranscriptPage):
-        return render_transcript(page, files)
-    return render_certificate(page, files)
+    kind = "transcript" if isinstance(page, TranscriptPage) else "certificate"
+    with metrics.PDF_RENDER.labels(kind).time():
+        if isinstance(page, TranscriptPage):
+            return render_transcript(page, files)
+        return render_certificate(page, files)
 
 
 def visible_text(page: Page) -> str:

@@ -24,7 +24,7 @@ from certificates import credentials as documents
 from certificates import proofs, receipts
 from certificates import verify as engine
 from certificates.status_list import StatusBits, status_entry, status_list_credential
-from creditbank import ledger_store, projections
+from creditbank import ledger_store, metrics, projections
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import (
     Achievement,
@@ -499,6 +499,30 @@ def publish_list(bank: Bank, number: int, purpose: str) -> dict[str, Any]:
     return signed
 
 
+def republish_stale(bank: Bank) -> list[str]:
+    """Re-sign every status list that lags its credentials' recorded status; returns the lists re-signed.
+
+    A status change publishes its lists right after it commits, so a process that dies in between
+    leaves a list that still shows the old status; the scheduler calls this to close that gap.
+    """
+    with bank.db.reading() as session:
+        changed = session.execute(
+            select(Credential.status_list, func.max(Credential.status_seq))
+            .where(Credential.status_seq.is_not(None))
+            .group_by(Credential.status_list)
+        ).all()
+        published = dict(session.execute(select(StatusListDocument.name, StatusListDocument.as_of_seq)).all())
+    stale = [
+        (number, purpose)
+        for number, last_change in changed
+        for purpose in PURPOSES
+        if published.get(f"{number}-{purpose}", -1) <= last_change
+    ]
+    for number, purpose in stale:
+        publish_list(bank, number, purpose)
+    return [f"{number}-{purpose}" for number, purpose in stale]
+
+
 def status_list(bank: Bank, name: str) -> dict[str, Any]:
     number_text, _, purpose = name.partition("-")
     if not number_text.isdigit() or purpose not in PURPOSES or len(number_text) > 9:
@@ -545,6 +569,8 @@ def verify(bank: Bank, data: bytes, identity: engine.Identity | None = None) -> 
             return None
 
     report = engine.verify_bytes(data, trust(bank), identity=identity, receipt_lookup=lookup)
+    failed = next((check.check for check in report.checks if check.outcome == "fail"), "")
+    metrics.VERIFICATIONS.labels("valid" if report.valid else "invalid", failed).inc()
     return report.to_json()
 
 

@@ -1,0 +1,126 @@
+"""Structured logs: one JSON object per line, each request's lines tied together by a request id.
+
+What a line may hold is deliberately narrow. Requests are logged by their route template
+(``/s/<token>``), never by their path or query, because paths carry share tokens and query strings
+carry whatever a client sends; bodies are never logged. Personal data is sealed before it reaches
+the database, and statement parameters are hidden from database errors (``creditbank.db``), so an
+error line cannot leak it either.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# A caller's id is kept when it is plainly an id; anything else could smuggle text into the logs.
+_CALLER_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+request_id: ContextVar[str | None] = ContextVar("creditbank_request_id", default=None)
+access = logging.getLogger("creditbank.access")
+
+
+class JsonLines(logging.Formatter):
+    """``{"time", "level", "logger", "message", "request_id"?, ...fields, "error"?}`` on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        current = request_id.get()
+        if current is not None:
+            line["request_id"] = current
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            line.update(fields)
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now, so a replaced stream (test capture, daemons) is followed."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def configure(level: str, style: str = "json") -> None:
+    """Send every logger's records to stderr as JSON lines (or plain text for ``style="text"``), once per process."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "creditbank", False):
+            root.removeHandler(handler)
+    handler = _Stderr()
+    handler.creditbank = True  # type: ignore[attr-defined]
+    if style == "text":
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    else:
+        handler.setFormatter(JsonLines())
+    root.addHandler(handler)
+    root.setLevel(level)
+    # Migration chatter on every command hides what the operator asked for.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # WeasyPrint narrates every rendering step at INFO; fontTools subsetting likewise.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+
+def route_of() -> str:
+    """The matched route's template, or a fixed word: bounded, and free of tokens and ids."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "(unmatched)"
+
+
+def _begin() -> None:
+    offered = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = offered if _CALLER_ID.fullmatch(offered) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+    request_id.set(g.request_id)
+
+
+def _finish(response: Response) -> Response:
+    identifier = g.get("request_id")
+    if identifier is not None:
+        response.headers[REQUEST_ID_HEADER] = identifier
+        elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
+        access.info(
+            "request",
+            extra={
+                "fields": {
+                    "method": request.method,
+                    "route": route_of(),
+                    "status": response.status_code,
+                    "duration_ms": round(elapsed * 1000, 2),
+                }
+            },
+        )
+    return response
+
+
+def _forget(_error: BaseException | None) -> None:
+    request_id.set(None)
+
+
+def install(app: Flask) -> None:
+    app.before_request(_begin)
+    app.after_request(_finish)
+    app.teardown_request(_forget)

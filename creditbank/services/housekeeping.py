@@ -1,0 +1,49 @@
+"""Expiry of what the portal hands out: share links, activation codes and login-throttle windows.
+
+Expired share links and codes already stop working at the moment they expire (the checks compare
+times); this only removes them later. They are kept for a while first, so a learner still sees a
+recently expired link in their list and a late activation attempt is told "expired" rather than
+"unknown".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, delete, or_
+
+from creditbank.models import ActivationCode, LoginThrottle, ShareLink
+from creditbank.runtime import Bank
+from creditbank.services.accounts import FAILURE_WINDOW
+
+RETENTION = timedelta(days=30)
+
+
+def expire(bank: Bank, now: datetime | None = None) -> dict[str, int]:
+    """Delete what has been dead longer than the retention; returns how many rows of each kind went."""
+    moment = now or datetime.now(UTC)
+    horizon = moment - RETENTION
+    with bank.db.writing() as session:
+        links = session.execute(
+            delete(ShareLink).where(
+                or_(
+                    ShareLink.expires_at < horizon,
+                    and_(ShareLink.revoked_at.is_not(None), ShareLink.revoked_at < horizon),
+                )
+            )
+        ).rowcount
+        codes = session.execute(
+            delete(ActivationCode).where(
+                or_(
+                    ActivationCode.expires_at < horizon,
+                    and_(ActivationCode.used_at.is_not(None), ActivationCode.used_at < horizon),
+                )
+            )
+        ).rowcount
+        windows = session.execute(
+            delete(LoginThrottle).where(
+                LoginThrottle.window_start < moment - FAILURE_WINDOW,
+                or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < moment),
+            )
+        ).rowcount
+    return {"share_links": links, "activation_codes": codes, "login_windows": windows}
