@@ -364,11 +364,17 @@ def _identity(document: Mapping[str, Any], identity: Identity | None, report: Re
         report.add("identity", "skip", "no name and birth date given to compare with the credential's holder")
         return
     subject = document.get("credentialSubject", {})
-    for item in subject.get("identifier", []) if isinstance(subject, dict) else []:
-        if isinstance(item, dict) and item.get("hashed") and isinstance(item.get("salt"), str):
-            if identity_hash(identity.name, identity.birth_date, item["salt"]) == item.get("identityHash"):
-                report.add("identity", "pass", "the name and birth date match the credential's holder")
-            else:
-                report.add("identity", "fail", "the name and birth date do not match the credential's holder")
-            return
-    report.add("identity", "fail", "the credential carries no identity hash to compare with")
+    hashed = [
+        item
+        for item in (subject.get("identifier", []) if isinstance(subject, dict) else [])
+        if isinstance(item, dict) and item.get("hashed") and isinstance(item.get("salt"), str)
+    ]
+    if not hashed:
+        report.add("identity", "fail", "the credential carries no identity hash to compare with")
+    # One identifier per form of the holder's name (Chinese, Latin): whichever form the verifier was given counts.
+    elif any(
+        identity_hash(identity.name, identity.birth_date, item["salt"]) == item.get("identityHash") for item in hashed
+    ):
+        report.add("identity", "pass", "the name and birth date match the credential's holder")
+    else:
+        report.add("identity", "fail", "the name and birth date do not match the credential's holder")
