@@ -11,10 +11,9 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from creditbank.db import storage_failure
+from creditbank.db import DATABASE_ERRORS, storage_failure
 from creditbank.errors import PAGE_ERRORS, DomainError, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -102,7 +101,7 @@ def _from_domain(exc: DomainError) -> Response:
 RETRY_AFTER_SECONDS = "2"
 
 
-def _from_database(exc: SQLAlchemyError) -> Response:
+def _from_database(exc: Exception) -> Response:
     reason = storage_failure(exc)
     if reason is None:
         return _from_unexpected(exc)
@@ -162,5 +161,6 @@ def install(app: Flask) -> None:
     app.register_error_handler(DomainError, _from_domain)
     app.register_error_handler(HTTPException, _from_http)
     app.register_error_handler(ValidationError, _from_validation)
-    app.register_error_handler(SQLAlchemyError, _from_database)
+    for error in DATABASE_ERRORS:
+        app.register_error_handler(error, _from_database)
     app.register_error_handler(Exception, _from_unexpected)

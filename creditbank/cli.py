@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from creditbank import create_app, migrate
+from creditbank.db import DATABASE_ERRORS, storage_failure
 from creditbank.errors import DomainError
 from creditbank.models import INSTITUTION_TYPES
 from creditbank.runtime import Bank, bank_of
@@ -26,8 +27,13 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except DomainError as exc:
             raise click.ClickException(exc.detail) from None
-        except (OperationalError, ProgrammingError) as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        except DATABASE_ERRORS as exc:
+            reason = storage_failure(exc)
+            if reason is None and not isinstance(exc, (OperationalError, ProgrammingError)):
+                raise
+            if reason is None:
+                original = getattr(exc, "orig", None) or exc
+                reason = str(original).strip().splitlines()[0]
             raise click.ClickException(f"database error: {reason}") from None
 
 

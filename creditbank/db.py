@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
@@ -96,10 +97,15 @@ def storage_failure(error: BaseException) -> str | None:
             if prefix in _PG_FAILURES:
                 return _PG_FAILURES[prefix]
         return None
-    if isinstance(error, sa_exc.OperationalError) and type(original).__module__.startswith("psycopg"):
+    if type(original).__name__ == "OperationalError" and type(original).__module__.startswith("psycopg"):
         # No SQLSTATE: the client library failed before the server answered (refused, reset, timed out).
         return "the database cannot be reached"
     return None
+
+
+# What the handlers of a door must catch: the ledger's hot paths use the driver's cursor directly, so its
+# exceptions arrive unwrapped as well as wrapped by SQLAlchemy.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sa_exc.SQLAlchemyError, sqlite3.Error, psycopg.Error)
 
 
 class Database:
