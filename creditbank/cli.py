@@ -398,4 +398,4 @@ def ledger_replay(ctx: _Context) -> None:
 
 
 # Credit-bank commands live in their own module and attach themselves to ``main``.
-from creditbank import cli_credentials, cli_credits  # noqa: E402, F401
+from creditbank import cli_credentials, cli_credits, cli_operations  # noqa: E402, F401
