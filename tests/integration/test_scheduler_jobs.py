@@ -1,0 +1,153 @@
+"""The scheduler's jobs one by one: the checkpoint self-monitor and expiry (status-list catch-up is tested with
+the credentials, in tests/credentials/test_status_catch_up.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from creditbank import ledger_store
+from creditbank.models import ActivationCode, LedgerCheckpoint, LoginThrottle, ShareLink
+from creditbank.runtime import Bank
+from creditbank.services import checkpoints, housekeeping
+from creditbank.services.monitor import Monitor, MonitorFailure
+from ledger.note import Checkpoint, NoteSigner, sign_note
+from tests.helpers import append
+
+# --- self-monitor ---------------------------------------------------------------------------------------------
+
+
+def test_the_monitor_follows_a_growing_ledger(bank: Bank) -> None:
+    monitor = Monitor(bank)
+    assert monitor.check() is None  # nothing signed yet
+    append(bank, 5)
+    checkpoints.sign(bank)
+    assert monitor.check() is True
+    assert monitor.check() is None
+    for count in (1, 6, 17):
+        append(bank, count)
+        checkpoints.sign(bank)
+        assert monitor.check() is True
+    assert monitor.seen is not None
+    assert monitor.seen.size == 29
+
+
+def _forge(bank: Bank, size: int, root: bytes, signer: NoteSigner | None = None) -> None:
+    note = sign_note(Checkpoint(bank.origin, size, root).text(), [signer or bank.log_signer()])
+    with bank.db.writing() as session:
+        session.add(LedgerCheckpoint(size=size, root=root, note=str(note), signed_at=datetime.now(UTC)))
+
+
+def test_the_monitor_catches_a_checkpoint_that_forks_the_tree(bank: Bank) -> None:
+    monitor = Monitor(bank)
+    append(bank, 4)
+    checkpoints.sign(bank)
+    assert monitor.check() is True
+    append(bank, 3)
+    # Signed with the real key, but over a root the stored tree does not have: what a stolen key or a rewritten
+    # database would produce.
+    _forge(bank, 7, hashlib.sha256(b"another history").digest())
+    with pytest.raises(MonitorFailure, match="not consistent"):
+        monitor.check()
+    with pytest.raises(MonitorFailure):
+        monitor.check()  # it keeps saying so
+    assert monitor.seen is not None
+    assert monitor.seen.size == 4
+
+
+def test_the_monitor_catches_a_checkpoint_signed_by_another_key(bank: Bank) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    monitor = Monitor(bank)
+    append(bank, 2)
+    checkpoints.sign(bank)
+    assert monitor.check() is True
+    append(bank, 2)
+    with bank.db.reading() as session:
+        root = ledger_store.root_at(session, 4)
+    _forge(bank, 4, root, NoteSigner(bank.origin, Ed25519PrivateKey.generate()))
+    with pytest.raises(MonitorFailure, match="log key"):
+        monitor.check()
+
+
+def test_a_fresh_monitor_checks_the_latest_checkpoint_against_the_stored_tree(bank: Bank) -> None:
+    append(bank, 3)
+    _forge(bank, 3, hashlib.sha256(b"not this tree").digest())
+    with pytest.raises(MonitorFailure, match="does not reproduce"):
+        Monitor(bank).check()
+
+
+def test_a_monitor_failure_is_reported_by_the_scheduler_not_raised(
+    bank: Bank, caplog: pytest.LogCaptureFixture
+) -> None:
+    from creditbank.scheduler import Scheduler
+
+    append(bank, 3)
+    _forge(bank, 3, hashlib.sha256(b"not this tree").digest())
+    jobs = Scheduler(bank)
+    jobs.active = True
+    jobs._monitor()
+    assert any(record.levelname == "CRITICAL" and "ledger monitor" in record.getMessage() for record in caplog.records)
+
+
+# --- expiry ---------------------------------------------------------------------------------------------------
+
+
+def test_expiry_removes_only_what_has_been_dead_past_the_retention(bank: Bank) -> None:
+    now = datetime.now(UTC)
+    long_ago, lately = now - housekeeping.RETENTION - timedelta(days=1), now - timedelta(days=2)
+    with bank.db.writing() as session:
+        for name, expires, revoked in (
+            ("old-expired", long_ago, None),
+            ("old-revoked", now + timedelta(days=5), long_ago),
+            ("recently-expired", lately, None),
+            ("recently-revoked", now + timedelta(days=5), lately),
+            ("live", now + timedelta(days=5), None),
+        ):
+            session.add(
+                ShareLink(
+                    digest=hashlib.sha256(name.encode()).digest(),
+                    id=name,
+                    learner_id="lrn_x",
+                    achievements=None,
+                    created_at=long_ago - timedelta(days=30),
+                    expires_at=expires,
+                    revoked_at=revoked,
+                    opens=0,
+                )
+            )
+        for name, expires, used in (
+            ("old-code", long_ago, None),
+            ("old-used", now + timedelta(days=3), long_ago),
+            ("recent-code", lately, None),
+            ("live-code", now + timedelta(days=3), None),
+        ):
+            session.add(
+                ActivationCode(
+                    digest=hashlib.sha256(name.encode()).digest(),
+                    learner_id="lrn_x",
+                    created_at=long_ago - timedelta(days=14),
+                    expires_at=expires,
+                    used_at=used,
+                )
+            )
+        session.add(LoginThrottle(key="ip:192.0.2.1", failures=3, window_start=now - timedelta(hours=2)))
+        session.add(
+            LoginThrottle(
+                key="account:locked",
+                failures=5,
+                window_start=now - timedelta(hours=1),
+                locked_until=now + timedelta(minutes=5),
+            )
+        )
+        session.add(LoginThrottle(key="account:fresh", failures=1, window_start=now - timedelta(minutes=1)))
+
+    assert housekeeping.expire(bank) == {"share_links": 2, "activation_codes": 2, "login_windows": 1}
+    with bank.db.reading() as session:
+        assert sorted(session.scalars(select(ShareLink.id))) == ["live", "recently-expired", "recently-revoked"]
+        assert session.scalar(select(func.count()).select_from(ActivationCode)) == 2
+        assert sorted(session.scalars(select(LoginThrottle.key))) == ["account:fresh", "account:locked"]
+    assert housekeeping.expire(bank) == {"share_links": 0, "activation_codes": 0, "login_windows": 0}
