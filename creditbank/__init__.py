@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from creditbank import config as settings_module
 from creditbank import logs, metrics
@@ -34,4 +35,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from creditbank.portal import init_portal
 
     init_portal(app)
+    hops = settings["CREDITBANK_PROXY_HOPS"]
+    if hops:
+        # Login throttling counts failures per client address: behind a proxy, the client's, not the proxy's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app

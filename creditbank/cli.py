@@ -109,14 +109,34 @@ def serve(ctx: _Context, host: str, port: int, demo: bool) -> None:
         scheduler.stop()
 
 
+def _address(value: str | None) -> tuple[str, int] | None:
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    if not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value!r} is not HOST:PORT", param_hint="--metrics-bind")
+    return host, int(port)
+
+
 @main.command()
+@click.option(
+    "--metrics-bind",
+    metavar="HOST:PORT",
+    help="Serve this process's Prometheus metrics there (default: CREDITBANK_SCHEDULER_METRICS_BIND; none if unset).",
+)
 @pass_ctx
-def scheduler(ctx: _Context) -> None:
+def scheduler(ctx: _Context, metrics_bind: str | None) -> None:
     """Run the scheduler alone (production: next to `gunicorn wsgi:app`)."""
+    from prometheus_client import start_http_server
+
     from creditbank.scheduler import Scheduler
 
     bank = ctx.bank()
+    address = _address(metrics_bind or bank.settings["CREDITBANK_SCHEDULER_METRICS_BIND"])
     bank.log_signer()
+    if address is not None:
+        start_http_server(address[1], addr=address[0])
+        click.echo(f"scheduler metrics on http://{address[0]}:{address[1]}/metrics")
     jobs = Scheduler(bank)
     signal.signal(signal.SIGTERM, lambda *_: jobs.stop())
     signal.signal(signal.SIGINT, lambda *_: jobs.stop())

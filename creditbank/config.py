@@ -23,6 +23,12 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "CREDITBANK_SCHEDULER_LEASE_SECONDS": (5.0, float),
     "CREDITBANK_LOG_LEVEL": ("INFO", str),
     "CREDITBANK_LOG_FORMAT": ("json", str),  # json (one object per line) or text
+    # Reverse proxies in front that set X-Forwarded-For/-Proto; 0 trusts no such header (a client could forge it).
+    "CREDITBANK_PROXY_HOPS": (0, int),
+    # Where gunicorn's workers pool their metrics (gunicorn.conf.py); unset, each worker reports its own.
+    "CREDITBANK_METRICS_DIR": (None, str),
+    # host:port on which `creditbank scheduler` serves its own /metrics; unset, it serves none.
+    "CREDITBANK_SCHEDULER_METRICS_BIND": (None, str),
 }
 
 

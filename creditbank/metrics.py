@@ -1,9 +1,9 @@
 """Prometheus metrics: what each process counts, and what the ledger says at scrape time.
 
 Counters and histograms live in the process that observes them. Under gunicorn a scrape reaches one
-worker, so with ``PROMETHEUS_MULTIPROC_DIR`` set (docs/deploy.md; the gunicorn settings in
-``creditbank.gunicorn_conf`` clear it at start and mark dead workers) every process writes its
-values there and the scrape adds them up — the scheduler's too, when it shares the directory.
+worker, so with ``CREDITBANK_METRICS_DIR`` set (docs/deploy.md) ``gunicorn.conf.py`` turns on
+the client's multi-process mode and every worker writes its values there for the scrape to add up.
+The scheduler serves its own counters (``creditbank scheduler --metrics-bind``).
 
 Ledger figures (entries, tree size, checkpoint age) are read from the database on each scrape
 instead of counted, so they are right whichever process appended or signed.

@@ -1,9 +1,14 @@
-"""Settings for `gunicorn -c python:creditbank.gunicorn_conf wsgi:app` (docs/deploy.md).
+"""gunicorn's settings, read from the working directory by `gunicorn wsgi:app` (docs/deploy.md).
 
 Each value can be overridden on the command line. What this adds over gunicorn's defaults: logs as
 JSON lines like the rest of the service (creditbank writes its own access lines, with request ids),
-and the bookkeeping Prometheus' multi-process mode needs — a clean metrics directory at start and
-dead workers' gauges dropped.
+and, when ``CREDITBANK_METRICS_DIR`` is set, Prometheus' multi-process mode — the workers pool their
+counters there (so any worker answers ``/metrics`` for all), the folder is emptied at start and dead
+workers are marked. The variable is translated here, in the master before any worker imports the
+client library, so that command-line tools run with the same environment file are not affected.
+
+This file must not import creditbank at the top: the package loads the metrics client, which decides
+between single- and multi-process mode once, on import.
 """
 
 from __future__ import annotations
@@ -12,6 +17,10 @@ import os
 import shutil
 from pathlib import Path
 from typing import Any
+
+METRICS_DIRECTORY = os.environ.get("CREDITBANK_METRICS_DIR")
+if METRICS_DIRECTORY:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIRECTORY
 
 bind = os.environ.get("CREDITBANK_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -24,20 +33,21 @@ logconfig_dict: dict[str, Any] = {
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "creditbank.logs.JsonLines"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    # The root logger gets its handler from the app (creditbank.logs); one here would print every line twice.
+    "root": {"level": "INFO", "handlers": []},
     "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False}},
 }
 
 
 def on_starting(_server: Any) -> None:
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory:
+    if METRICS_DIRECTORY:
         # Files left by an earlier run would add its counts to this one's.
-        shutil.rmtree(directory, ignore_errors=True)
-        Path(directory).mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(METRICS_DIRECTORY, ignore_errors=True)
+        Path(METRICS_DIRECTORY).mkdir(parents=True, exist_ok=True)
 
 
 def child_exit(_server: Any, worker: Any) -> None:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if METRICS_DIRECTORY:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
