@@ -46,6 +46,18 @@ class Cluster:
 
     def start(self) -> None:
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self._launch()
+
+    def restart(self, mode: str = "fast") -> None:
+        """Stop the server and start it again on the same port and data.
+
+        ``fast`` rolls back open transactions and disconnects clients; ``immediate`` is a crash, and the
+        start that follows runs crash recovery.
+        """
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+        self._launch()
+
+    def _launch(self) -> None:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c full_page_writes=off -c max_connections=200"
