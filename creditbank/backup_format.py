@@ -335,6 +335,8 @@ class Reader:
         if not isinstance(tables_json, list):
             raise ArchiveError("the archive's header lists no tables")
         tables = [TableSpec.from_json(item) for item in tables_json]
+        if len({spec.name for spec in tables}) != len(tables):
+            raise ArchiveError("the archive's header names a table twice")
         summary = Summary(header, tables)
         digest = hashlib.sha256()
         expected = iter(tables)

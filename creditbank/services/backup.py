@@ -39,13 +39,12 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 from alembic.util import CommandError
-from sqlalchemy import Table, column, insert, inspect, literal, select, table, text
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy import Table, inspect, literal, select, table, text
 from sqlalchemy.orm import Session
 
 from creditbank import keys, ledger_store, migrate
 from creditbank.backup_format import SQL_TYPES, ArchiveError, ArchiveWriter, Reader, Summary, TableSpec, type_tag
-from creditbank.errors import ConfigurationError, Conflict, LedgerIntegrityError
+from creditbank.errors import ConfigurationError, Conflict, DomainError, LedgerIntegrityError
 from creditbank.models import Base
 from creditbank.personal_data import MASTER_KEY
 from creditbank.runtime import Bank
@@ -112,13 +111,33 @@ class BackupReport:
         return sum(self.rows.values())
 
 
+class FileTrouble(DomainError):
+    """The archive or a key file cannot be written or read where it should be (full disk, permissions)."""
+
+    kind = "file-trouble"
+    status = 500
+    title = "File cannot be written or read"
+
+
+def _file_trouble(exc: OSError, what: str) -> FileTrouble:
+    return FileTrouble(f"{what}: {exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else ""))
+
+
 def backup(
     bank: Bank, dest: Path, *, force: bool = False, progress: Callable[[str], None] | None = None
 ) -> BackupReport:
     """Write a snapshot of the whole bank to ``dest``; ``progress`` hears each table's name as it starts."""
+    try:
+        return _backup(bank, Path(dest), force, progress)
+    except OSError as exc:
+        # The temporary file is gone already; ``dest`` was never touched.
+        raise _file_trouble(exc, f"cannot write the backup to {dest}") from None
+
+
+def _backup(bank: Bank, dest: Path, force: bool, progress: Callable[[str], None] | None) -> BackupReport:
     started = time.perf_counter()
     head = migrate.head_revision(bank.db.engine)
-    with ArchiveWriter(Path(dest), force=force) as writer, bank.db.snapshot() as session:
+    with ArchiveWriter(dest, force=force) as writer, bank.db.snapshot() as session:
         # The first statement fixes the snapshot. Key files are read after it: a credential key's file is written
         # before the entry announcing it commits, so every key this snapshot lists is already on disk.
         size = ledger_store.tree_size(session)
@@ -160,7 +179,7 @@ def backup(
                     listed_keys.extend(row.id for row in part)
         checksum = writer.finish()
     return BackupReport(
-        path=Path(dest),
+        path=dest,
         revision=str(revision),
         tree_size=size,
         checkpoint_size=None if checkpoint is None else checkpoint.size,
@@ -351,7 +370,7 @@ def _open_keys(bank: Bank, header: dict[str, Any], checkpoint: dict[str, Any] | 
             bank.vault()
     except ConfigurationError as exc:
         raise ConfigurationError(
-            f"the archive's keys do not open with this bank's passphrase ({exc.detail}); nothing restored"
+            f"{exc.detail} (the archive's keys were taken away again; nothing was restored)"
         ) from None
     if checkpoint is not None:
         try:
@@ -360,10 +379,9 @@ def _open_keys(bank: Bank, header: dict[str, Any], checkpoint: dict[str, Any] | 
             raise ArchiveError("the archive's latest checkpoint is not signed by the archive's log key") from None
 
 
-def _target_tables(session: Session, specs: list[TableSpec], revision: str) -> dict[str, Any]:
-    """Insertable tables built from the archive's own column list, after checking the target has the same."""
+def _check_columns(session: Session, specs: list[TableSpec], revision: str) -> None:
+    """The target's tables at this revision have exactly the archive's columns."""
     inspector = inspect(session.connection())
-    targets: dict[str, Any] = {}
     for spec in specs:
         present: set[str] = set()
         if inspector.has_table(spec.name):
@@ -373,8 +391,46 @@ def _target_tables(session: Session, specs: list[TableSpec], revision: str) -> d
                 f"table {spec.name} at schema revision {revision} has columns {sorted(present)}, "
                 f"the archive {sorted(spec.column_names)}"
             )
-        targets[spec.name] = table(spec.name, *(column(name, SQL_TYPES[tag]) for name, tag in spec.columns))
-    return targets
+
+
+class _Inserter:
+    """Writes one table's batches through the driver, in the session's transaction: COPY on PostgreSQL, a prepared
+    INSERT on SQLite. Building the ORM's parameter dictionaries would cost more than the inserts."""
+
+    def __init__(self, session: Session, spec: TableSpec) -> None:
+        connection = session.connection()
+        dialect = connection.dialect
+        self._raw = connection.connection
+        self._errors = (dialect.loaded_dbapi.IntegrityError, dialect.loaded_dbapi.DataError)
+        self._name = spec.name
+        quote = dialect.identifier_preparer.quote
+        into = f"{quote(spec.name)} ({', '.join(quote(name) for name in spec.column_names)})"
+        self._copy = dialect.name == "postgresql"
+        if self._copy:
+            # psycopg adapts bytes, aware datetimes, booleans and numbers itself.
+            self._sql = f"COPY {into} FROM STDIN"
+        else:
+            self._sql = f"INSERT INTO {into} VALUES ({', '.join('?' * len(spec.columns))})"  # noqa: S608
+        processors = [SQL_TYPES[tag].dialect_impl(dialect).bind_processor(dialect) for _, tag in spec.columns]
+        self._steps = [(index, fn) for index, fn in enumerate(processors) if fn is not None and not self._copy]
+
+    def write(self, rows: list[list[Any]]) -> None:
+        cursor = self._raw.cursor()
+        try:
+            if self._copy:
+                with cursor.copy(self._sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                for row in rows:
+                    for index, fn in self._steps:
+                        row[index] = fn(row[index])
+                cursor.executemany(self._sql, rows)
+        except self._errors as exc:
+            reason = str(exc).strip().splitlines()[0]
+            raise ArchiveError(f"rows of {self._name} do not fit this database ({reason}); nothing restored") from None
+        finally:
+            cursor.close()
 
 
 class _RootWatch:
@@ -431,20 +487,15 @@ def _load(
         ledger_store.lock(session, ledger_store.CHECKPOINT_LOCK)
         connection = session.connection()
         _refuse_if_filled(_first_filled(connection, [spec.name for spec in specs]))
-        targets = _target_tables(session, specs, revision)
+        _check_columns(session, specs, revision)
+        inserters = {spec.name: _Inserter(session, spec) for spec in specs}
         watch: _RootWatch | None = None
         for spec, rows in reader.batches():
-            names = spec.column_names
-            try:
-                connection.execute(insert(targets[spec.name]), [dict(zip(names, row, strict=True)) for row in rows])
-            except (IntegrityError, DataError) as exc:
-                reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-                raise ArchiveError(
-                    f"rows of {spec.name} do not fit the database ({reason}); nothing restored"
-                ) from None
             if spec.name == "ledger_entries":
+                # Before the insert: on SQLite the rows are converted for the driver in place.
                 watch = watch or _RootWatch(spec, None if checkpoint is None else checkpoint["size"])
                 watch.feed(rows)
+            inserters[spec.name].write(rows)
         second = reader.summary
         if second is None or second.sha256 != first.sha256:
             raise ArchiveError(f"{source} changed while it was being restored")
@@ -470,14 +521,20 @@ def restore(bank: Bank, source: Path) -> RestoreReport:
     header = summary.header
     revision = _known_revision(bank, header)
     checkpoint = _check_contents(summary)
+    for spec in summary.tables:
+        if spec.name in SKIPPED_TABLES or spec.name == "alembic_version":
+            raise ArchiveError(f"the archive holds rows for {spec.name}, which no backup writes")
     if header.get("origin") != bank.origin:
         raise ConfigurationError(
             f"this bank's log is {bank.origin!r} but the archive's is {header.get('origin')!r}: "
             "set CREDITBANK_ORIGIN (or CREDITBANK_SERVER_NAME) to match before restoring"
         )
     _refuse_if_filled(_first_filled_in(bank))
-    to_write, kept = _plan_keys(bank, header)
-    written = _write_keys(to_write)
+    try:
+        to_write, kept = _plan_keys(bank, header)
+        written = _write_keys(to_write)
+    except OSError as exc:
+        raise _file_trouble(exc, "cannot place the archive's key files") from None
     try:
         _open_keys(bank, header, checkpoint)
         _migrate_to(bank, revision)
@@ -487,6 +544,10 @@ def restore(bank: Bank, source: Path) -> RestoreReport:
         _remove(written)
         raise
     loaded = time.perf_counter()
+    if bank.db.dialect == "postgresql":
+        # Fresh tables have no statistics until autovacuum comes by; proofs and pages should not wait for it.
+        with bank.db.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
     head = migrate.head_revision(bank.db.engine)
     upgraded = None
     if head != revision:

@@ -338,10 +338,20 @@ def test_archives_of_an_older_schema_restore_through_the_migrations(demo_bank, r
         assert {name: rows for name, rows in table_rows(restored).items() if name not in portal} == expected
 
 
-def test_an_archive_from_an_unknown_schema_is_refused(demo_bank, request, tmp_path):
+def test_an_archive_from_an_unknown_schema_or_with_foreign_tables_is_refused(demo_bank, request, tmp_path):
     archive = backup.backup(demo_bank, tmp_path / "bank.cbbackup").path
     newer = rewrite(archive, tmp_path / "newer.cbbackup", lambda header, _: header.update(revision="0099"))
+
+    def with_version_row(header: dict[str, Any], tables: dict[str, list[Any]]) -> None:
+        header["tables"].append({"name": "alembic_version", "columns": [["version_num", "text"]]})
+        tables["alembic_version"] = [["0001"]]
+
+    meddling = rewrite(archive, tmp_path / "meddling.cbbackup", with_version_row)
     with target(demo_bank.db.dialect, request, tmp_path / "restored") as restored:
+        revision = migrate.current_revision(restored.db.engine)
         with pytest.raises(ArchiveError, match="0099"):
             backup.restore(restored, newer)
+        with pytest.raises(ArchiveError, match="alembic_version"):
+            backup.restore(restored, meddling)
         assert row_count(restored) == 0
+        assert migrate.current_revision(restored.db.engine) == revision
