@@ -45,6 +45,7 @@ import json
 import math
 import multiprocessing
 import os
+import pickle
 import platform
 import random
 import re
@@ -766,8 +767,12 @@ def count_check(bank: Bank, plan: Plan) -> dict[str, Any]:
         kinds = dict(session.execute(text("SELECT kind, count(*) FROM ledger_entries GROUP BY kind")).all())
         stored = {
             name: session.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
-            for name in (*_TABLES, "learner_personal_data", "activation_codes")
+            for name in (*_TABLES, "learner_personal_data")
         }
+        # Learners signed in by an earlier measurement hold a spent code as well.
+        stored["activation_codes"] = session.execute(
+            text("SELECT count(DISTINCT learner_id) FROM activation_codes")
+        ).scalar_one()
     expected = {
         "learner.enrolled": plan.enrollments,
         "achievement.recorded": plan.achievements,
@@ -852,9 +857,23 @@ def reprojection_check(bank: Bank, learner_ids: Sequence[str]) -> dict[str, Any]
 # --- measuring --------------------------------------------------------------------------------------------------
 
 
-def latency(timings: Sequence[float], limit_ms: float | None = None) -> dict[str, Any]:
-    ordered = sorted(timings)
-    p99 = ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+@dataclass
+class Timings:
+    """Measured request times, and the 1-minute load average with the p99 of every 500 of them: on a shared
+    machine the tail follows the load, and the blocks show by how much."""
+
+    seconds: list[float] = field(default_factory=list)
+    blocks: list[tuple[float, float]] = field(default_factory=list)  # (load average at its start, p99 ms)
+
+
+def _p99(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+
+
+def latency(timings: Timings, limit_ms: float | None = None) -> dict[str, Any]:
+    ordered = sorted(timings.seconds)
+    p99 = _p99(ordered)
     result: dict[str, Any] = {
         "requests": len(ordered),
         "p50_ms": round(statistics.median(ordered) * 1000, 3),
@@ -864,16 +883,22 @@ def latency(timings: Sequence[float], limit_ms: float | None = None) -> dict[str
     if limit_ms is not None:
         result["limit_ms"] = limit_ms
         result["ratio"] = round(limit_ms / (p99 * 1000), 3)
+    result["blocks_of_500"] = [{"load_average": round(load, 2), "p99_ms": round(ms, 3)} for load, ms in timings.blocks]
     return result
 
 
-def _timed(count: int, warm: int, call: Callable[[int], None]) -> list[float]:
-    timings = []
+def _timed(count: int, warm: int, call: Callable[[int], None]) -> Timings:
+    timings = Timings()
+    load = os.getloadavg()[0]
     for index in range(warm + count):
         began = time.perf_counter()
         call(index)
         if index >= warm:
-            timings.append(time.perf_counter() - began)
+            timings.seconds.append(time.perf_counter() - began)
+            if len(timings.seconds) % 500 == 0 or index == warm + count - 1:
+                block = timings.seconds[len(timings.blocks) * 500 :]
+                timings.blocks.append((load, _p99(block) * 1000))
+                load = os.getloadavg()[0]
     return timings
 
 
@@ -1030,9 +1055,13 @@ def _database(url: str | None, keep: bool) -> Iterator[str]:
         yield cluster.url("creditbank_scale")
     finally:
         if keep:
-            print(f"the cluster keeps running: {cluster.url('creditbank_scale')} (data in {cluster.root})")
+            print(f"the cluster keeps running: {cluster.url('creditbank_scale')}, data in {cluster.root}")
+            print(f"stop it with: {cluster.bindir / 'pg_ctl'} -D {cluster.data} -m fast stop")
         else:
             cluster.stop()
+
+
+STATE = "scale-state.pickle"
 
 
 def main() -> None:
@@ -1041,10 +1070,12 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=DEFAULT_ENTRIES)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes building rows")
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: a throw-away cluster)")
-    parser.add_argument("--requests", type=int, default=3000, help="measured requests per figure (heavy: a third)")
+    parser.add_argument("--requests", type=int, default=3000, help="measured requests per figure")
+    parser.add_argument("--heavy-requests", type=int, help="the same for the heaviest learners (default: a third)")
     parser.add_argument("--sample", type=int, default=200, help="random learners the reads are spread over")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--keep-cluster", action="store_true", help="leave the throw-away cluster running")
+    parser.add_argument("--keep-cluster", action="store_true", help="leave the bank and its cluster in place")
+    parser.add_argument("--reuse", type=Path, help="measure again a bank kept by --keep-cluster: its instance folder")
     parser.add_argument("--output", type=Path, help="results file (default under benchmarks/results/)")
     args = parser.parse_args()
 
@@ -1053,8 +1084,15 @@ def main() -> None:
     from creditbank.services.audit import audit
 
     load_before = os.getloadavg()
-    instance = Path(tempfile.mkdtemp(prefix="creditbank-scale-"))
-    with _database(args.database_url, args.keep_cluster) as url:
+    kept: dict[str, Any] | None = None
+    if args.reuse:
+        kept = pickle.loads((args.reuse / STATE).read_bytes())  # our own file, from an earlier run
+        instance = args.reuse
+        database: contextlib.AbstractContextManager[str] = contextlib.nullcontext(kept["url"])
+    else:
+        instance = Path(tempfile.mkdtemp(prefix="creditbank-scale-"))
+        database = _database(args.database_url, args.keep_cluster)
+    with database as url:
         app = create_app(
             {
                 "CREDITBANK_INSTANCE_PATH": str(instance),
@@ -1065,23 +1103,35 @@ def main() -> None:
         )
         bank = bank_of(app)
         try:
-            migrate.upgrade(bank.db.engine)
-            bank.prepare_keys()
-            print(f"generating {args.learners:,} learners and {args.entries:,} entries, {args.workers} workers…")
-            generated = generate(
-                bank, learner_count=args.learners, entries=args.entries, workers=args.workers, seed=args.seed
-            )
-            print(f"generated in {generated.seconds['total_s']:,.1f} s; VACUUM ANALYZE…", flush=True)
-            began = time.perf_counter()
-            with bank.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("VACUUM (ANALYZE)")
-            vacuum_s = time.perf_counter() - began
+            if kept is None:
+                migrate.upgrade(bank.db.engine)
+                bank.prepare_keys()
+                print(f"generating {args.learners:,} learners and {args.entries:,} entries, {args.workers} workers…")
+                generated = generate(
+                    bank, learner_count=args.learners, entries=args.entries, workers=args.workers, seed=args.seed
+                )
+                print(f"generated in {generated.seconds['total_s']:,.1f} s; VACUUM ANALYZE…", flush=True)
+                began = time.perf_counter()
+                with bank.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                    connection.exec_driver_sql("VACUUM (ANALYZE)")
+                vacuum_s = time.perf_counter() - began
+                generated.plan.calls = []  # only generation needs them
+                if args.keep_cluster:
+                    state = {"url": url, "generated": generated, "vacuum_s": vacuum_s, "load_before": load_before}
+                    (instance / STATE).write_bytes(pickle.dumps(state))
+                    print(f"kept for --reuse {instance}")
+            else:
+                generated, vacuum_s, load_before = kept["generated"], kept["vacuum_s"], kept["load_before"]
+                migrate.upgrade(bank.db.engine)  # a migration added since (an index) applies to the kept bank
+                print(f"measuring again the bank kept in {instance}")
+            plan = generated.plan
+            learner_count, entries = len(plan.learner_ids), plan.setup_entries + plan.enrollments
+            entries += plan.achievements * (1 + plan.conversions)
 
             print("checking counts and re-projecting a sample…", flush=True)
-            plan = generated.plan
             rng = random.Random(args.seed + 1)
-            sample = rng.sample(range(args.learners), min(args.sample, args.learners))
-            heavy = sorted(range(args.learners), key=lambda learner: plan.counts[learner], reverse=True)[:20]
+            sample = rng.sample(range(learner_count), min(args.sample, learner_count))
+            heavy = sorted(range(learner_count), key=lambda learner: plan.counts[learner], reverse=True)[:20]
             counted = count_check(bank, plan)
             if not counted["ok"]:
                 raise SystemExit(f"counts differ: {counted['problems']}")
@@ -1094,12 +1144,13 @@ def main() -> None:
             gc.freeze()
             print("inclusion proofs…", flush=True)
             proofs = measure_proofs(app, bank, args.requests, rng)
-            print(f"  p99 {proofs['p99_ms']} ms (ratio {proofs['ratio']})")
+            print(f"  p50 {proofs['p50_ms']} / p99 {proofs['p99_ms']} ms (ratio {proofs['ratio']})")
             print(f"record pages and credit accounts, {len(sample)} random learners…", flush=True)
             random_reads = measure_learner_reads(app, bank, generated, sample, args.requests, rng)
             print(f"  {_brief(random_reads)}")
             print(f"the same for the {len(heavy)} learners with the most achievements…", flush=True)
-            heavy_reads = measure_learner_reads(app, bank, generated, heavy, max(100, args.requests // 3), rng)
+            heavy_requests = args.heavy_requests or max(100, args.requests // 3)
+            heavy_reads = measure_learner_reads(app, bank, generated, heavy, heavy_requests, rng)
             print(f"  {_brief(heavy_reads)}")
             gc.unfreeze()
 
@@ -1114,11 +1165,11 @@ def main() -> None:
                 "entries_per_s": round(report.entries / report.seconds),
             }
             print(f"  {audit_figure['entries_per_s']:,} entries/s, {report.checkpoints} checkpoints, ok")
-            sizes = database_size(bank, args.entries)
+            sizes = database_size(bank, entries)
             settings = server_settings(bank)
         finally:
             bank.db.dispose()
-            if not args.keep_cluster:
+            if not args.keep_cluster and kept is None:
                 shutil.rmtree(instance, ignore_errors=True)
 
     counts = sorted(plan.counts)
@@ -1135,25 +1186,26 @@ def main() -> None:
             "postgresql_cluster": "given by --database-url"
             if args.database_url
             else "throw-away, tests/postgres.py (fsync=off, full_page_writes=off, other settings default)",
-            "load_average_before": [round(v, 2) for v in load_before],
+            "load_average_before_generation": [round(v, 2) for v in load_before],
             "load_average_during_generation": {
-                "min": min(generated.load),
+                "min": round(min(generated.load), 2),
                 "mean": round(statistics.fmean(generated.load), 2),
-                "max": max(generated.load),
+                "max": round(max(generated.load), 2),
             },
             "load_average_after": [round(v, 2) for v in os.getloadavg()],
-            "note": "shared machine: other work ran on the same 2 cores; the load averages show how much",
+            "note": "a shared machine: other work ran on the same 2 cores; the load averages show how much",
         },
         "conventions": "latency ratio = limit / measured p99; >= 1 meets the target",
+        "measured_again_on_kept_bank": kept is not None,
         "size": {
-            "learners": args.learners,
-            "entries": args.entries,
+            "learners": learner_count,
+            "entries": entries,
             "set_up_entries": plan.setup_entries,
             "enrollments": plan.enrollments,
             "achievements": plan.achievements,
             "conversions_per_achievement": plan.conversions,
             "achievements_per_learner": {
-                "mean": round(plan.achievements / args.learners, 2),
+                "mean": round(plan.achievements / learner_count, 2),
                 "median": counts[len(counts) // 2],
                 "p99": counts[math.ceil(0.99 * len(counts)) - 1],
                 "max": counts[-1],
@@ -1165,9 +1217,9 @@ def main() -> None:
         "generation": {
             "method": "services' row-building code in worker processes, binary COPY by one writer, per unit of "
             "~32k entries in one transaction under the sequencer lock; constraints and indexes in place",
-            "workers": args.workers,
+            "workers": args.workers if kept is None else "see the first run",
             **{name: round(value, 1) for name, value in generated.seconds.items()},
-            "entries_per_s": round((args.entries - plan.setup_entries) / generated.seconds["write_s"]),
+            "entries_per_s": round((entries - plan.setup_entries) / generated.seconds["write_s"]),
             "checkpoints_signed": generated.checkpoints,
             "cpu_seconds": {name: round(value, 1) for name, value in generated.cpu_seconds.items()},
             "vacuum_analyze_s": round(vacuum_s, 1),
@@ -1183,8 +1235,8 @@ def main() -> None:
     }
     default_name = (
         "scale"
-        if (args.learners, args.entries) == (DEFAULT_LEARNERS, DEFAULT_ENTRIES)
-        else (f"scale-{args.learners}-{args.entries}")
+        if (learner_count, entries) == (DEFAULT_LEARNERS, DEFAULT_ENTRIES)
+        else (f"scale-{learner_count}-{entries}")
     )
     out = args.output or RESULTS / f"{default_name}-{datetime.now(UTC):%Y%m%d}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
