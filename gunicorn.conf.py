@@ -28,6 +28,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 timeout = 60
 graceful_timeout = 20
 accesslog = None
+# gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl), which a second instance on the
+# same machine would take over; creditbank is managed by signals (systemd), so it needs none.
+control_socket_disable = True
 logconfig_dict: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,

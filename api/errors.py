@@ -84,7 +84,10 @@ def field_paths(errors: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _from_domain(exc: DomainError) -> Response:
-    if exc.status >= 500:
+    if exc.status == 503:
+        # A condition of the machine (a restarting or full database), reported per request; ERROR stays for bugs.
+        log.warning("%s: %s", exc.kind, exc.detail)
+    elif exc.status >= 500:
         log.error("%s: %s", exc.kind, exc.detail)
     page = _page_error(exc.status, None)
     if page is not None:
