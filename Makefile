@@ -30,6 +30,8 @@ bench: setup
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/credits.py
 	$(BIN)/python benchmarks/certificates.py
+	$(BIN)/python benchmarks/backup.py
+	$(BIN)/python benchmarks/scale.py
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
