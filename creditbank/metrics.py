@@ -69,6 +69,7 @@ MONITOR_CHECKS = Counter(
     "New checkpoints the self-monitor checked against the last one it saw, by result",
     ["result"],
 )
+AUDITS = Counter("creditbank_audits", "Full ledger audits run by the scheduler, by result", ["result"])
 JOB_FAILURES = Counter("creditbank_scheduler_job_failures", "Scheduler job runs that failed, by job", ["job"])
 
 

@@ -6,7 +6,8 @@ work, the others stand by and take over within one lease period when the holder 
 - ``checkpoint`` — sign a checkpoint whenever the tree grew (every second by default);
 - ``monitor`` — check each new checkpoint against the last one seen (``services.monitor``);
 - ``status-lists`` — re-sign status lists that lag a recorded status change;
-- ``expiry`` — remove long-dead share links, activation codes and login-throttle windows.
+- ``expiry`` — remove long-dead share links, activation codes and login-throttle windows;
+- ``audit`` — the full ledger audit (every leaf, subtree and checkpoint) once a day.
 
 A job that fails (database restarting, disk full) logs, counts the failure and runs again next
 time; it never stops the scheduler.
@@ -26,7 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from creditbank import metrics
 from creditbank.runtime import Bank
-from creditbank.services import checkpoints, credentials, housekeeping, lease
+from creditbank.services import audit, checkpoints, credentials, housekeeping, lease
 from creditbank.services.monitor import Monitor, MonitorFailure
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 LEASE = "scheduler"
 STATUS_LIST_SECONDS = 10.0
 EXPIRY_SECONDS = 3600.0
+AUDIT_SECONDS = 24 * 3600.0
 
 
 class Scheduler:
@@ -50,6 +52,8 @@ class Scheduler:
         self._every("monitor", self._monitor, interval, start + timedelta(seconds=interval / 2))
         self._every("status-lists", self._status_lists, STATUS_LIST_SECONDS, start + timedelta(seconds=interval))
         self._every("expiry", self._expiry, EXPIRY_SECONDS, start + timedelta(seconds=interval))
+        # Not at start: a scheduler restarting in a loop would otherwise read the whole ledger each time.
+        self._every("audit", self._audit, AUDIT_SECONDS, start + timedelta(hours=1))
 
     def _every(self, name: str, job: Callable[[], None], seconds: float, first: datetime) -> None:
         def run() -> None:
@@ -109,6 +113,18 @@ class Scheduler:
             removed = housekeeping.expire(self.bank)
             if any(removed.values()):
                 log.info("expired portal rows removed", extra={"fields": removed})
+
+    def _audit(self) -> None:
+        if not self.active:
+            return
+        report = audit.audit(self.bank)
+        fields = {"entries": report.entries, "checkpoints": report.checkpoints, "seconds": round(report.seconds, 1)}
+        metrics.AUDITS.labels("pass" if report.ok else "fail").inc()
+        if report.ok:
+            log.info("ledger audit passed", extra={"fields": fields})
+        else:
+            fields.update(alert="ledger-audit", problems=report.problems[:20], first_bad_seq=report.first_bad_seq)
+            log.critical("ledger audit failed", extra={"fields": fields})
 
     def start(self) -> None:
         self._jobs.start()

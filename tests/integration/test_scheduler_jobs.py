@@ -151,3 +151,24 @@ def test_expiry_removes_only_what_has_been_dead_past_the_retention(bank: Bank) -
         assert session.scalar(select(func.count()).select_from(ActivationCode)) == 2
         assert sorted(session.scalars(select(LoginThrottle.key))) == ["account:fresh", "account:locked"]
     assert housekeeping.expire(bank) == {"share_links": 0, "activation_codes": 0, "login_windows": 0}
+
+
+def test_the_daily_audit_reports_a_forged_checkpoint(bank: Bank, caplog: pytest.LogCaptureFixture) -> None:
+    from creditbank import metrics
+    from creditbank.scheduler import Scheduler
+
+    append(bank, 5)
+    checkpoints.sign(bank)
+    jobs = Scheduler(bank)
+    jobs.active = True
+    passed = metrics.AUDITS.labels("pass")._value.get()
+    jobs._audit()
+    assert metrics.AUDITS.labels("pass")._value.get() == passed + 1
+    append(bank, 2)
+    _forge(bank, 7, hashlib.sha256(b"another history").digest())
+    failed = metrics.AUDITS.labels("fail")._value.get()
+    jobs._audit()
+    assert metrics.AUDITS.labels("fail")._value.get() == failed + 1
+    alerts = [record for record in caplog.records if record.levelname == "CRITICAL"]
+    assert len(alerts) == 1
+    assert alerts[0].fields["alert"] == "ledger-audit"  # type: ignore[attr-defined]
