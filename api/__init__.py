@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http
+
 from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import UnsupportedMediaType
 
 from api.blueprint import PublicId, public_id_schema
+from api.record_schemas import ProblemSchema
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -18,6 +21,23 @@ def _require_json() -> None:
         mimetype = request.mimetype
         if mimetype != "application/json" and not (mimetype.startswith("application/") and mimetype.endswith("+json")):
             raise UnsupportedMediaType(f"send the body as application/json, not {mimetype or 'no content type'}")
+
+
+class _ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest documents errors in its own JSON shape and adds a catch-all ``default`` response to every
+    operation. This service answers every error as problem+json, and each operation lists the statuses it can
+    answer with, so a status it does not list is a documentation bug a client (or a fuzzer) can see."""
+
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_responses(self) -> None:
+        # The responses `@blp.arguments` refers to for a refused query or body (BAD_REQUEST, UNPROCESSABLE_ENTITY).
+        for status in http.HTTPStatus:
+            if status >= 400:
+                content = {"application/problem+json": {"schema": ProblemSchema}}
+                self.spec.components.response(
+                    status.name, {"description": status.phrase, "content": content}, lazy=True
+                )
 
 
 def init_api(app: Flask) -> Api:
@@ -37,7 +57,9 @@ def init_api(app: Flask) -> Api:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    api = Api(app, spec_kwargs={"info": {"description": "Lifelong-learning credit bank and learner record ledger"}})
+    api = _ProblemApi(
+        app, spec_kwargs={"info": {"description": "Lifelong-learning credit bank and learner record ledger"}}
+    )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     app.extensions["creditbank.api"] = api
     app.url_map.converters["pid"] = PublicId

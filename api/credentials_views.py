@@ -20,6 +20,14 @@ blp = Blueprint("credentials", __name__, url_prefix="/api/v1", description="Veri
 public = Blueprint("credential_documents", __name__, description="did:web document and status lists")
 VERIFY_LIMIT = 20 * 1024 * 1024
 _ID = "<string(maxlength=64):credential_id>"
+_JSON_OBJECT = {"content": {"application/json": {"schema": {"type": "object"}}}}
+_LANGUAGE_ORDER = {
+    "in": "query",
+    "name": "lang",
+    "required": False,
+    "schema": {"type": "string", "enum": ["zh-en", "en-zh"]},
+    "description": "the order of the two languages on the page (default: the order chosen at issuance)",
+}
 
 
 @blp.route("/learners/<pid:learner_id>/credentials", methods=["POST"])
@@ -40,8 +48,15 @@ def issue_credential(args: dict[str, Any], learner_id: str) -> tuple[dict[str, A
 
 @blp.route(f"/credentials/{_ID}")
 @blp.arguments(CredentialQuery(), location="query")
-@blp.response(200, description="the signed credential (or, with receipt=true, the credential and its receipt)")
-@blp.doc(security=BEARER)
+@blp.doc(
+    security=BEARER,
+    responses={
+        "200": {
+            "description": "the signed credential (or, with receipt=true, the credential and its receipt)",
+            **_JSON_OBJECT,
+        }
+    },
+)
 @problems(blp, 401, 403, 404, 422)
 def get_credential(args: dict[str, Any], credential_id: str) -> Response:
     """A credential this institution issued."""
@@ -53,9 +68,19 @@ def get_credential(args: dict[str, Any], credential_id: str) -> Response:
 
 
 @blp.route(f"/credentials/{_ID}/pdf")
-@blp.response(200, description="the PDF certificate or transcript, with the credential and receipt attached")
-@blp.doc(security=BEARER)
-@problems(blp, 401, 403, 404)
+@blp.doc(
+    security=BEARER,
+    parameters=[_LANGUAGE_ORDER],
+    responses={
+        "200": {
+            "description": "the PDF certificate or transcript, with the credential and receipt attached",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+# 409: the PDF is drawn from the record as it stands, which it can no longer show once the learner is erased or the
+# achievement revoked; the signed credential itself stays available.
+@problems(blp, 401, 403, 404, 409)
 def get_credential_pdf(credential_id: str) -> Response:
     """The credential as a bilingual PDF (PDF/A-3b)."""
     principal = auth.institution("records:read")
@@ -107,13 +132,20 @@ def verify_credential() -> Response:
 
 
 @public.route("/.well-known/did.json")
-@public.response(200, description="the bank's did:web document: credential keys (current and retired), log key")
+@public.doc(
+    responses={
+        "200": {
+            "description": "the bank's did:web document: credential keys (current and retired), log key",
+            **_JSON_OBJECT,
+        }
+    }
+)
 def did_document() -> Response:
     return jsonify(credential_keys.did_document(current_bank()))
 
 
 @public.route("/status/<string(maxlength=40):name>")
-@public.response(200, description="a signed BitstringStatusListCredential")
+@public.doc(responses={"200": {"description": "a signed BitstringStatusListCredential", **_JSON_OBJECT}})
 @problems(public, 404)
 def status_list(name: str) -> Response:
     response = jsonify(credentials.status_list(current_bank(), name))

@@ -28,6 +28,12 @@ def _check_text(value: str, *, max_length: int, multiline: bool) -> None:
             raise ValidationError(f"contains the control character U+{ord(char):04X}")
 
 
+# The same rule for clients, in the ECMA-262 dialect OpenAPI uses: something besides white space, and no C0 or C1
+# control character (tab and newline allowed in multiline text).
+_TEXT_LINE = r"^(?!\s*$)[^\x00-\x1f\x7f-\x9f]*$"
+_TEXT_MULTILINE = r"^(?!\s*$)[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+
+
 class Text(fields.String):
     """Non-blank Unicode text without control characters (``multiline`` allows newline and tab)."""
 
@@ -36,6 +42,7 @@ class Text(fields.String):
         self.max_length = max_length
         self.multiline = multiline
         self.metadata.setdefault("maxLength", max_length)
+        self.metadata.setdefault("pattern", _TEXT_MULTILINE if multiline else _TEXT_LINE)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):
@@ -94,7 +101,8 @@ class Pattern(fields.String):
         super().__init__(**kwargs)
         self.regex = re.compile(pattern)
         self.message = message
-        self.metadata.setdefault("pattern", pattern)
+        # The value must match whole (fullmatch); a JSON Schema pattern matches anywhere unless anchored.
+        self.metadata.setdefault("pattern", f"^(?:{pattern})$")
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str) or not self.regex.fullmatch(value):

@@ -6,6 +6,7 @@ from typing import Any
 
 from api import auth
 from api.blueprint import Blueprint
+from api.operations import BEARER, problems
 from api.schemas import InstitutionSchema, WhoAmISchema
 from creditbank.models import Institution
 from creditbank.runtime import current_bank
@@ -22,13 +23,15 @@ def list_institutions() -> list[Institution]:
 
 @blp.route("/institutions/<string:institution_id>")
 @blp.response(200, InstitutionSchema)
+@problems(blp, 404)
 def get_institution(institution_id: str) -> Institution:
     return institutions.get(current_bank(), institution_id)
 
 
 @blp.route("/whoami")
 @blp.response(200, WhoAmISchema)
-@blp.doc(security=[{"bearerAuth": []}])
+@blp.doc(security=BEARER)
+@problems(blp, 401)
 def whoami() -> dict[str, Any]:
     principal = auth.institution()
     return {"institution": principal.institution_id, "key_id": principal.key_id, "scopes": sorted(principal.scopes)}

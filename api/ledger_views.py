@@ -8,6 +8,7 @@ from flask import Response
 
 from api import auth
 from api.blueprint import Blueprint
+from api.operations import BEARER, problems
 from api.schemas import ConsistencyQuery, ConsistencyResponse, EntryResponse, InclusionQuery, InclusionResponse
 from creditbank.runtime import current_bank
 from creditbank.services import checkpoints, ledger_reads
@@ -19,6 +20,7 @@ _TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 
 @blp.route("/checkpoint")
 @blp.doc(responses={"200": {"description": "latest signed checkpoint (C2SP signed note)", **_TEXT}})
+@problems(blp, 404)
 def checkpoint() -> Response:
     latest = checkpoints.latest(current_bank())
     response = Response(latest.note, mimetype="text/plain")
@@ -34,8 +36,12 @@ def key() -> Response:
     return response
 
 
-@blp.route("/entries/<int(signed=True):seq>")
+# A seq past what a 64-bit database integer holds is no entry; left unbounded, the query itself would fail.
+@blp.route("/entries/<int(signed=True, max=9223372036854775807):seq>")
 @blp.response(200, EntryResponse)
+# Credentials are optional: the institution that wrote an entry also gets its private body.
+@blp.doc(security=[{}, *BEARER])
+@problems(blp, 400, 401, 404)
 def entry(seq: int) -> dict[str, Any]:
     reader = auth.optional_institution()
     return ledger_reads.entry(current_bank(), seq, reader_actor=reader.actor if reader else None)
@@ -44,6 +50,7 @@ def entry(seq: int) -> dict[str, Any]:
 @blp.route("/proofs/inclusion")
 @blp.arguments(InclusionQuery, location="query", error_status_code=400)
 @blp.response(200, InclusionResponse)
+@problems(blp, 404)
 def inclusion(args: dict[str, int]) -> dict[str, Any]:
     return ledger_reads.inclusion(current_bank(), args["seq"], args["size"])
 
@@ -51,5 +58,6 @@ def inclusion(args: dict[str, int]) -> dict[str, Any]:
 @blp.route("/proofs/consistency")
 @blp.arguments(ConsistencyQuery, location="query", error_status_code=400)
 @blp.response(200, ConsistencyResponse)
+@problems(blp, 404)
 def consistency(args: dict[str, int]) -> dict[str, Any]:
     return ledger_reads.consistency(current_bank(), args["from_"], args["to"])

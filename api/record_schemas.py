@@ -6,7 +6,8 @@ Rules that tie several values together (dates in order, a score inside its scale
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import copy
+from typing import Any, ClassVar, TypeVar
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
@@ -34,7 +35,7 @@ class NationalIdSchema(Schema):
 
 
 class LearnerInputSchema(Schema):
-    name = fields.Nested(PersonNameSchema, required=True)
+    name = fields.Nested(PersonNameSchema, required=True, metadata={"minProperties": 1})
     birth_date = IsoDate(required=True)
     national_id = fields.Nested(
         NationalIdSchema, metadata={"description": "matched by keyed HMAC only; never stored in clear"}
@@ -130,36 +131,57 @@ class ResultSchema(Schema):
 
 
 class EvidenceSchema(Schema):
-    url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2000))
+    # "url" is no JSON Schema format: documented as the standard "uri", limited to the schemes accepted.
+    url = fields.Url(
+        required=True,
+        schemes={"http", "https"},
+        validate=validate.Length(max=2000),
+        metadata={"format": "uri", "pattern": "^https?://"},
+    )
     sha256 = Pattern(r"[0-9a-f]{64}", message="64 lower-case hex digits", required=True)
+
+
+# null means "remove this field" in a correction; a new record simply leaves the field out.
+_NO_NULL = {"null": "leave the field out rather than sending null"}
 
 
 class AchievementDataSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(ACHIEVEMENT_KINDS))
-    title = fields.Nested(TitleSchema, required=True)
-    code = Text(max_length=64, allow_none=True, metadata={"description": "the institution's course or unit code"})
-    level = Text(max_length=100, allow_none=True, metadata={"description": "the institution's own level"})
-    credits = Number(
-        minimum=0, maximum=1000, allow_none=True, metadata={"description": "in the institution's native credit unit"}
+    title = fields.Nested(TitleSchema, required=True, metadata={"minProperties": 1})
+    code = Text(
+        max_length=64, error_messages=_NO_NULL, metadata={"description": "the institution's course or unit code"}
     )
-    hours = Number(minimum=0, maximum=100000, allow_none=True, metadata={"description": "notional learning hours"})
-    result = fields.Nested(ResultSchema, allow_none=True)
-    started = IsoDate(allow_none=True)
+    level = Text(max_length=100, error_messages=_NO_NULL, metadata={"description": "the institution's own level"})
+    credits = Number(
+        minimum=0,
+        maximum=1000,
+        error_messages=_NO_NULL,
+        metadata={"description": "in the institution's native credit unit"},
+    )
+    hours = Number(
+        minimum=0, maximum=100000, error_messages=_NO_NULL, metadata={"description": "notional learning hours"}
+    )
+    result = fields.Nested(ResultSchema, error_messages=_NO_NULL)
+    started = IsoDate(error_messages=_NO_NULL)
     completed = IsoDate(required=True)
-    mode = fields.String(validate=validate.OneOf(MODES), allow_none=True)
-    evidence = fields.List(fields.Nested(EvidenceSchema), validate=validate.Length(max=20), allow_none=True)
-    outcomes = fields.List(Text(max_length=1000, multiline=True), validate=validate.Length(max=100), allow_none=True)
+    mode = fields.String(validate=validate.OneOf(MODES), error_messages=_NO_NULL)
+    evidence = fields.List(fields.Nested(EvidenceSchema), validate=validate.Length(max=20), error_messages=_NO_NULL)
+    outcomes = fields.List(
+        Text(max_length=1000, multiline=True), validate=validate.Length(max=100), error_messages=_NO_NULL
+    )
     language = Pattern(
-        r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,3}", message="a BCP 47 language tag, e.g. zh-CN", allow_none=True
+        r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,3}", message="a BCP 47 language tag, e.g. zh-CN", error_messages=_NO_NULL
     )
 
-    @validates_schema
-    def _no_nulls_in_new_records(self, data: dict[str, Any], partial: Any = None, **_: Any) -> None:
-        # null means "remove this field" in a correction; a new record simply leaves it out.
-        if not partial:
-            nulls = {name: ["leave the field out rather than sending null"] for name, v in data.items() if v is None}
-            if nulls:
-                raise ValidationError(nulls)
+
+F = TypeVar("F", bound=fields.Field)
+
+
+def _removable(field: F) -> F:
+    """The field as a correction reads it, where null removes it."""
+    nullable = copy.deepcopy(field)
+    nullable.allow_none = True
+    return nullable
 
 
 class SignatureSchema(Schema):
@@ -190,6 +212,17 @@ class BatchInputSchema(Schema):
 
 class AchievementChangesSchema(AchievementDataSchema):
     """The same fields, each optional; null removes an optional field."""
+
+    code = _removable(AchievementDataSchema._declared_fields["code"])
+    level = _removable(AchievementDataSchema._declared_fields["level"])
+    credits = _removable(AchievementDataSchema._declared_fields["credits"])
+    hours = _removable(AchievementDataSchema._declared_fields["hours"])
+    result = _removable(AchievementDataSchema._declared_fields["result"])
+    started = _removable(AchievementDataSchema._declared_fields["started"])
+    mode = _removable(AchievementDataSchema._declared_fields["mode"])
+    evidence = _removable(AchievementDataSchema._declared_fields["evidence"])
+    outcomes = _removable(AchievementDataSchema._declared_fields["outcomes"])
+    language = _removable(AchievementDataSchema._declared_fields["language"])
 
 
 class CorrectionInputSchema(Schema):

@@ -41,7 +41,8 @@ class InclusionResponse(Schema):
 
 
 class ConsistencyResponse(Schema):
-    from_ = fields.Integer(required=True, data_key="from")
+    # The service answers with the key "from"; without `attribute`, dumping would look for "from_" and drop it.
+    from_ = fields.Integer(required=True, data_key="from", attribute="from")
     to = fields.Integer(required=True)
     proof = fields.List(fields.String(), required=True)
 

@@ -318,6 +318,11 @@ def _ledger(document: Mapping[str, Any], receipt: Any, trust: Trust, report: Rep
     )
 
 
+def _decimal(text: str) -> bool:
+    # isdigit() alone admits digits int() cannot read, such as "²".
+    return text.isascii() and text.isdigit()
+
+
 def _status(document: Mapping[str, Any], trust: Trust, report: Report) -> None:
     entry = document.get("credentialStatus")
     if entry is None:
@@ -328,7 +333,7 @@ def _status(document: Mapping[str, Any], trust: Trust, report: Report) -> None:
         return
     url = entry.get("statusListCredential")
     index_text = entry.get("statusListIndex")
-    if not isinstance(url, str) or not isinstance(index_text, str) or not index_text.isdigit():
+    if not isinstance(url, str) or not isinstance(index_text, str) or not _decimal(index_text):
         report.add("status", "fail", "the status entry is malformed")
         return
     if trust.status is None:

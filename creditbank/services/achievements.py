@@ -169,7 +169,7 @@ def record(
                     {
                         "index": index,
                         "id": row.id,
-                        "record_id": row.record_id,
+                        "record_id": item.record_id,
                         "seq": row.recorded_seq,
                         "status": "existing",
                     }

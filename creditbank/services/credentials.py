@@ -525,7 +525,8 @@ def republish_stale(bank: Bank) -> list[str]:
 
 def status_list(bank: Bank, name: str) -> dict[str, Any]:
     number_text, _, purpose = name.partition("-")
-    if not number_text.isdigit() or purpose not in PURPOSES or len(number_text) > 9:
+    # isdigit() alone admits digits int() cannot read, such as "²".
+    if not (number_text.isascii() and number_text.isdigit()) or purpose not in PURPOSES or len(number_text) > 9:
         raise NotFound(f"no status list {name!r}")
     with bank.db.reading() as session:
         stored = session.get(StatusListDocument, name)

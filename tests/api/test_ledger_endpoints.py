@@ -94,6 +94,9 @@ def test_writer_sees_its_body_and_salt_others_do_not(client, bank):
         ("/ledger/entries/-1", 400),
         ("/ledger/entries/99", 404),
         ("/ledger/entries/abc", 404),
+        # past a 64-bit integer: no entry, rather than a query the database cannot run
+        ("/ledger/entries/2262732311669079520837632", 404),
+        ("/ledger/entries/9223372036854775808", 404),
     ],
 )
 def test_bad_parameters_are_problems_not_errors(client, bank, query, status):
@@ -107,3 +110,13 @@ def test_field_errors_name_the_field(client, bank):
     checkpoints.sign(bank)
     problem = assert_problem(client.get("/ledger/proofs/inclusion?seq=x&size=2"), 400)
     assert "seq" in problem["errors"]
+
+
+def test_a_consistency_proof_names_both_sizes(client, bank):
+    append(bank, 3)
+    checkpoints.sign(bank)
+    append(bank, 2)
+    checkpoints.sign(bank)
+    proof = client.get("/ledger/proofs/consistency?from=3&to=5").get_json()
+    assert (proof["from"], proof["to"]) == (3, 5)
+    assert proof["proof"]

@@ -579,6 +579,28 @@ def test_batch_item_clashing_with_a_held_record(world: World) -> None:
     )
 
 
+def test_a_batch_sent_again_answers_with_the_records_held(world: World) -> None:
+    items = [item(world.learner, "AGAIN-1"), item(world.learner, "AGAIN-2")]
+    first = post(world, "/api/v1/achievements/batch", {"items": items})
+    assert first.status_code == 201, first.get_data(as_text=True)
+    before = ledger_size(world.bank)
+    again = post(world, "/api/v1/achievements/batch", {"items": items})
+    assert again.status_code == 200, again.get_data(as_text=True)
+    assert again.get_json() == {**first.get_json(), "appended": 0} | {
+        "items": [{**row, "status": "existing"} for row in first.get_json()["items"]]
+    }
+    assert ledger_size(world.bank) == before
+    grown = post(world, "/api/v1/achievements/batch", {"items": [*items, item(world.learner, "AGAIN-3")]})
+    assert grown.status_code == 201, grown.get_data(as_text=True)
+    rows = grown.get_json()["items"]
+    assert [(row["record_id"], row["status"]) for row in rows] == [
+        ("AGAIN-1", "existing"),
+        ("AGAIN-2", "existing"),
+        ("AGAIN-3", "created"),
+    ]
+    assert ledger_size(world.bank) > before
+
+
 # --- signatures ---------------------------------------------------------------------------------------
 
 
