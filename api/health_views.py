@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from api.blueprint import Blueprint
+from api.operations import problems
+from api.schemas import HealthSchema, ReadinessSchema
 from creditbank import metrics
 from creditbank.runtime import current_bank
 from creditbank.services import health
@@ -13,14 +15,16 @@ blp = Blueprint("health", __name__, description="Liveness and readiness")
 
 
 @blp.route("/health")
-@blp.response(200, description="the process is alive")
+@blp.response(200, HealthSchema, description="the process is alive")
 def alive() -> Response:
     return jsonify({"status": "ok"})
 
 
 @blp.route("/ready")
-@blp.response(200, description="ready: the database answers, migrations are current, the checkpoint is fresh")
-@blp.alt_response(503, description="not ready; each check says why")
+@blp.response(
+    200, ReadinessSchema, description="ready: the database answers, migrations are current, the checkpoint is fresh"
+)
+@blp.alt_response(503, schema=ReadinessSchema, description="not ready; each check says why")
 def ready() -> Response:
     answer = health.readiness(current_bank())
     response = jsonify(answer)
@@ -35,5 +39,6 @@ def ready() -> Response:
     "verification verdicts, PDF render times, scheduler activity",
     content_type=metrics.CONTENT_TYPE.split(";")[0],
 )
+@problems(blp, 503)
 def scrape() -> Response:
     return Response(metrics.exposition(current_bank()), content_type=metrics.CONTENT_TYPE)

@@ -73,3 +73,25 @@ class WhoAmISchema(Schema):
     institution = fields.String(required=True)
     key_id = fields.String(required=True)
     scopes = fields.List(fields.String(), required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, metadata={"example": "ok"})
+
+
+class ReadinessCheckSchema(Schema):
+    ok = fields.Boolean(required=True)
+    detail = fields.String()
+    tree_size = fields.Integer()
+    signed_size = fields.Integer()
+    age_seconds = fields.Float()
+
+
+class ReadinessSchema(Schema):
+    ready = fields.Boolean(required=True)
+    checks = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(ReadinessCheckSchema),
+        required=True,
+        metadata={"description": "database, migrations and checkpoint, each with ok and why not"},
+    )

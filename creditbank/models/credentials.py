@@ -40,6 +40,9 @@ class CredentialDocument(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     document: Mapped[str] = mapped_column(Text)
     language_order: Mapped[str] = mapped_column(String(8))
+    # What the PDF shows besides the holder's name (its rows, as JSON), as at issuance: the ledger fingerprints the
+    # visible text, so a reprint must not pick up later corrections. Null for credentials issued before it was kept.
+    page_facts: Mapped[str | None] = mapped_column(Text)
 
 
 class CredentialKey(Base):

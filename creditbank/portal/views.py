@@ -182,7 +182,8 @@ def share() -> Any:
         days_text = request.form.get("days", "")
         chosen = request.form.getlist("achievement") if request.form.get("scope") == "chosen" else None
         try:
-            token = sharing.create(bank, learner, int(days_text) if days_text.isdigit() else 0, chosen)
+            days = int(days_text) if days_text.isascii() and days_text.isdigit() else 0
+            token = sharing.create(bank, learner, days, chosen)
         except InvalidInput:
             return render_template(
                 "portal/share.html", links=sharing.links(bank, learner), record=portal.record(bank, learner),

@@ -313,6 +313,7 @@ def issue(bank: Bank, principal: Principal | None, request: Request) -> dict[str
                         id=credential_id,
                         document=json.dumps(signed, ensure_ascii=False),
                         language_order=request.language_order,
+                        page_facts=json.dumps({"rows": facts.rows, "sources": facts.sources}, ensure_ascii=False),
                     )
                 )
         except IntegrityError:
@@ -409,12 +410,20 @@ def bundle(bank: Bank, principal: Principal | None, credential_id: str) -> dict[
 
 
 def pdf(bank: Bank, principal: Principal | None, credential_id: str, language_order: str | None = None) -> bytes:
+    """The credential's PDF as issued: the rows kept at issuance, the holder's name as it stands."""
     with bank.db.reading() as session:
         row = _visible(session, principal, credential_id)
         stored = session.get(CredentialDocument, credential_id)
         assert stored is not None
         request = Request(row.learner_id, row.kind, row.subject, language_order or stored.language_order)
-        facts = _gather(bank, session, None, request)
+        if stored.page_facts is None:
+            facts = _gather(bank, session, None, request)
+        else:
+            learner = session.get(Learner, row.learner_id)
+            assert learner is not None
+            names, born = _personal(bank, session, learner)
+            kept = json.loads(stored.page_facts)
+            facts = _Facts([], kept["sources"], row.institution_id, names, born, {}, kept["rows"])
     signed = json.loads(stored.document)
     return pages.render(bank, request, facts, signed, receipt(bank, credential_id))
 

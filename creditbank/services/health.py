@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from creditbank import ledger_store, migrate
+from creditbank.db import DATABASE_ERRORS
 from creditbank.runtime import Bank
 from creditbank.services import checkpoints
 
@@ -25,12 +25,12 @@ def readiness(bank: Bank, now: datetime | None = None) -> dict[str, Any]:
             size = ledger_store.tree_size(session)
             latest = checkpoints.latest_in(session)
         checks["database"] = {"ok": True}
-    except SQLAlchemyError as exc:
+    except DATABASE_ERRORS as exc:
         checks["database"] = {"ok": False, "detail": f"unreachable: {exc.__class__.__name__}"}
         return {"ready": False, "checks": checks}
     try:
         current = migrate.is_current(bank.db.engine)
-    except SQLAlchemyError:
+    except DATABASE_ERRORS:
         current = False
     checks["migrations"] = {"ok": current, **({} if current else {"detail": "run `creditbank db upgrade`"})}
     if latest is None:
