@@ -17,7 +17,7 @@ from creditbank import ledger_store
 from creditbank.models import Achievement, LearnerPersonalData, LedgerBody
 from creditbank.projections import PROJECTION_TABLES, replay
 from creditbank.runtime import Bank
-from creditbank.services import api_keys, learners
+from creditbank.services import achievements, api_keys, learners
 from creditbank.services.audit import audit
 from ledger.canonical import canonical_bytes
 from tests.helpers import register
@@ -223,6 +223,26 @@ def test_history_keeps_every_version_with_its_seq(setup: dict[str, Any]) -> None
     with_body = client.get(f"/ledger/entries/{history[1]['seq']}", headers=_headers(token)).get_json()
     assert with_body["body"]["amends"] == created["recorded_seq"]
     assert with_body["body"]["changed"] == ["result"]
+
+
+def test_the_whole_record_reads_each_achievement_as_reading_it_alone(setup: dict[str, Any], bank: Bank) -> None:
+    """The learner's whole record (the portal's page, the export) is read in two statements; each item must still
+    be what reading that achievement alone gives, history included, newest first across institutions."""
+    client, tokens, learner = setup["client"], setup["tokens"], setup["learner"]
+    client.post("/api/v1/learners", json=PERSON, headers=_headers(tokens["ou-b"]))
+    made = []
+    for number, name in enumerate(("uni-a", "ou-b", "uni-a")):
+        item = _item(learner, f"W{number}")
+        made.append(client.post("/api/v1/achievements", json=item, headers=_headers(tokens[name])).get_json()["id"])
+    fix = {"changes": {"hours": 40}, "reason": "re-counted"}
+    client.post(f"/api/v1/achievements/{made[0]}/corrections", json=fix, headers=_headers(tokens["uni-a"]))
+    client.post(f"/api/v1/achievements/{made[1]}/revocation", json={"reason": "void"}, headers=_headers(tokens["ou-b"]))
+    record = achievements.all_for_learner(bank, learner)
+    assert [item["id"] for item in record] == made[::-1]
+    for item, name in zip(record, ("uni-a", "ou-b", "uni-a"), strict=True):
+        principal = api_keys.authenticate(bank, f"Bearer {tokens[name]}")
+        assert item == achievements.get(bank, principal, item["id"])
+    assert [len(item["history"]) for item in record] == [1, 2, 2]
 
 
 def test_pages_walk_every_record_once(setup: dict[str, Any]) -> None:
