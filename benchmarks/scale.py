@@ -75,7 +75,7 @@ from sqlalchemy.sql.dml import Insert
 
 from creditbank import achievement_rules, demo, ledger_store, projections
 from creditbank.ledger_store import NewEntry, Recorded
-from creditbank.models import Achievement, AchievementVersion, CreditLine, Enrollment, Learner
+from creditbank.models import Achievement, AchievementVersion, CreditLine, Enrollment, Learner, LearnerAccount
 from creditbank.personal_data import Vault
 from creditbank.runtime import Bank
 from creditbank.services import (
@@ -997,7 +997,12 @@ def measure_learner_reads(
         page = clients[learner_id].get("/me")
         account = api.get(f"/api/v1/learners/{learner_id}/credits", headers=headers[learner_id])
         if page.status_code != 200 or account.status_code != 200:
-            raise AssertionError(f"{learner_id}: record page {page.status_code}, credit account {account.status_code}")
+            with clients[learner_id].session_transaction() as cookie, bank.db.reading() as session:
+                held = session.get(LearnerAccount, learner_id)
+                why = f"session {dict(cookie)}, password changed {held.password_changed_at if held else None}"
+            raise AssertionError(
+                f"{learner_id}: record page {page.status_code}, credit account {account.status_code}; {why}"
+            )
         cards = len(_CARD.findall(page.get_data(as_text=True)))
         lines = sum(len(item["statement"]) for item in account.get_json()["accounts"])
         if cards != plan.counts[learner] or lines != plan.counts[learner] * plan.conversions:
