@@ -86,7 +86,12 @@ def activate() -> Any:
 @bp.route("/me")
 @login_required
 def record() -> str:
-    return render_template("portal/record.html", items=portal.record(current_bank(), _learner()))
+    asked = request.args.get("page", "1")
+    page = int(asked) if asked.isascii() and asked.isdigit() and 0 < len(asked) < 10 else 1
+    items, pages = portal.record_page(current_bank(), _learner(), max(page, 1))
+    if page > pages:
+        abort(404)
+    return render_template("portal/record.html", items=items, page=page, pages=pages)
 
 
 @bp.route("/me/credits")

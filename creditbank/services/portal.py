@@ -26,7 +26,17 @@ def _institutions(bank: Bank) -> dict[str, dict[str, str]]:
         }
 
 
-def record(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
+RECORD_PAGE = 50  # achievements per page of /me: a page stays quick to draw for a learner with hundreds
+
+
+def record(bank: Bank, learner_id: str, *, page: int | None = None) -> list[dict[str, Any]]:
+    """The learner's achievements, newest first, each with its credit lines and proof link; ``page`` (from 1) limits
+    them to that page of ``RECORD_PAGE``, and only those are dressed for display."""
+    return record_page(bank, learner_id, page)[0]
+
+
+def record_page(bank: Bank, learner_id: str, page: int | None) -> tuple[list[dict[str, Any]], int]:
+    """A page of the record (all of it when ``page`` is None) and the number of pages."""
     names = _institutions(bank)
     with bank.db.reading() as session:
         book = credit_rules.rulebook(session)
@@ -38,6 +48,9 @@ def record(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
         ):
             lines[line.achievement_id].append(line)
     items = achievements.all_for_learner(bank, learner_id)
+    pages = max(1, -(-len(items) // RECORD_PAGE))
+    if page is not None:
+        items = items[(page - 1) * RECORD_PAGE : page * RECORD_PAGE]
     with bank.db.reading() as session:
         latest = checkpoints.latest_in(session)
     signed = latest.size if latest is not None else 0
@@ -59,7 +72,7 @@ def record(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
             }
             for line in lines.get(item["id"], [])
         ]
-    return items
+    return items, pages
 
 
 def _level_name(book: credit_rules.Rulebook, framework: str, level: int) -> dict[str, str]:
