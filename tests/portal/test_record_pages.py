@@ -77,3 +77,12 @@ def test_a_page_past_the_end_or_not_a_number(signed_in: FlaskClient, asked: Any)
     else:
         assert answer.status_code == 200
         assert len(cards(answer.get_data(as_text=True))) == portal.RECORD_PAGE
+
+
+def test_a_share_period_in_other_digits_is_refused_not_a_crash(signed_in: FlaskClient) -> None:
+    page = signed_in.get("/me/share").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    answer = signed_in.post("/me/share", data={"scope": "whole", "days": "²", "csrf_token": token.group(1)})
+    assert answer.status_code == 400
+    assert "<html" in answer.get_data(as_text=True)
