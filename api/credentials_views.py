@@ -78,8 +78,9 @@ def get_credential(args: dict[str, Any], credential_id: str) -> Response:
         }
     },
 )
-# 409: the PDF is drawn from the record as it stands, which it can no longer show once the learner is erased or the
-# achievement revoked; the signed credential itself stays available.
+# 409: the PDF prints the holder's name, which is gone once the learner is erased (and a credential issued before the
+# PDF's rows were kept is drawn from the record as it stands, which a revoked achievement no longer offers); the
+# signed credential itself stays available.
 @problems(blp, 401, 403, 404, 409)
 def get_credential_pdf(credential_id: str) -> Response:
     """The credential as a bilingual PDF (PDF/A-3b)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from creditbank.services import learners
 from tests.api.records_fixtures import World, assert_problem, headers, item
 
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -28,12 +29,18 @@ def documented(world: World, path: str, status: int) -> bool:
     return str(status) in spec["paths"][path]["get"]["responses"]
 
 
-def test_the_pdf_of_a_revoked_achievement_is_a_documented_conflict(world: World) -> None:
+def test_the_pdf_reprints_as_issued_until_the_holder_is_erased_then_is_a_documented_conflict(world: World) -> None:
     achievement, credential = issue(world)
     revoked = world.client.post(
         f"/api/v1/achievements/{achievement}/revocation", json={"reason": "in error"}, headers=headers(world.a)
     )
     assert revoked.status_code == 201
+    # The PDF shows what was issued (kept at issuance); whether it still stands is the status list's answer.
+    reprint = world.client.get(f"/api/v1/credentials/{credential}/pdf", headers=headers(world.a))
+    assert reprint.status_code == 200
+    assert reprint.data.startswith(b"%PDF")
+    learners.erase(world.bank, world.learner)
+    # No name is left to print on it.
     assert_problem(world.client.get(f"/api/v1/credentials/{credential}/pdf", headers=headers(world.a)), 409, "conflict")
     assert documented(world, "/api/v1/credentials/{credential_id}/pdf", 409)
     # The signed credential itself is still served.
