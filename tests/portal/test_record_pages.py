@@ -15,6 +15,7 @@ from creditbank.services import achievements, portal
 from creditbank.services.achievements import Submission
 from creditbank.services.api_keys import SCOPES, Principal
 from tests.conftest import BACKENDS, configuration, database_url, running_app
+from tests.portal.test_portal_pages import csrf, login
 
 EXTRA = 2 * portal.RECORD_PAGE + 7
 
@@ -39,11 +40,7 @@ def signed_in(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         ]
         achievements.record(bank, staff, items, batch=True)
         client = app.test_client()
-        page = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-        assert token is not None
-        answer = client.post("/login", data={"login": email, "password": password, "csrf_token": token.group(1)})
-        assert answer.status_code == 302
+        assert login(client, email, password).status_code == 302
         yield client
 
 
@@ -80,9 +77,7 @@ def test_a_page_past_the_end_or_not_a_number(signed_in: FlaskClient, asked: Any)
 
 
 def test_a_share_period_in_other_digits_is_refused_not_a_crash(signed_in: FlaskClient) -> None:
-    page = signed_in.get("/me/share").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token is not None
-    answer = signed_in.post("/me/share", data={"scope": "whole", "days": "²", "csrf_token": token.group(1)})
+    token = csrf(signed_in.get("/me/share").get_data(as_text=True))
+    answer = signed_in.post("/me/share", data={"scope": "whole", "days": "²", "csrf_token": token})
     assert answer.status_code == 400
     assert "<html" in answer.get_data(as_text=True)
