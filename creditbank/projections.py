@@ -22,6 +22,7 @@ from creditbank.models import (
     Achievement,
     AchievementVersion,
     CatalogueOutcome,
+    ConsentGrant,
     Credential,
     CredentialKey,
     CreditLine,
@@ -52,6 +53,7 @@ PROJECTORS: dict[str, Projector] = {}
 
 # Children before parents, the order rows must be cleared in.
 PROJECTION_TABLES: list[Table] = [
+    ConsentGrant.__table__,  # type: ignore[list-item]
     Credential.__table__,  # type: ignore[list-item]
     CredentialKey.__table__,  # type: ignore[list-item]
     QualificationAward.__table__,  # type: ignore[list-item]
@@ -97,6 +99,7 @@ def apply(session: Session, recorded: Sequence[Recorded]) -> None:
 def load_projectors() -> None:
     # The projectors live beside their use cases; importing them registers them.
     import creditbank.services.achievements
+    import creditbank.services.consent
     import creditbank.services.credential_keys
     import creditbank.services.credentials
     import creditbank.services.credit_rules

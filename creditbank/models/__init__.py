@@ -11,7 +11,7 @@ from creditbank.models.credits import (
     Redemption,
 )
 from creditbank.models.institutions import INSTITUTION_TYPES, ApiKey, Institution
-from creditbank.models.learners import Enrollment, Learner, LearnerPersonalData
+from creditbank.models.learners import ConsentGrant, Enrollment, Learner, LearnerPersonalData
 from creditbank.models.ledger import APPEND_ONLY_TABLES, LedgerBody, LedgerCheckpoint, LedgerEntry
 from creditbank.models.operations import IdempotentRequest, SchedulerLease
 
@@ -25,6 +25,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "CatalogueOutcome",
+    "ConsentGrant",
     "Credential",
     "CredentialDocument",
     "CredentialKey",

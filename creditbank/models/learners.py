@@ -52,3 +52,21 @@ class LearnerPersonalData(Base):
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConsentGrant(Base):
+    """A learner's permission for one institution to read more than it recorded (``consent.granted``).
+
+    A projection: ``consent.withdrawn`` fills ``withdrawn_seq``. A grant counts while it is not withdrawn and
+    ``expires_at`` (ISO 8601, UTC) is in the future.
+    """
+
+    __tablename__ = "consent_grants"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    learner_id: Mapped[str] = mapped_column(String(32), index=True)
+    institution_id: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(16))
+    granted_at: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[str] = mapped_column(String(32))
+    withdrawn_seq: Mapped[int | None] = mapped_column(BigInteger)

@@ -22,7 +22,7 @@ from creditbank import achievement_rules, ledger_store, projections
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Achievement, AchievementVersion, Enrollment, Learner
 from creditbank.runtime import Bank
-from creditbank.services import credits, idempotency, paging, signing_keys
+from creditbank.services import consent, credits, idempotency, paging, signing_keys
 from creditbank.services.api_keys import Principal
 from creditbank.services.idempotency import Outcome, RetryKey
 from creditbank.services.learners import require_enrolled
@@ -419,17 +419,19 @@ def get(bank: Bank, principal: Principal, achievement_id: str) -> dict[str, Any]
 
 
 def page_for_learner(bank: Bank, principal: Principal, learner_id: str, cursor: str | None, limit: int) -> paging.Page:
-    """The caller's own records of one learner, oldest first, ``limit`` at a time."""
+    """The caller's own records of one learner, oldest first, ``limit`` at a time; every institution's records
+    while the learner grants the caller ``records`` consent."""
     after = paging.decode(cursor)
     limit = paging.check_limit(limit)
     with bank.db.reading() as session:
-        require_enrolled(session, principal, learner_id)
+        require_enrolled(session, principal, learner_id, "records")
+        everyone = consent.holds(session, learner_id, principal.institution_id, "records")
         rows = list(
             session.scalars(
                 select(Achievement)
                 .where(
                     Achievement.learner_id == learner_id,
-                    Achievement.institution_id == principal.institution_id,
+                    *([] if everyone else [Achievement.institution_id == principal.institution_id]),
                     Achievement.recorded_seq > after,
                 )
                 .order_by(Achievement.recorded_seq)

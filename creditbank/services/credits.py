@@ -31,7 +31,7 @@ from creditbank.models import (
     Redemption,
 )
 from creditbank.runtime import Bank
-from creditbank.services import credit_rules, idempotency
+from creditbank.services import consent, credit_rules, idempotency
 from creditbank.services.api_keys import Principal
 from creditbank.services.credit_rules import Rulebook
 from creditbank.services.idempotency import Outcome, RetryKey
@@ -258,22 +258,64 @@ def preview(bank: Bank, principal: Principal, data: dict[str, Any], framework: s
 
 def _learner(session: Session, principal: Principal | None, learner_id: str) -> Learner:
     if principal is not None:
-        return require_enrolled(session, principal, learner_id)
+        return require_enrolled(session, principal, learner_id, "credits")
     learner = session.get(Learner, learner_id)
     if learner is None:
         raise NotFound(f"no learner {learner_id!r}")
     return learner
 
 
+@dataclass(frozen=True)
+class _Reach:
+    """Which of a learner's credit lines a reader sees.
+
+    ``full``: every line with every field (the learner, bank staff, an institution holding ``credits`` consent).
+    Otherwise an institution sees its own lines whole, and, in each framework where a published rule set names it
+    as an awarding body, the other lines with only what an award decision uses (``AWARD_FIELDS``).
+    """
+
+    full: bool
+    institution: str | None = None
+    actor: str | None = None
+    awarding: frozenset[str] = frozenset()
+
+    def sees(self, framework: str, institution: str) -> bool:
+        return self.full or institution == self.institution or framework in self.awarding
+
+    def whole(self, institution: str) -> bool:
+        return self.full or institution == self.institution
+
+
+# What an awarding body reads of another institution's line: enough to check a qualification's requirements
+# (total, category, level, required outcomes) and the rule set's caps by source; not who recorded it, which
+# achievement it came from, nor the explanation (which quotes the achievement's title and result).
+AWARD_FIELDS = ("seq", "time", "type", "credits", "level", "category", "source", "outcome", "reverses", "reversed_by")
+
+
+def _reach(session: Session, principal: Principal | None, learner_id: str) -> _Reach:
+    if principal is None or consent.holds(session, learner_id, principal.institution_id, "credits"):
+        return _Reach(full=True)
+    book = credit_rules.rulebook(session)
+    awarding = frozenset(
+        framework
+        for framework, (rule_set, _hash) in book.active.items()
+        if any(principal.institution_id in bodies for bodies in rule_set.awarding.values())
+    )
+    return _Reach(False, principal.institution_id, principal.actor, awarding)
+
+
 def account(bank: Bank, principal: Principal | None, learner_id: str) -> dict[str, Any]:
     """The learner's credit account: balances by framework, level and category, and the statement behind them."""
     with bank.db.reading() as session:
         _learner(session, principal, learner_id)
-        lines = list(
-            session.execute(
+        reach = _reach(session, principal, learner_id)
+        lines = [
+            line
+            for line in session.execute(
                 select(_LINES).where(_LINES.c.learner_id == learner_id).order_by(_LINES.c.framework, _LINES.c.seq)
             ).mappings()
-        )
+            if reach.sees(line["framework"], line["institution_id"])
+        ]
         redemptions = list(
             session.execute(
                 select(_REDEMPTIONS, QualificationAward.qualification, QualificationAward.time)
@@ -282,11 +324,15 @@ def account(bank: Bank, principal: Principal | None, learner_id: str) -> dict[st
                 .order_by(_REDEMPTIONS.c.redeemed_seq, _REDEMPTIONS.c.line_seq)
             ).mappings()
         )
-        awards = session.scalars(
-            select(QualificationAward)
-            .where(QualificationAward.learner_id == learner_id)
-            .order_by(QualificationAward.awarded_seq)
-        ).all()
+        awards = [
+            award
+            for award in session.scalars(
+                select(QualificationAward)
+                .where(QualificationAward.learner_id == learner_id)
+                .order_by(QualificationAward.awarded_seq)
+            )
+            if reach.full or award.framework in reach.awarding or award.awarded_by == reach.actor
+        ]
     frameworks_: dict[str, dict[str, Any]] = {}
     line_framework = {}
     for line in lines:
@@ -294,7 +340,10 @@ def account(bank: Bank, principal: Principal | None, learner_id: str) -> dict[st
         account_ = frameworks_.setdefault(
             line["framework"], {"framework": line["framework"], "balances": {}, "statement": [], "earned": 0, "used": 0}
         )
-        account_["statement"].append(_movement(line))
+        movement = _movement(line)
+        if not reach.whole(line["institution_id"]):
+            movement = {key: value for key, value in movement.items() if key in AWARD_FIELDS}
+        account_["statement"].append(movement)
         if line["reverses"] is None and line["reversed_seq"] is None:
             key = (line["level"], line["category"])
             held = account_["balances"].setdefault(key, [0, 0, []])
@@ -304,6 +353,8 @@ def account(bank: Bank, principal: Principal | None, learner_id: str) -> dict[st
             account_["earned"] += line["cents"]
             account_["used"] += line["consumed_cents"]
     for row in redemptions:
+        if row["line_seq"] not in line_framework:
+            continue
         frameworks_[line_framework[row["line_seq"]]]["statement"].append(
             {
                 "seq": row["redeemed_seq"],
@@ -387,7 +438,9 @@ def _qualification(book: Rulebook, qualification_id: str) -> QualificationType:
     raise NotFound(f"no qualification type {qualification_id!r} in any published framework")
 
 
-def _plan(session: Session, learner_id: str, qualification: QualificationType, book: Rulebook) -> Plan:
+def _plan(
+    session: Session, learner_id: str, qualification: QualificationType, book: Rulebook, only: str | None = None
+) -> Plan:
     active = book.active.get(qualification.framework)
     caps = active[0].caps if active else ()
     rows = session.execute(
@@ -398,6 +451,7 @@ def _plan(session: Session, learner_id: str, qualification: QualificationType, b
             _LINES.c.framework == qualification.framework,
             _LINES.c.reverses.is_(None),
             _LINES.c.reversed_seq.is_(None),
+            *([_LINES.c.institution_id == only] if only is not None else []),
         )
     )
     lines = [
@@ -423,12 +477,20 @@ def _plan_view(found: Plan, rules: str | None) -> dict[str, Any]:
 
 
 def progress(bank: Bank, principal: Principal | None, learner_id: str, qualification_id: str) -> dict[str, Any]:
+    """Progress toward a qualification over the lines the caller may see: all of them for the learner, bank staff,
+    an awarding body of this qualification and an institution holding ``credits`` consent; otherwise the caller's
+    own lines only (what it contributed, not what others did)."""
     with bank.db.reading() as session:
         _learner(session, principal, learner_id)
         book = credit_rules.rulebook(session)
         qualification = _qualification(book, qualification_id)
         active = book.active.get(qualification.framework)
-        return _plan_view(_plan(session, learner_id, qualification, book), active[0].version if active else None)
+        only = None
+        if principal is not None and not consent.holds(session, learner_id, principal.institution_id, "credits"):
+            awarding = active[0].awarding.get(qualification.id, ()) if active else ()
+            only = None if principal.institution_id in awarding else principal.institution_id
+        found = _plan(session, learner_id, qualification, book, only)
+        return {**_plan_view(found, active[0].version if active else None), "counted": "all" if only is None else "own"}
 
 
 def award(

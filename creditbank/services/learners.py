@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from creditbank import ledger_store, projections
+from creditbank import identity_match, ledger_store, projections
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Enrollment, Learner, LearnerPersonalData
 from creditbank.personal_data import Sealed, cn_resident_id_valid, normalize_national_id
 from creditbank.runtime import Bank
-from creditbank.services import accounts, idempotency, paging
+from creditbank.services import accounts, consent, idempotency, paging
 from creditbank.services.api_keys import Principal
 from creditbank.services.idempotency import Outcome, RetryKey
 from creditbank.services.institutions import BANK_ACTOR
@@ -84,8 +84,21 @@ def _commitment(salt: bytes, identity: dict[str, Any]) -> str:
     return base64.b64encode(hashlib.sha256(salt + canonical_bytes(identity)).digest()).decode("ascii")
 
 
+# One answer for every identity conflict, whoever holds the number: it must not tell the caller that the ID is
+# known to the bank, let alone what name or birth date goes with it.
+IDENTITY_CONFLICT = (
+    "these details conflict with a learner the bank already holds; check the name, birth date and ID number "
+    "against the learner's identity document, or ask the bank to record a change of name"
+)
+
+
 def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey | None = None) -> Outcome:
-    """Enroll a learner with the caller's institution, linking to the same person if already known."""
+    """Enroll a learner with the caller's institution, linking to the same person if already known.
+
+    Linking needs the identity to match (see ``identity_match``); any mismatch is the one opaque 409 and appends
+    nothing. A link hands out no activation code: the portal account belongs to the person, and only the first
+    enrollment's code (or one from bank staff) opens it.
+    """
     normalized = _check(data)
     vault = bank.vault()
     digest = vault.id_digest(normalized) if normalized else None
@@ -97,11 +110,23 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
             known = session.scalars(select(LearnerPersonalData).where(LearnerPersonalData.id_digest == digest)).first()
         if known is not None:
             learner_id = known.learner_id
+            personal = vault.open(learner_id, Sealed(known.wrapped_key, known.sealed))
+            matches = identity_match.same_person(
+                personal["identity"],
+                personal.get("other_names", ()),
+                data.birth_date.isoformat(),
+                {"zh": data.name_zh, "latin": data.name_latin},
+            )
+            if not matches:
+                raise Conflict(IDENTITY_CONFLICT)
             existing = session.get(Enrollment, (learner_id, institution))
             if existing is not None:
                 return Outcome(False, {"id": learner_id, "status": "already_enrolled", "seq": existing.seq})
-            personal = vault.open(learner_id, Sealed(known.wrapped_key, known.sealed))
             commitment = _commitment(base64.b64decode(personal["identity_salt"]), personal["identity"])
+            # What this institution sent is kept as it sent it: it reads back that, never another's submission.
+            personal.setdefault("submissions", {})[institution] = _identity(data)
+            resealed = vault.seal(learner_id, personal)
+            known.wrapped_key, known.sealed = resealed.wrapped_key, resealed.sealed
             state = "linked"
         else:
             learner_id = new_learner_id()
@@ -113,6 +138,7 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
         body = {"learner": learner_id, "institution": institution, "identity": commitment}
         recorded = ledger_store.append(session, [ledger_store.NewEntry("learner.enrolled", principal.actor, body)])
         projections.apply(session, recorded)
+        answer: dict[str, Any] = {"id": learner_id, "status": state, "seq": recorded[0].seq}
         if known is None:
             session.add(
                 LearnerPersonalData(
@@ -123,13 +149,43 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
                     created_at=datetime.now(UTC),
                 )
             )
-        answer: dict[str, Any] = {"id": learner_id, "status": state, "seq": recorded[0].seq}
-        if not accounts.has_account(session, learner_id):
-            # Handed to the learner by the institution; the portal turns it into a password once.
+            # Handed to the learner by the institution that first enrolled them; the portal turns it into a
+            # password once.
             answer["activation_code"] = accounts.issue_code(session, learner_id)
         return Outcome(True, answer)
 
     return idempotency.once(bank, institution, retry, work)
+
+
+def add_name(bank: Bank, learner_id: str, name_zh: str | None, name_latin: str | None) -> int:
+    """Bank staff record a further name form for a person (a change of name, checked against documents).
+
+    The new form then links like the one given at enrollment; the old one keeps working, because other
+    institutions' documents still carry it. ``learner.identity_amended`` commits to the amended identity.
+    """
+    names = {form: value.strip() for form, value in (("zh", name_zh), ("latin", name_latin)) if value and value.strip()}
+    if not names:
+        raise InvalidInput("give a name in Chinese, in latin letters, or both", errors={"name": "required"})
+    if any(len(value) > 200 for value in names.values()):
+        raise InvalidInput("a name has at most 200 characters", errors={"name": "at most 200 characters"})
+    vault = bank.vault()
+    with bank.db.writing() as session:
+        ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
+        learner = session.get(Learner, learner_id)
+        stored = session.get(LearnerPersonalData, learner_id)
+        if learner is None or learner.status == "erased" or stored is None:
+            raise NotFound(f"no learner {learner_id!r}")
+        personal = vault.open(learner_id, Sealed(stored.wrapped_key, stored.sealed))
+        personal.setdefault("other_names", []).append(names)
+        salt = os.urandom(32)
+        amended = {**personal["identity"], "other_names": personal["other_names"]}
+        personal["amended_salt"] = base64.b64encode(salt).decode()
+        resealed = vault.seal(learner_id, personal)
+        stored.wrapped_key, stored.sealed = resealed.wrapped_key, resealed.sealed
+        body = {"learner": learner_id, "identity": _commitment(salt, amended)}
+        recorded = ledger_store.append(session, [ledger_store.NewEntry("learner.identity_amended", BANK_ACTOR, body)])
+        projections.apply(session, recorded)
+        return recorded[0].seq
 
 
 @projections.projector("learner.enrolled")
@@ -173,16 +229,31 @@ def _project_erased(session: Session, entries: Sequence[projections.Applied]) ->
         )
 
 
-def _visible(session: Session, principal: Principal, learner_id: str) -> Learner:
-    """The learner, if enrolled with the caller's institution; otherwise not found (no existence oracle)."""
+def _visible(session: Session, principal: Principal, learner_id: str, scope: str | None = None) -> Learner:
+    """The learner, if enrolled with the caller's institution (or, naming ``scope``, if the learner granted the
+    caller that scope); otherwise not found, so there is no existence oracle."""
     learner = session.get(Learner, learner_id)
-    if learner is None or session.get(Enrollment, (learner_id, principal.institution_id)) is None:
-        raise NotFound(f"no learner {learner_id!r} enrolled with {principal.institution_id}")
-    return learner
+    if learner is not None and session.get(Enrollment, (learner_id, principal.institution_id)) is not None:
+        return learner
+    institution = principal.institution_id
+    if learner is not None and scope is not None and consent.holds(session, learner_id, institution, scope):
+        return learner
+    raise NotFound(f"no learner {learner_id!r} enrolled with {principal.institution_id}")
 
 
-def require_enrolled(session: Session, principal: Principal, learner_id: str) -> Learner:
-    return _visible(session, principal, learner_id)
+def require_enrolled(session: Session, principal: Principal, learner_id: str, scope: str | None = None) -> Learner:
+    return _visible(session, principal, learner_id, scope)
+
+
+def submitted_by(session: Session, learner: Learner, institution_id: str, personal: dict[str, Any]) -> dict[str, Any]:
+    """The identity as ``institution_id`` submitted it, or {} if it never did (it linked before submissions
+    were kept apart, or it only holds consent)."""
+    first = session.scalar(select(Enrollment.institution_id).where(Enrollment.seq == learner.enrolled_seq))
+    if first == institution_id:
+        identity: dict[str, Any] = personal["identity"]
+        return identity
+    submitted: dict[str, Any] = personal.get("submissions", {}).get(institution_id, {})
+    return submitted
 
 
 def _masked(number: str) -> str:
@@ -198,16 +269,30 @@ def identity_of(bank: Bank, session: Session, learner_id: str) -> dict[str, Any]
     return identity
 
 
+def _personal(bank: Bank, session: Session, learner_id: str) -> dict[str, Any] | None:
+    stored = session.get(LearnerPersonalData, learner_id)
+    if stored is None:
+        return None
+    return bank.vault().open(learner_id, Sealed(stored.wrapped_key, stored.sealed))
+
+
 def profile(bank: Bank, principal: Principal, learner_id: str) -> dict[str, Any]:
-    """What an enrolling institution may read: the person while they exist, the pseudonym after erasure."""
+    """What an institution may read: the person as it submitted them (the identity the bank holds, with the
+    learner's ``profile`` consent), the pseudonym alone after erasure or when it submitted nothing."""
     with bank.db.reading() as session:
-        learner = _visible(session, principal, learner_id)
+        learner = _visible(session, principal, learner_id, "profile")
         result: dict[str, Any] = {"id": learner.id, "status": learner.status, "enrolled_seq": learner.enrolled_seq}
         if learner.status == "erased":
             result["erased_seq"] = learner.erased_seq
             return result
-        identity = identity_of(bank, session, learner_id)
-        if identity is None:
+        personal = _personal(bank, session, learner_id)
+        if personal is None:
+            return result
+        if consent.holds(session, learner_id, principal.institution_id, "profile"):
+            identity = personal["identity"]
+        else:
+            identity = submitted_by(session, learner, principal.institution_id, personal)
+        if not identity:
             return result
         result["name"] = identity["name"]
         result["birth_date"] = identity["birth_date"]
