@@ -54,7 +54,14 @@ class LearnerEnrolledSchema(Schema):
     activation_code = fields.String(
         metadata={
             "description": "one-time code the learner uses at /activate to set a password (only while the learner "
-            "has no portal account); hand it to the learner, it is not shown again"
+            "has no portal account); hand it to the learner, it is not shown again: a retry under the same "
+            "Idempotency-Key answers activation_code_issued instead"
+        }
+    )
+    activation_code_issued = fields.Boolean(
+        metadata={
+            "description": "true in a replayed answer whose first copy carried an activation_code; the code itself "
+            "is never stored, so it is not repeated (`creditbank learners activation` issues a new one)"
         }
     )
 

@@ -6,7 +6,7 @@ work, the others stand by and take over within one lease period when the holder 
 - ``checkpoint`` — sign a checkpoint whenever the tree grew (every second by default);
 - ``monitor`` — check each new checkpoint against the last one seen (``services.monitor``);
 - ``status-lists`` — re-sign status lists that lag a recorded status change;
-- ``expiry`` — remove long-dead share links, activation codes and login-throttle windows;
+- ``expiry`` — remove long-dead share links, activation codes, login-throttle windows and idempotency records;
 - ``audit`` — the full ledger audit (every leaf, subtree and checkpoint) once a day.
 
 A job that fails (database restarting, disk full) logs, counts the failure and runs again next
@@ -27,7 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from creditbank import metrics
 from creditbank.runtime import Bank
-from creditbank.services import audit, checkpoints, credentials, housekeeping, lease
+from creditbank.services import audit, checkpoints, credentials, housekeeping, idempotency, lease
 from creditbank.services.monitor import Monitor, MonitorFailure
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ class Scheduler:
     def _expiry(self) -> None:
         if self.active:
             removed = housekeeping.expire(self.bank)
+            removed["idempotency_records"] = idempotency.expire(self.bank)
             if any(removed.values()):
                 log.info("expired portal rows removed", extra={"fields": removed})
 

@@ -20,7 +20,9 @@ class SchedulerLease(Base):
 
 class IdempotentRequest(Base):
     """A write answered under an ``Idempotency-Key``: a retry gets this answer back, and a different
-    request under the same key is refused. Written in the use case's own transaction."""
+    request under the same key is refused. Written in the use case's own transaction. ``response`` holds
+    the answer without one-time secrets (``services.idempotency.remembered``); a record older than
+    ``services.idempotency.RETENTION`` counts as absent and is deleted by the expiry job."""
 
     __tablename__ = "idempotent_requests"
 
