@@ -9,8 +9,10 @@ transactions with ``BEGIN IMMEDIATE`` so writers queue on the busy timeout inste
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +24,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+# Tables whose deleted rows held personal data: VACUUMed on PostgreSQL after an erasure (see ``scrub_freed``).
+ERASED_TABLES = ("learner_personal_data", "learner_accounts", "activation_codes")
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -165,6 +171,44 @@ class Database:
         writers commit meanwhile (the snapshot is fixed by its first statement)."""
         with self._snapshot() as session, session.begin():
             yield session
+
+    def scrub_freed(self) -> bool:
+        """After deleting personal data, leave no copy of the deleted rows where the database keeps old pages.
+
+        SQLite: ``secure_delete`` (every connection) already zeroes the freed cells and pages in the database file,
+        but the WAL still holds every earlier version of the pages the rows lived on. A TRUNCATE checkpoint copies the
+        zeroed pages into the database and cuts the WAL to nothing. It completes only when no reader still needs the
+        old frames, so it is retried briefly; a reader that stays longer leaves the copies until the next erasure or
+        automatic checkpoint overwrites them, and a warning says so.
+
+        PostgreSQL: the deleted rows stay in the table's pages as dead tuples until VACUUM makes their space reusable;
+        it runs here on the tables an erasure deletes from. What VACUUM cannot reach (WAL segments not yet recycled,
+        base backups, replicas' own copies) is described in docs/deploy.md.
+
+        Returns whether the scrub completed.
+        """
+        if self.dialect == "sqlite":
+            return self._checkpoint_wal()
+        if self.dialect == "postgresql":
+            # VACUUM cannot run inside a transaction block.
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                for name in ERASED_TABLES:
+                    connection.exec_driver_sql(f"VACUUM {name}")
+            return True
+        return False
+
+    def _checkpoint_wal(self, attempts: int = 20) -> bool:
+        with self.engine.connect() as connection:
+            # The driver's connection, not SQLAlchemy's: a checkpoint must run outside any transaction.
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            for _ in range(attempts):
+                busy, _frames, _copied = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy:
+                    return True
+                time.sleep(0.05)
+        log.warning("the SQLite WAL could not be truncated after an erasure: a reader kept it busy")
+        return False
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -218,7 +218,9 @@ def erase(bank: Bank, learner_id: str, *, actor: str = BANK_ACTOR) -> int:
         if personal is not None:
             session.delete(personal)
         accounts.forget(session, learner_id)
-        return recorded[0].seq
+        seq = recorded[0].seq
+    bank.db.scrub_freed()  # no copy of the deleted rows left in the WAL or free pages
+    return seq
 
 
 @projections.projector("learner.erased")
