@@ -228,6 +228,13 @@ class ProgressSchema(Schema):
     requirements = fields.List(fields.Nested(RequirementSchema), required=True)
     limits = fields.List(_bilingual(), metadata={"description": "the caps that applied"})
     would_use = fields.List(fields.Nested(UsedSchema))
+    counted = fields.String(
+        validate=validate.OneOf(("all", "own")),
+        metadata={
+            "description": "all: every line of the learner (an awarding body of this qualification, or with the "
+            "learner's credits consent); own: only the caller's own lines"
+        },
+    )
 
 
 class ProgressQuery(Schema):
