@@ -363,6 +363,38 @@ def learners_activation(ctx: _Context, learner_id: str) -> None:
     click.echo(f"activation code for {learner_id} (valid {accounts.CODE_LIFETIME.days} days, once): {code}")
 
 
+@learners.command("add-name")
+@click.argument("learner_id")
+@click.option("--zh", "name_zh", help="The name in Chinese characters, as on the new identity document.")
+@click.option("--latin", "name_latin", help="The name in Latin letters, as on the new identity document.")
+@pass_ctx
+def learners_add_name(ctx: _Context, learner_id: str, name_zh: str | None, name_latin: str | None) -> None:
+    """Record a change of name, after checking the person's documents: the new form then links like the old one
+    (which keeps working). Records learner.identity_amended; the name itself stays in the sealed store."""
+    from creditbank.services import learners as service
+
+    seq = service.add_name(ctx.bank(), learner_id, name_zh, name_latin)
+    click.echo(f"name form added for {learner_id}; learner.identity_amended at ledger seq {seq}")
+
+
+@learners.command("consents")
+@click.argument("learner_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def learners_consents(ctx: _Context, learner_id: str, as_json: bool) -> None:
+    """List the consent grants a learner has given (institution, scope, expiry, state)."""
+    from creditbank.services import consent
+
+    rows = consent.for_learner(ctx.bank(), learner_id)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(f"{learner_id} has granted no consent")
+    for row in rows:
+        click.echo(f"#{row['seq']}  {row['institution']:24} {row['scope']:8} until {row['expires_at']}  {row['state']}")
+
+
 # --- ledger --------------------------------------------------------------------------------------
 
 

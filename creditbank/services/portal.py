@@ -15,7 +15,7 @@ from sqlalchemy import select
 from creditbank.errors import NotFound
 from creditbank.models import Credential, CreditLine, Institution
 from creditbank.runtime import Bank
-from creditbank.services import achievements, checkpoints, credentials, credit_rules, credits, learners
+from creditbank.services import achievements, checkpoints, consent, credentials, credit_rules, credits, learners
 
 
 def _institutions(bank: Bank) -> dict[str, dict[str, str]]:
@@ -164,5 +164,6 @@ def export(bank: Bank, learner_id: str) -> dict[str, Any]:
         "credits": credits.account(bank, None, learner_id),
         "credentials": credentials.list_for_learner(bank, learner_id),
         "share_links": shares,
+        "consents": consent.for_learner(bank, learner_id),
         "note": "Ledger entries about you hold only your pseudonymous id and salted commitments, never your name.",
     }

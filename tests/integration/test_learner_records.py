@@ -17,7 +17,7 @@ from creditbank import ledger_store
 from creditbank.models import Achievement, LearnerPersonalData, LedgerBody
 from creditbank.projections import PROJECTION_TABLES, replay
 from creditbank.runtime import Bank
-from creditbank.services import achievements, api_keys, learners
+from creditbank.services import achievements, api_keys, consent, learners
 from creditbank.services.audit import audit
 from ledger.canonical import canonical_bytes
 from tests.helpers import register
@@ -155,12 +155,18 @@ def test_replay_rebuilds_identical_projections(setup: dict[str, Any], bank: Bank
     )
     client.post("/api/v1/learners", json=PERSON, headers=_headers(tokens["ou-b"]))
     other = client.post("/api/v1/learners", json={"name": {"latin": "Kofi"}, "birth_date": "1980-02-02"}, headers=uni)
+    kept = consent.grant(bank, learner, "ou-b", "records", 30)
+    ended = consent.grant(bank, learner, "ou-b", "credits", 30)
+    consent.withdraw(bank, learner, ended)
+    learners.add_name(bank, learner, None, "Liu Yanmei")
+    consent.grant(bank, other.get_json()["id"], "ou-b", "profile", 30)
     learners.erase(bank, other.get_json()["id"])
 
     live = _snapshot(bank)
     with bank.db.writing() as session:
         replay(session)
     assert _snapshot(bank) == live
+    assert sorted((row[0], row[-1] is None) for row in live["consent_grants"])[:2] == [(kept, True), (ended, False)]
     assert live["achievement_versions"]
     assert live["institution_keys"]
     assert live["enrollments"]
