@@ -120,13 +120,18 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
             if not matches:
                 raise Conflict(IDENTITY_CONFLICT)
             existing = session.get(Enrollment, (learner_id, institution))
+            learner = session.get(Learner, learner_id)
+            assert learner is not None  # the sealed row is deleted with the learner, never before
+            # What this institution sent is kept as it sent it: it reads back that, never another's submission.
+            # An institution that linked before submissions were kept apart records its own by enrolling again.
+            needs_submission = not submitted_by(session, learner, institution, personal)
+            if needs_submission:
+                personal.setdefault("submissions", {})[institution] = _identity(data)
+                resealed = vault.seal(learner_id, personal)
+                known.wrapped_key, known.sealed = resealed.wrapped_key, resealed.sealed
             if existing is not None:
                 return Outcome(False, {"id": learner_id, "status": "already_enrolled", "seq": existing.seq})
             commitment = _commitment(base64.b64decode(personal["identity_salt"]), personal["identity"])
-            # What this institution sent is kept as it sent it: it reads back that, never another's submission.
-            personal.setdefault("submissions", {})[institution] = _identity(data)
-            resealed = vault.seal(learner_id, personal)
-            known.wrapped_key, known.sealed = resealed.wrapped_key, resealed.sealed
             state = "linked"
         else:
             learner_id = new_learner_id()

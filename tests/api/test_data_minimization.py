@@ -13,7 +13,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from creditbank import ledger_store, projections
-from creditbank.models import LedgerBody, LedgerEntry
+from creditbank.models import LearnerPersonalData, LedgerBody, LedgerEntry
+from creditbank.personal_data import Sealed
 from creditbank.runtime import Bank
 from creditbank.services import api_keys, consent, credits, learners
 from tests.helpers import register
@@ -203,3 +204,28 @@ def test_a_bad_grant_is_refused_and_appends_nothing(
     assert field in (refused.value.errors or {})
     with world.bank.db.reading() as session:
         assert ledger_store.tree_size(session) == before
+
+
+def test_a_link_made_before_submissions_were_kept_apart_reads_the_pseudonym_until_it_enrolls_again(
+    client: FlaskClient, bank: Bank
+) -> None:
+    register(bank, "uni-a")
+    register(bank, "uni-b")
+    a, b = api_keys.issue(bank, "uni-a").token, api_keys.issue(bank, "uni-b").token
+    learner = client.post("/api/v1/learners", json=PERSON_A, headers={"Authorization": f"Bearer {a}"}).get_json()["id"]
+    client.post("/api/v1/learners", json=PERSON_B, headers={"Authorization": f"Bearer {b}"})
+    vault = bank.vault()
+    with bank.db.writing() as session:  # the row as such a link left it: the first submission only
+        row = session.get(LearnerPersonalData, learner)
+        assert row is not None
+        personal = vault.open(learner, Sealed(row.wrapped_key, row.sealed))
+        del personal["submissions"]
+        resealed = vault.seal(learner, personal)
+        row.wrapped_key, row.sealed = resealed.wrapped_key, resealed.sealed
+    seen = client.get(f"/api/v1/learners/{learner}", headers={"Authorization": f"Bearer {b}"}).get_json()
+    assert set(seen) == {"id", "status", "enrolled_seq"}
+    again = client.post("/api/v1/learners", json=PERSON_B, headers={"Authorization": f"Bearer {b}"})
+    assert again.get_json()["status"] == "already_enrolled"
+    seen = client.get(f"/api/v1/learners/{learner}", headers={"Authorization": f"Bearer {b}"}).get_json()
+    assert seen["email"] == PERSON_B["email"]
+    assert seen["name"] == PERSON_B["name"]
