@@ -8,6 +8,7 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import UnsupportedMediaType
 
+from api import auth
 from api.blueprint import PublicId, public_id_schema
 from api.record_schemas import ProblemSchema
 
@@ -71,6 +72,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(credentials_views.blp)
     api.register_blueprint(credentials_views.public)
     api.register_blueprint(health_views.blp)
+    auth.install(app)
     app.before_request(_require_json)
     app.register_blueprint(pages.bp)
     errors.install(app)

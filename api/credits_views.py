@@ -23,7 +23,7 @@ from api.credit_schemas import (
     ProgressSchema,
     ProposalSchema,
 )
-from api.operations import BEARER, IDEMPOTENCY, answer, problems, retry
+from api.operations import IDEMPOTENCY, answer, problems, retry
 from creditbank.runtime import current_bank
 from creditbank.services import credit_rules, credits
 
@@ -57,60 +57,61 @@ def list_outcomes(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/catalogue/outcomes", methods=["POST"])
+@auth.requires("records:write")
 @blp.arguments(OutcomeInputSchema())
 @blp.response(201, ProposalSchema, description="proposed (a catalogue.outcome_proposed entry); a reviewer approves")
 @blp.alt_response(200, schema=ProposalSchema, description="already proposed with this content; nothing appended")
-@blp.doc(security=BEARER)
 @problems(blp, 400, 401, 403, 409, 413, 415, 422)
 def propose_outcome(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Propose a learning outcome for the catalogue."""
-    principal = auth.institution("records:write")
+    principal = auth.principal()
     (published,) = credit_rules.propose_outcomes(current_bank(), [args], actor=principal.actor, source="request")
     body = {"code": published.id, "seq": published.seq, "hash": published.hash, "status": "proposed"}
     return body, 201 if published.created else 200
 
 
 @blp.route("/conversions/preview", methods=["POST"])
+@auth.requires("records:read")
 @blp.arguments(PreviewInputSchema())
 @blp.response(200, PreviewSchema, description="what the achievement would convert to; nothing is appended")
-@blp.doc(security=BEARER)
 @problems(blp, 400, 401, 403, 404, 413, 415, 422)
 def preview_conversion(args: dict[str, Any]) -> dict[str, Any]:
     """Dry-run a conversion under the active rule sets, with the explanation of each step."""
-    principal = auth.institution("records:read")
+    principal = auth.principal()
     return credits.preview(current_bank(), principal, args["achievement"], args.get("framework"))
 
 
 @blp.route("/learners/<pid:learner_id>/credits")
+@auth.requires("records:read")
 @blp.response(200, AccountSchema)
-@blp.doc(security=BEARER)
 @problems(blp, 401, 403, 404)
 def credit_account(learner_id: str) -> Response:
     """The learner's credit account: balances by framework, level and category, and the statement behind them."""
-    principal = auth.institution("records:read")
+    principal = auth.principal()
     # The service already answers in the documented shape; dumping a statement of hundreds of lines through
     # marshmallow would cost several times the query itself.
     return jsonify(credits.account(current_bank(), principal, learner_id))
 
 
 @blp.route("/learners/<pid:learner_id>/progress")
+@auth.requires("records:read")
 @blp.arguments(ProgressQuery(), location="query")
 @blp.response(200, ProgressSchema)
-@blp.doc(security=BEARER)
 @problems(blp, 401, 403, 404, 422)
 def qualification_progress(args: dict[str, Any], learner_id: str) -> dict[str, Any]:
     """What is met and what is missing toward a qualification type."""
-    principal = auth.institution("records:read")
+    principal = auth.principal()
     return credits.progress(current_bank(), principal, learner_id, args["qualification"])
 
 
 @blp.route("/learners/<pid:learner_id>/qualifications", methods=["POST"])
+@auth.requires("records:read", credits.AWARD_SCOPE)
 @blp.arguments(AwardInputSchema())
 @blp.response(201, AwardSchema, description="awarded (credits.redeemed and qualification.awarded entries)")
-@blp.doc(security=BEARER, parameters=[IDEMPOTENCY])
+@blp.doc(parameters=[IDEMPOTENCY])
 @problems(blp, 400, 401, 403, 404, 409, 413, 415, 422)
 def award_qualification(args: dict[str, Any], learner_id: str) -> tuple[dict[str, Any], int]:
     """Award a qualification, consuming the credits its requirements use; 422 lists what is missing."""
-    principal = auth.institution("records:read")
+    principal = auth.principal()
     again = retry(f"POST /learners/{learner_id}/qualifications")
     return answer(credits.award(current_bank(), principal, learner_id, args["qualification"], again))

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from creditbank.db import DATABASE_ERRORS, storage_failure
 from creditbank.errors import PAGE_ERRORS, DomainError, StorageUnavailable
+from ledger import strict_json
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,9 @@ def _from_http(exc: HTTPException) -> Response:
     if isinstance(errors, list):
         # A complaint about the body as a whole (webargs: "Invalid JSON body.").
         detail, errors = " ".join(str(e) for e in errors), {"$": errors}
+    elif isinstance(getattr(exc, "exc", None), strict_json.DuplicateKeyError):
+        # webargs keeps the parser's error on the HTTP exception it raises.
+        detail = f"the body is refused: {getattr(exc, 'exc', '')}"
     elif errors:
         detail = "the request has invalid fields; see errors"
     response = problem(status, kind, title, detail, errors)

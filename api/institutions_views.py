@@ -6,7 +6,7 @@ from typing import Any
 
 from api import auth
 from api.blueprint import Blueprint
-from api.operations import BEARER, problems
+from api.operations import problems
 from api.schemas import InstitutionSchema, WhoAmISchema
 from creditbank.models import Institution
 from creditbank.runtime import current_bank
@@ -29,9 +29,9 @@ def get_institution(institution_id: str) -> Institution:
 
 
 @blp.route("/whoami")
+@auth.requires()
 @blp.response(200, WhoAmISchema)
-@blp.doc(security=BEARER)
 @problems(blp, 401)
 def whoami() -> dict[str, Any]:
-    principal = auth.institution()
+    principal = auth.principal()
     return {"institution": principal.institution_id, "key_id": principal.key_id, "scopes": sorted(principal.scopes)}

@@ -8,7 +8,7 @@ from flask import Response
 
 from api import auth
 from api.blueprint import Blueprint
-from api.operations import BEARER, problems
+from api.operations import problems
 from api.schemas import ConsistencyQuery, ConsistencyResponse, EntryResponse, InclusionQuery, InclusionResponse
 from creditbank.runtime import current_bank
 from creditbank.services import checkpoints, ledger_reads
@@ -38,12 +38,12 @@ def key() -> Response:
 
 # A seq past what a 64-bit database integer holds is no entry; left unbounded, the query itself would fail.
 @blp.route("/entries/<int(signed=True, max=9223372036854775807):seq>")
-@blp.response(200, EntryResponse)
 # Credentials are optional: the institution that wrote an entry also gets its private body.
-@blp.doc(security=[{}, *BEARER])
+@auth.optional()
+@blp.response(200, EntryResponse)
 @problems(blp, 400, 401, 404)
 def entry(seq: int) -> dict[str, Any]:
-    reader = auth.optional_institution()
+    reader = auth.optional_principal()
     return ledger_reads.entry(current_bank(), seq, reader_actor=reader.actor if reader else None)
 
 

@@ -12,6 +12,7 @@ from api.blueprint import Blueprint
 from api.record_schemas import ProblemSchema
 from creditbank.services import idempotency
 from creditbank.services.idempotency import Outcome, RetryKey
+from ledger import strict_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 BEARER = [{"bearerAuth": []}]
@@ -41,7 +42,13 @@ def problems(blp: Blueprint, *codes: int) -> Callable[[F], F]:
 
 
 def retry(operation: str) -> RetryKey | None:
-    return idempotency.retry_key(request.headers.get("Idempotency-Key"), operation, request.get_json(silent=True))
+    # The body was read and validated already; it is read again with the same strict reader, so the retry is
+    # matched on exactly the document the view acted on.
+    try:
+        body = strict_json.loads(request.get_data(cache=True))
+    except strict_json.JSONInputError:
+        body = None
+    return idempotency.retry_key(request.headers.get("Idempotency-Key"), operation, body)
 
 
 def answer(outcome: Outcome) -> tuple[dict[str, Any], int]:

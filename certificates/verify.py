@@ -9,7 +9,6 @@ a check that cannot be made offline (status without a status list) is reported a
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -20,7 +19,9 @@ from certificates.contexts import ContextError
 from certificates.credentials import identity_hash
 from certificates.multibase import MultibaseError, public_key_bytes
 from certificates.pdf_read import PdfError, embedded_credential, embedded_file, visible_text
+from ledger import strict_json
 from ledger.note import NoteError, NoteVerifier
+from ledger.numbers import NotADecimal, parse_decimal
 
 Outcome = Literal["pass", "fail", "skip"]
 MAX_JSON = 8 * 1024 * 1024
@@ -74,6 +75,8 @@ class Report:
     credential_id: str | None = None
     source: str = "json"
     credential: dict[str, Any] | None = None
+    # Set when the file was refused because an object in it names a key twice (a door may answer 400 for it).
+    duplicate_key: strict_json.DuplicateKeyError | None = None
 
     @property
     def valid(self) -> bool:
@@ -117,12 +120,16 @@ def did_document_trust(document: Any, log_key: str | None = None) -> Trust:
     return Trust(document["id"], keys, verifiers)
 
 
-def _load_json(data: bytes) -> Any:
+def _load_json(data: bytes, report: Report) -> Any:
     if len(data) > MAX_JSON:
         raise ValueError("the JSON document is too large")
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        return strict_json.loads(data)
+    except strict_json.DuplicateKeyError as exc:
+        # Which of the two values a verifier would see is up to its parser; the document is refused.
+        report.duplicate_key = exc
+        raise
+    except strict_json.JSONInputError:
         raise ValueError("not a JSON document") from None
 
 
@@ -156,17 +163,21 @@ def verify_bytes(
             return report
         text_hash = visible_text_hash(text)
         try:
-            document = _load_json(credential_bytes)
-            receipt = _load_json(receipt_bytes) if receipt_bytes is not None else None
+            document = _load_json(credential_bytes, report)
         except ValueError as exc:
             report.add("format", "fail", f"the attached credential: {exc}")
+            return report
+        try:
+            receipt = _load_json(receipt_bytes, report) if receipt_bytes is not None else None
+        except ValueError as exc:
+            report.add("format", "fail", f"the attached receipt: {exc}")
             return report
     else:
         if not stripped:
             report.add("format", "fail", "the file is empty")
             return report
         try:
-            loaded = _load_json(data)
+            loaded = _load_json(data, report)
         except ValueError as exc:
             report.add("format", "fail", f"{exc} (expected a PDF certificate or a JSON credential)")
             return report
@@ -318,11 +329,6 @@ def _ledger(document: Mapping[str, Any], receipt: Any, trust: Trust, report: Rep
     )
 
 
-def _decimal(text: str) -> bool:
-    # isdigit() alone admits digits int() cannot read, such as "²".
-    return text.isascii() and text.isdigit()
-
-
 def _status(document: Mapping[str, Any], trust: Trust, report: Report) -> None:
     entry = document.get("credentialStatus")
     if entry is None:
@@ -333,13 +339,18 @@ def _status(document: Mapping[str, Any], trust: Trust, report: Report) -> None:
         return
     url = entry.get("statusListCredential")
     index_text = entry.get("statusListIndex")
-    if not isinstance(url, str) or not isinstance(index_text, str) or not _decimal(index_text):
+    try:
+        if not isinstance(url, str) or not isinstance(index_text, str):
+            raise NotADecimal("not text")
+        # One spelling per index: "007" or a full-width digit could name a bit the issuer never assigned.
+        index = parse_decimal(index_text)
+    except NotADecimal:
         report.add("status", "fail", "the status entry is malformed")
         return
     if trust.status is None:
         report.add("status", "skip", "offline: revocation and suspension were not checked (no status list given)")
         return
-    answer = trust.status(str(document.get("id")), url, int(index_text))
+    answer = trust.status(str(document.get("id")), url, index)
     if answer is None:
         report.add("status", "skip", f"the status list {url} could not be consulted")
     elif answer.revoked:

@@ -100,8 +100,10 @@ def keys_rotate(ctx: _Context) -> None:
 
 
 def _read_json(path: Path, what: str) -> Any:
+    from ledger import strict_json
+
     try:
-        return json.loads(path.read_bytes())
+        return strict_json.loads(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise click.BadParameter(f"{path} is not a readable JSON file: {exc}", param_hint=what) from None
 

@@ -32,6 +32,14 @@ class BadParameter(DomainError):
     title = "Bad query parameter"
 
 
+class MalformedDocument(DomainError):
+    """A JSON document a reader cannot take at its word, such as an object naming a key twice."""
+
+    kind = "malformed-document"
+    status = 400
+    title = "Malformed document"
+
+
 class NotFound(DomainError):
     kind = "not-found"
     status = 404

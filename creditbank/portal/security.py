@@ -1,23 +1,26 @@
-"""Sessions, CSRF tokens and the login requirement for the portal's pages.
+"""Sessions, CSRF tokens, the login requirement and safe redirects for the portal's pages.
 
-The session is Flask's signed cookie (HttpOnly, SameSite=Lax); it holds the learner id and the time their password
-last changed, so changing the password ends every other session. Every form carries a per-session CSRF token.
+Flask's signed cookie (HttpOnly, SameSite=Lax) carries the CSRF token and, once signed in, a random session token
+that means something only while its row exists on the server (creditbank.services.portal_sessions): the cookie alone
+signs nobody in. Every form carries the per-session CSRF token; it is replaced whenever someone signs in or out.
 """
 
 from __future__ import annotations
 
 import hmac
 import os
+import re
 import secrets
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
-from flask import Flask, abort, redirect, request, session, url_for
+from flask import Flask, abort, g, redirect, request, session, url_for
 
 from creditbank.runtime import current_bank
-from creditbank.services import accounts
+from creditbank.services import portal_sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
 SECRET_FILE = "session-secret"  # noqa: S105 - a file name, not a secret
@@ -66,14 +69,20 @@ def check_csrf() -> None:
         abort(400, description="csrf")
 
 
+_UNSEEN = object()
+SESSION_KEY = "sid"
+
+
 def current_learner() -> str | None:
-    learner = session.get("learner")
-    changed = session.get("since")
-    if not isinstance(learner, str) or not isinstance(changed, str):
-        return None
-    if not accounts.session_valid(current_bank(), learner, changed):
-        session.clear()
-        return None
+    """The signed-in learner, asked of the server once per request; a dead session is dropped from the cookie."""
+    known = g.get("portal_learner", _UNSEEN)
+    if known is not _UNSEEN:
+        return known  # type: ignore[return-value]
+    token = session.get(SESSION_KEY)
+    learner = portal_sessions.learner_of(current_bank(), token) if isinstance(token, str) else None
+    if learner is None and SESSION_KEY in session:
+        session.clear()  # its CSRF token belonged to the session that ended
+    g.portal_learner = learner
     return learner
 
 
@@ -87,8 +96,54 @@ def login_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
-def sign_in(login: accounts.Login) -> None:
-    session.clear()  # a fresh session on login, so a planted cookie cannot ride along
-    session["learner"] = login.learner_id
-    session["since"] = login.password_changed_at.isoformat()
+def _replace(token: str, learner_id: str) -> None:
+    session.clear()
+    session[SESSION_KEY] = token
+    g.portal_learner = learner_id
     csrf_token()
+
+
+def sign_in(learner_id: str) -> None:
+    """A new server-side session, and a fresh cookie, so a planted cookie or CSRF token cannot ride along."""
+    previous = session.get(SESSION_KEY)
+    token = portal_sessions.start(current_bank(), learner_id, previous if isinstance(previous, str) else None)
+    _replace(token, learner_id)
+
+
+def resume(token: str, learner_id: str) -> None:
+    """Carry on in a session the server has just opened (after a password change ended all the others)."""
+    _replace(token, learner_id)
+
+
+def sign_out() -> None:
+    token = session.get(SESSION_KEY)
+    if isinstance(token, str):
+        portal_sessions.end(current_bank(), token)
+    session.clear()
+    g.portal_learner = None
+
+
+# Control characters (a tab or newline is dropped by browsers, so "/\t/evil.example" would become "//evil.example")
+# and backslashes (read as slashes by browsers) have no place in a path the portal sends people back to.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def safe_next(target: str | None, fallback: str = "/") -> str:
+    """``target`` when it is a path on this site, else ``fallback``: the one check for every ``next=``.
+
+    A raw line break answers 400: it can only be an attempt to split the Location header. Everything else odd
+    (other hosts, schemes, protocol-relative or backslash forms, encoded control characters) falls back.
+    """
+    if not target:
+        return fallback
+    if "\n" in target or "\r" in target:
+        abort(400)
+    if len(target) > 2000 or not target.isascii():
+        return fallback
+    for form in (target, unquote(target)):
+        if _UNSAFE.search(form) or not form.startswith("/") or form.startswith("//"):
+            return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return fallback
+    return target

@@ -25,7 +25,7 @@ from certificates import proofs, receipts
 from certificates import verify as engine
 from certificates.status_list import StatusBits, status_entry, status_list_credential
 from creditbank import ledger_store, metrics, projections
-from creditbank.errors import Conflict, InvalidInput, NotFound
+from creditbank.errors import Conflict, InvalidInput, MalformedDocument, NotFound
 from creditbank.models import (
     Achievement,
     Credential,
@@ -568,7 +568,12 @@ def trust(bank: Bank) -> engine.Trust:
     return engine.Trust(base.issuer, base.keys, base.log_keys, status)
 
 
-def verify(bank: Bank, data: bytes, identity: engine.Identity | None = None) -> dict[str, Any]:
+def verify(
+    bank: Bank, data: bytes, identity: engine.Identity | None = None, *, refuse_duplicate_keys: bool = False
+) -> dict[str, Any]:
+    """The verification report. With ``refuse_duplicate_keys`` a document naming a key twice is an error (the
+    API's 400) rather than a failed format check (what the page and the command show)."""
+
     def lookup(credential: Mapping[str, Any]) -> Any:
         credential_id = credential.get("id")
         if not isinstance(credential_id, str):
@@ -579,6 +584,12 @@ def verify(bank: Bank, data: bytes, identity: engine.Identity | None = None) -> 
             return None
 
     report = engine.verify_bytes(data, trust(bank), identity=identity, receipt_lookup=lookup)
+    if refuse_duplicate_keys and report.duplicate_key is not None:
+        duplicate = report.duplicate_key
+        raise MalformedDocument(
+            f"the uploaded document is refused: {duplicate}",
+            errors={duplicate.dotted: [f"the key {duplicate.key!r} appears more than once"]},
+        )
     failed = next((check.check for check in report.checks if check.outcome == "fail"), "")
     metrics.VERIFICATIONS.labels("valid" if report.valid else "invalid", failed).inc()
     return report.to_json()
