@@ -968,12 +968,16 @@ def measure_proofs(app: Any, bank: Bank, requests: int, rng: random.Random) -> d
 
 
 def _sign_in(app: Any, bank: Bank, learner_id: str) -> Any:
-    accounts.activate(bank, accounts.new_code(bank, learner_id), PASSWORD)
+    with bank.db.reading() as session:
+        identity = learners.identity_of(bank, session, learner_id)
+    assert identity is not None, f"{learner_id} has no personal data to activate with"
+    login = "bench-" + learner_id.removeprefix("lrn_").lower()
+    accounts.activate(bank, accounts.new_code(bank, learner_id), identity["birth_date"], PASSWORD, login_name=login)
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token is not None, "the login page has no CSRF token"
-    answer = client.post("/login", data={"login": learner_id, "password": PASSWORD, "csrf_token": token.group(1)})
+    answer = client.post("/login", data={"login": login, "password": PASSWORD, "csrf_token": token.group(1)})
     if answer.status_code != 302:
         raise AssertionError(f"login as {learner_id}: {answer.status_code}")
     return client

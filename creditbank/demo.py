@@ -294,7 +294,7 @@ def _showcase(bank: Bank, staff: dict[str, Principal]) -> None:
         achievements.record(bank, staff[place], [Submission(learner_id, f"SHOW-{code}", data)], batch=False)
     award = credits.award(bank, None, learner_id, "cn-example-digital-literacy").body["id"]
     # An activated portal account, so a newcomer can log in and look around at once.
-    accounts.activate(bank, accounts.new_code(bank, learner_id), DEMO_PASSWORD, DEMO_EMAIL)
+    accounts.activate(bank, accounts.new_code(bank, learner_id), born, DEMO_PASSWORD, DEMO_EMAIL)
     (Path(bank.instance_path) / LOGIN_FILE).write_text(
         f"{learner_id}\n{DEMO_EMAIL}\n{DEMO_PASSWORD}\n", encoding="utf-8"
     )

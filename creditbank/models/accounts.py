@@ -1,4 +1,4 @@
-"""Learners' portal accounts: activation codes, password hashes, login throttling and share links.
+"""Learners' portal accounts: activation codes, password hashes, signed-in sessions, login throttling and share links.
 
 These are operational tables, not ledger projections: a password or a share link is not a fact about learning,
 and erasing a learner deletes their rows here outright. They name learners without a foreign key, because replay
@@ -20,6 +20,8 @@ class LearnerAccount(Base):
 
     learner_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     email_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
+    # The login name the learner chose, kept like the e-mail as a keyed digest of its lower-case form.
+    login_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     activated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -40,10 +42,23 @@ class LoginThrottle(Base):
 
     __tablename__ = "login_throttle"
 
-    key: Mapped[str] = mapped_column(String(120), primary_key=True)  # "account:<id>" or "ip:<address>"
+    # "<kind>:<hex HMAC>" — what was typed (a login, a code, an address) is never stored, only its keyed digest.
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
     window_start: Mapped[datetime] = mapped_column(UtcDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PortalSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is kept, so a copy of this table
+    signs nobody in, and deleting the row ends the session wherever the cookie has been copied."""
+
+    __tablename__ = "portal_sessions"
+
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ShareLink(Base):

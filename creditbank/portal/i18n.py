@@ -19,7 +19,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "logout": {"zh": "退出登录", "en": "Log out"},
     "login": {"zh": "登录", "en": "Log in"},
     "login_title": {"zh": "学习者登录", "en": "Learner login"},
-    "login_id": {"zh": "学习者编号或电子邮箱", "en": "Learner id or e-mail"},
+    "login_id": {"zh": "电子邮箱或登录名", "en": "E-mail or login name"},
+    "login_hint": {
+        "zh": "激活账户时填写的电子邮箱或选择的登录名（不是证书上的学习者编号）。",
+        "en": "The e-mail or login name you chose when activating (not the learner id on your certificates).",
+    },
     "password": {"zh": "密码", "en": "Password"},
     "password_again": {"zh": "再次输入密码", "en": "Password again"},
     "password_hint": {"zh": "至少 10 个字符", "en": "At least 10 characters"},
@@ -29,11 +33,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "password_changed": {"zh": "密码已修改。", "en": "Your password has been changed."},
     "activate_title": {"zh": "激活账户", "en": "Activate your account"},
     "activate_intro": {
-        "zh": "请输入学校或机构给您的激活码，并设置密码。",
-        "en": "Enter the activation code your institution gave you and choose a password.",
+        "zh": "请输入学校或机构给您的激活码和您的出生日期，设置密码，"
+        "并选择登录名或填写电子邮箱（至少一项），以后用它登录。",
+        "en": "Enter the activation code your institution gave you and your birth date, choose a password, and choose "
+        "a login name or give an e-mail (at least one): you will log in with it.",
     },
     "activation_code": {"zh": "激活码", "en": "Activation code"},
     "email_optional": {"zh": "电子邮箱（可选，用于登录）", "en": "E-mail (optional, for logging in)"},
+    "birth_date": {"zh": "出生日期", "en": "Birth date"},
+    "birth_date_hint": {"zh": "格式：1958-03-04", "en": "Written like 1958-03-04"},
+    "login_name_optional": {"zh": "登录名（可选）", "en": "Login name (optional)"},
+    "login_name_hint": {
+        "zh": "3 至 64 个英文字母、数字或 . _ -，不区分大小写",
+        "en": "3 to 64 letters, digits or . _ -; capitals do not matter",
+    },
     "activate": {"zh": "激活", "en": "Activate"},
     "no_account": {"zh": "还没有账户？", "en": "No account yet?"},
     "activated": {"zh": "账户已激活，请登录。", "en": "Your account is active. Please log in."},
@@ -102,12 +115,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The service cannot store or read data just now. Please try again shortly; no record was lost.",
     },
     "back_home": {"zh": "返回首页", "en": "Back to the home page"},
-    "wrong": {"zh": "学习者编号或密码不正确。", "en": "The learner id or password is wrong."},
+    "wrong": {"zh": "登录名或密码不正确。", "en": "The login or password is wrong."},
     "throttled": {
         "zh": "失败次数过多，请 15 分钟后再试。",
         "en": "Too many failed attempts. Please wait 15 minutes and try again.",
     },
-    "code_unknown": {"zh": "激活码无效。", "en": "This activation code is not valid."},
+    "code_unknown": {
+        "zh": "激活码或出生日期不正确。",
+        "en": "The activation code or the birth date is not right.",
+    },
     "code_used": {"zh": "该激活码已经使用过。", "en": "This activation code has already been used."},
     "code_expired": {
         "zh": "激活码已过期，请向您的机构索取新的激活码。",
@@ -121,6 +137,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This e-mail address is already used by another account.",
     },
     "required": {"zh": "请填写此项。", "en": "Please fill this in."},
+    "birth_date_invalid": {"zh": "出生日期格式应为 YYYY-MM-DD。", "en": "Write the birth date as YYYY-MM-DD."},
+    "email_invalid": {"zh": "这不是有效的电子邮箱地址。", "en": "This is not an e-mail address."},
+    "login_name_invalid": {
+        "zh": "登录名须为 3 至 64 个英文字母、数字或 . _ -，且不能以 lrn_ 开头。",
+        "en": "A login name has 3 to 64 letters, digits, dots, dashes or underscores and does not start with lrn_.",
+    },
+    "login_name_taken": {
+        "zh": "该登录名已被使用，请换一个。",
+        "en": "This login name is taken. Please choose another.",
+    },
+    "login_needed": {
+        "zh": "请选择登录名或填写电子邮箱，以后用它登录。",
+        "en": "Choose a login name or give an e-mail address: you will log in with it.",
+    },
     "home_intro_1": {
         "zh": "您在大学、开放大学、老年大学、职业院校或网上的每一次学习，都记录在公开、签名、任何人都可审计的账本中。",
         "en": "Everything you learn — at a university, an open university, a senior college, a vocational school or "

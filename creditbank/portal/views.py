@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.portal import i18n, security
@@ -31,8 +31,14 @@ def home() -> str:
     return render_template("portal/home.html")
 
 
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    # Judged before anything else, so a poisoned link is refused (or defused) whether or not the login succeeds.
+    target = security.safe_next(request.args.get("next"), url_for("portal.record"))
     if request.method == "GET":
         return render_template("portal/login.html", error=None, login_id="")
     security.check_csrf()
@@ -41,21 +47,27 @@ def login() -> Any:
     if not login_id or not password:
         return render_template("portal/login.html", error="required", login_id=login_id), 400
     try:
-        signed = accounts.authenticate(current_bank(), login_id, password, request.remote_addr or "unknown")
+        signed = accounts.authenticate(current_bank(), login_id, password, _client())
     except accounts.AccountError as refused:
         status = 429 if refused.reason == "throttled" else 401
         return render_template("portal/login.html", error=refused.reason, login_id=login_id), status
-    security.sign_in(signed)
-    target = request.args.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("portal.record"))
+    security.sign_in(signed.learner_id)
+    return redirect(target)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
     security.check_csrf()
-    session.clear()
+    security.sign_out()
     flash("logged_out")
     return redirect(url_for("portal.login"))
+
+
+_ACTIVATION_FIELDS = {
+    "code_unknown": "code", "code_used": "code", "code_expired": "code", "throttled": "code",
+    "birth_date_invalid": "birth_date", "email_invalid": "email", "email_taken": "email",
+    "login_name_invalid": "login_name", "login_name_taken": "login_name", "login_needed": "login_name",
+}  # fmt: skip
 
 
 @bp.route("/activate", methods=["GET", "POST"])
@@ -63,22 +75,33 @@ def activate() -> Any:
     if request.method == "GET":
         return render_template("portal/activate.html", errors={}, form={})
     security.check_csrf()
-    form = {key: request.form.get(key, "") for key in ("code", "email")}
+    form = {key: request.form.get(key, "").strip() for key in ("code", "birth_date", "login_name", "email")}
     password, again = request.form.get("password", ""), request.form.get("password_again", "")
     errors: dict[str, str] = {}
-    if not form["code"].strip():
-        errors["code"] = "required"
+    for required in ("code", "birth_date"):
+        if not form[required]:
+            errors[required] = "required"
     try:
         accounts.check_new_password(password, again)
     except accounts.AccountError as refused:
         errors["password"] = refused.reason
+    if form["login_name"]:
+        try:
+            accounts.normal_login_name(form["login_name"])
+        except accounts.AccountError as refused:
+            errors["login_name"] = refused.reason
+    status = 400
     if not errors:
         try:
-            accounts.activate(current_bank(), form["code"], password, form["email"].strip() or None)
+            accounts.activate(
+                current_bank(), form["code"], form["birth_date"], password, form["email"] or None,
+                login_name=form["login_name"] or None, client=_client(),
+            )  # fmt: skip
         except accounts.AccountError as refused:
-            errors["email" if refused.reason == "email_taken" else "code"] = refused.reason
+            errors[_ACTIVATION_FIELDS.get(refused.reason, "code")] = refused.reason
+            status = 429 if refused.reason == "throttled" else 400
     if errors:
-        return render_template("portal/activate.html", errors=errors, form=form), 400
+        return render_template("portal/activate.html", errors=errors, form=form), status
     flash("activated")
     return redirect(url_for("portal.login"))
 
@@ -157,15 +180,18 @@ def password() -> Any:
     if request.method == "GET":
         return render_template("portal/password.html", errors={})
     security.check_csrf()
+    learner = _learner()
     try:
-        changed = accounts.change_password(
-            current_bank(), _learner(), request.form.get("current", ""),
-            request.form.get("password", ""), request.form.get("password_again", ""),
+        token = accounts.change_password(
+            current_bank(), learner, request.form.get("current", ""),
+            request.form.get("password", ""), request.form.get("password_again", ""), _client(),
         )  # fmt: skip
     except accounts.AccountError as refused:
-        field = "current" if refused.reason == "current_wrong" else "password"
-        return render_template("portal/password.html", errors={field: refused.reason}), 400
-    session["since"] = changed.isoformat()
+        field = "current" if refused.reason in ("current_wrong", "throttled") else "password"
+        status = 429 if refused.reason == "throttled" else 400
+        return render_template("portal/password.html", errors={field: refused.reason}), status
+    # Every session of this learner has ended, this browser's too; it carries on in the new one.
+    security.resume(token, learner)
     flash("password_changed")
     return redirect(url_for("portal.record"))
 
@@ -194,7 +220,8 @@ def share() -> Any:
                 "portal/share.html", links=sharing.links(bank, learner), record=portal.record(bank, learner),
                 created=None, error="share_invalid", periods=sharing.PERIODS,
             ), 400  # fmt: skip
-        created = url_for("portal.shared", token=token, _external=True)
+        # From the configured public address: the Host header is whatever the client chose to send.
+        created = current_bank().settings["CREDITBANK_PUBLIC_URL"] + url_for("portal.shared", token=token)
     return render_template(
         "portal/share.html", links=sharing.links(bank, learner), record=portal.record(bank, learner),
         created=created, error=None, periods=sharing.PERIODS,
@@ -225,5 +252,5 @@ def my_data() -> Any:
     if request.form.get("confirm", "").strip().upper() not in ("ERASE", "删除"):
         return render_template("portal/data.html", error="erase_confirm"), 400
     learners.erase(bank, learner, actor="learner")
-    session.clear()
+    security.sign_out()
     return render_template("portal/erased.html")

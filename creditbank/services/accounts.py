@@ -1,31 +1,49 @@
 """Learners' portal accounts: one-time activation codes, scrypt passwords, login with throttling, password change.
 
-Every refusal a stranger could see says the same thing ("the learner id or password is wrong"), so the answers do
-not tell which learner ids exist; the throttle counts failures per account and per client address.
+An account is reached by the e-mail or the login name its owner chose at activation, never by the learner id: that
+id is printed on every credential and PDF, and whoever holds one must not be able to lock its owner out.
+
+Every refusal a stranger could see says the same thing, and costs the same: an unknown login is checked against a
+dummy hash with the same scrypt work, so neither the answer nor its timing tells whether an account exists.
+
+The throttle counts failures per account (or per typed login, for logins that match none) and per client address.
+Each attempt reserves its place with one conditional UPDATE before any password is hashed, so however many attempts
+arrive at once, at most MAX_FAILURES passwords are checked per window. Its rows are keyed by HMACs (the bank's
+matching key) of what was typed; the text itself is never stored.
+
+Activation asks for the code and the learner's birth date. Both are checked, and throttled per address and per
+code, before the new password is hashed, so a guesser cannot make the bank do scrypt work for free.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from creditbank.errors import DomainError, NotFound
 from creditbank.models import ActivationCode, Learner, LearnerAccount, LoginThrottle
 from creditbank.runtime import Bank
+from creditbank.services import portal_sessions
 
 CODE_LIFETIME = timedelta(days=14)
 MAX_FAILURES = 5
 # Per client address the bar is higher: a senior college's computer room shares one address among many learners.
 MAX_ADDRESS_FAILURES = 50
+# A code holder who mistypes the birth date a few times is told to wait; guessing it (tens of thousands of days)
+# is out of reach at this rate.
+MAX_CODE_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 10
@@ -33,6 +51,22 @@ MIN_PASSWORD = 10
 # expensive and quick enough for a login.
 _N, _R, _P = 2**15, 8, 1
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on paper
+_LOGIN_NAME = re.compile(r"[a-z0-9._-]{3,64}")
+# A name that reads like a learner id would invite people to type the id printed on their certificate.
+_LIKE_LEARNER_ID = re.compile(r"lrn[._-]")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+
+WRONG = "the login or password is wrong"
+THROTTLED = "too many failed attempts; wait 15 minutes and try again"
+_REFUSALS = {
+    "code_unknown": "this activation code is not valid",
+    "code_used": "this activation code has already been used",
+    "code_expired": "this activation code has expired; ask your institution for a new one",
+    "throttled": THROTTLED,
+    "email_taken": "this e-mail address is already used by another account",
+    "login_name_taken": "this login name is already taken",
+    "login_needed": "choose a login name or give an e-mail address to log in with",
+}
 
 
 class AccountError(DomainError):
@@ -41,6 +75,10 @@ class AccountError(DomainError):
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail)
         self.reason = reason
+
+
+def _refuse(reason: str) -> AccountError:
+    return AccountError(reason, _REFUSALS[reason])
 
 
 def _now() -> datetime:
@@ -69,9 +107,18 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(digest, base64.b64decode(expected))
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a password nobody knows, with the current parameters, checked when a login matches no account."""
+    return hash_password(secrets.token_urlsafe(24))
+
+
+def _clean_code(code: str) -> str:
+    return "".join(char for char in code.upper() if char.isascii() and char.isalnum())
+
+
 def _code_digest(code: str) -> bytes:
-    cleaned = "".join(char for char in code.upper() if char.isalnum())
-    return hashlib.sha256(cleaned.encode()).digest()
+    return hashlib.sha256(_clean_code(code).encode()).digest()
 
 
 def _new_code() -> str:
@@ -104,8 +151,77 @@ def has_account(session: Session, learner_id: str) -> bool:
     return session.get(LearnerAccount, learner_id) is not None
 
 
+def _typed(login: str) -> str:
+    return unicodedata.normalize("NFKC", login).strip().casefold()
+
+
 def email_digest(bank: Bank, email: str) -> bytes:
-    return bank.vault().id_digest("email:" + unicodedata.normalize("NFKC", email).strip().casefold())
+    return bank.vault().id_digest("email:" + _typed(email))
+
+
+def normal_login_name(name: str) -> str:
+    """The stored form of a chosen login name (lower case), or AccountError("login_name_invalid")."""
+    cleaned = name.strip().lower()
+    if not cleaned.isascii() or not _LOGIN_NAME.fullmatch(cleaned) or _LIKE_LEARNER_ID.match(cleaned):
+        raise AccountError(
+            "login_name_invalid",
+            "a login name has 3 to 64 letters, digits, dots, dashes or underscores and does not start with lrn_",
+        )
+    return cleaned
+
+
+def login_digest(bank: Bank, name: str) -> bytes:
+    return bank.vault().id_digest("login-name:" + normal_login_name(name))
+
+
+def throttle_key(bank: Bank, kind: str, typed: str) -> str:
+    """The throttle row for something typed or seen (a login, a code, an address): its keyed digest, never itself."""
+    return f"{kind}:{bank.vault().id_digest(f'{kind}:{typed}').hex()}"
+
+
+def _reserve(session: Session, key: str, limit: int, now: datetime) -> bool:
+    """Count one attempt against ``key`` unless it is locked; True when the attempt may go ahead.
+
+    The count goes up before the attempt is judged, by an UPDATE whose condition the database re-checks under the
+    row's lock, so concurrent attempts cannot all read "4 failures" and all proceed. A success gives it back.
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(LoginThrottle)
+        .values(key=key, failures=0, window_start=now, locked_until=None)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    unlocked = or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now)
+    session.execute(
+        update(LoginThrottle)
+        .where(
+            LoginThrottle.key == key,
+            unlocked,
+            or_(LoginThrottle.window_start < now - FAILURE_WINDOW, LoginThrottle.locked_until.is_not(None)),
+        )
+        .values(failures=0, window_start=now, locked_until=None)
+    )
+    counted = session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, unlocked, LoginThrottle.failures < limit)
+        .values(
+            failures=LoginThrottle.failures + 1,
+            locked_until=case((LoginThrottle.failures + 1 >= limit, now + LOCKOUT), else_=None),
+        )
+    ).rowcount
+    return bool(counted)
+
+
+def _give_back(session: Session, key: str) -> None:
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, LoginThrottle.failures > 0)
+        .values(failures=LoginThrottle.failures - 1)
+    )
+
+
+def _clear(session: Session, key: str) -> None:
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
 
 
 def check_new_password(password: str, again: str | None = None) -> None:
@@ -115,119 +231,184 @@ def check_new_password(password: str, again: str | None = None) -> None:
         raise AccountError("password_mismatch", "the two passwords differ")
 
 
-def activate(bank: Bank, code: str, password: str, email: str | None = None) -> str:
-    """Turn a one-time code into an account with this password; the code is spent either way it succeeds."""
+def _birth_date(value: date | str) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    text = value.strip()
+    try:
+        if not (text.isascii() and len(text) == 10):
+            raise ValueError(text)
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise AccountError("birth_date_invalid", "write the birth date as YYYY-MM-DD") from None
+
+
+def _judge_code(bank: Bank, session: Session, code: str, born: str, now: datetime) -> tuple[str | None, str | None]:
+    """(refusal or None, learner id) for a code and birth date: a digest lookup and one decryption, no scrypt."""
+    # Imported here: the learners service imports this module to issue codes and to forget accounts.
+    from creditbank.services.learners import identity_of
+
+    row = session.get(ActivationCode, _code_digest(code))
+    learner = session.get(Learner, row.learner_id) if row is not None else None
+    if row is None or learner is None or learner.status == "erased":
+        return "code_unknown", None
+    identity = identity_of(bank, session, row.learner_id)
+    # A wrong birth date gets the unknown code's answer, so holding someone's code alone tells nothing more.
+    if identity is None or not hmac.compare_digest(str(identity.get("birth_date", "")), born):
+        return "code_unknown", None
+    if row.used_at is not None:
+        return "code_used", None
+    if row.expires_at < now:
+        return "code_expired", None
+    return None, row.learner_id
+
+
+def _judge_logins(session: Session, learner_id: str, email: bytes | None, name: bytes | None) -> str | None:
+    account = session.get(LearnerAccount, learner_id)
+    if email is not None:
+        taken = session.scalars(select(LearnerAccount.learner_id).where(LearnerAccount.email_digest == email)).first()
+        if taken is not None and taken != learner_id:
+            return "email_taken"
+    if name is not None:
+        taken = session.scalars(select(LearnerAccount.learner_id).where(LearnerAccount.login_digest == name)).first()
+        if taken is not None and taken != learner_id:
+            return "login_name_taken"
+    keeps_one = account is not None and (account.email_digest is not None or account.login_digest is not None)
+    if email is None and name is None and not keeps_one:
+        return "login_needed"
+    return None
+
+
+def activate(
+    bank: Bank,
+    code: str,
+    birth_date: date | str,
+    password: str,
+    email: str | None = None,
+    *,
+    login_name: str | None = None,
+    client: str = "unknown",
+) -> str:
+    """Turn a one-time code into an account with this password and login (e-mail and/or login name); returns the
+    learner id. A code issued for an existing account resets its password and ends all of its sessions."""
     check_new_password(password)
-    hashed = hash_password(password)
-    digest = email_digest(bank, email) if email else None
+    born = _birth_date(birth_date)
+    if email is not None and (len(email) > 254 or not _EMAIL.fullmatch(email.strip())):
+        raise AccountError("email_invalid", "this is not an e-mail address")
+    mail = email_digest(bank, email) if email else None
+    chosen = login_digest(bank, login_name) if login_name else None
+    address, per_code = throttle_key(bank, "activate-ip", client), throttle_key(bank, "code", _clean_code(code))
+    now = _now()
     with bank.db.writing() as session:
+        refusal: str | None = "throttled"
+        allowed = _reserve(session, address, MAX_ADDRESS_FAILURES, now)
+        if allowed and _reserve(session, per_code, MAX_CODE_FAILURES, now):
+            refusal, learner_id = _judge_code(bank, session, code, born, now)
+            if learner_id is not None:
+                refusal = _judge_logins(session, learner_id, mail, chosen)
+                # A good code and birth date with a taken name is not a guess: it does not count against anyone.
+                _give_back(session, address)
+                _clear(session, per_code)
+    if refusal is not None:
+        raise _refuse(refusal)
+    hashed = hash_password(password)
+    with bank.db.writing() as session:
+        # Judged again: another activation with the same code may have finished while the password was hashed.
+        refusal, learner_id = _judge_code(bank, session, code, born, _now())
+        if learner_id is None:
+            raise _refuse(refusal or "code_unknown")
+        refusal = _judge_logins(session, learner_id, mail, chosen)
+        if refusal is not None:
+            raise _refuse(refusal)
         row = session.get(ActivationCode, _code_digest(code))
-        if row is None:
-            raise AccountError("code_unknown", "this activation code is not valid")
-        if row.used_at is not None:
-            raise AccountError("code_used", "this activation code has already been used")
-        if row.expires_at < _now():
-            raise AccountError("code_expired", "this activation code has expired; ask your institution for a new one")
-        learner = session.get(Learner, row.learner_id)
-        if learner is None or learner.status == "erased":
-            raise AccountError("code_unknown", "this activation code is not valid")
-        if digest is not None:
-            taken = session.scalars(select(LearnerAccount).where(LearnerAccount.email_digest == digest)).first()
-            if taken is not None and taken.learner_id != row.learner_id:
-                raise AccountError("email_taken", "this e-mail address is already used by another account")
+        assert row is not None  # judged just above, in this transaction
         row.used_at = _now()
-        account = session.get(LearnerAccount, row.learner_id)
+        account = session.get(LearnerAccount, learner_id)
         if account is None:
             session.add(
                 LearnerAccount(
-                    learner_id=row.learner_id, email_digest=digest, password_hash=hashed,
+                    learner_id=learner_id, email_digest=mail, login_digest=chosen, password_hash=hashed,
                     activated_at=_now(), password_changed_at=_now(),
                 )
             )  # fmt: skip
         else:
             account.password_hash, account.password_changed_at = hashed, _now()
-            if digest is not None:
-                account.email_digest = digest
-        return row.learner_id
+            account.email_digest = mail if mail is not None else account.email_digest
+            account.login_digest = chosen if chosen is not None else account.login_digest
+        # A new code is how a lost password is recovered: whoever was signed in with the old one is signed out.
+        portal_sessions.end_all(session, learner_id)
+        _clear(session, throttle_key(bank, "account", learner_id))
+        return learner_id
 
 
 @dataclass(frozen=True)
 class Login:
     learner_id: str
-    password_changed_at: datetime
 
 
-WRONG = "the learner id or password is wrong"
+def _account_for(bank: Bank, session: Session, login: str) -> LearnerAccount | None:
+    typed = _typed(login)
+    if "@" in typed:
+        where = LearnerAccount.email_digest == email_digest(bank, typed)
+    elif typed.isascii() and _LOGIN_NAME.fullmatch(typed) and not _LIKE_LEARNER_ID.match(typed):
+        where = LearnerAccount.login_digest == login_digest(bank, typed)
+    else:
+        return None
+    account = session.scalars(select(LearnerAccount).where(where)).first()
+    if account is None:
+        return None
+    learner = session.get(Learner, account.learner_id)
+    return account if learner is not None and learner.status != "erased" else None
 
 
-def _throttled(session: Session, key: str, now: datetime) -> bool:
-    row = session.get(LoginThrottle, key)
-    return row is not None and row.locked_until is not None and row.locked_until > now
-
-
-def _fail(session: Session, key: str, now: datetime, limit: int = MAX_FAILURES) -> None:
-    row = session.get(LoginThrottle, key)
-    if row is None or row.window_start + FAILURE_WINDOW < now:
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, window_start=now)
-            session.add(row)
-        row.failures, row.window_start, row.locked_until = 0, now, None
-    row.failures += 1
-    if row.failures >= limit:
-        row.locked_until = now + LOCKOUT
+def _check_throttled(bank: Bank, learner_id: str | None, typed: str, password: str, client: str) -> str | None:
+    """Reserve an attempt for this account (or typed login) and address, then check the password; the learner id
+    when it is right. Unknown logins do the same scrypt work against a dummy hash."""
+    address = throttle_key(bank, "ip", client)
+    now = _now()
+    with bank.db.writing() as session:
+        account = _account_for(bank, session, typed) if learner_id is None else session.get(LearnerAccount, learner_id)
+        key = throttle_key(bank, "account", account.learner_id) if account else throttle_key(bank, "login", typed)
+        allowed = _reserve(session, address, MAX_ADDRESS_FAILURES, now) and _reserve(session, key, MAX_FAILURES, now)
+        stored, found = (account.password_hash, account.learner_id) if account else (None, None)
+    if not allowed:
+        raise AccountError("throttled", THROTTLED)
+    good = check_password(password, stored or _dummy_hash()) and stored is not None
+    if not good or found is None:
+        return None  # the reservation stands as the failure
+    with bank.db.writing() as session:
+        _clear(session, key)
+        _give_back(session, address)
+    return found
 
 
 def authenticate(bank: Bank, login: str, password: str, client: str) -> Login:
-    """The account for a learner id or e-mail and password; AccountError("wrong" | "throttled") otherwise."""
-    now = _now()
-    ip_key = f"ip:{client}"[:120]
-    with bank.db.reading() as session:
-        account = session.get(LearnerAccount, login.strip()[:64])
-        if account is None and "@" in login:
-            account = session.scalars(
-                select(LearnerAccount).where(LearnerAccount.email_digest == email_digest(bank, login))
-            ).first()
-        account_key = f"account:{account.learner_id if account else login.strip()[:100]}"
-        if _throttled(session, ip_key, now) or _throttled(session, account_key, now):
-            raise AccountError("throttled", "too many failed attempts; wait 15 minutes and try again")
-        learner = session.get(Learner, account.learner_id) if account else None
-        good = account is not None and check_password(password, account.password_hash)
-        alive = learner is not None and learner.status != "erased"
-        result = Login(account.learner_id, account.password_changed_at) if account and good else None
-    with bank.db.writing() as session:
-        if result is None or not alive:
-            _fail(session, ip_key, now, MAX_ADDRESS_FAILURES)
-            _fail(session, account_key, now)
-        else:
-            session.execute(delete(LoginThrottle).where(LoginThrottle.key == account_key))
-    if result is None or not alive:
+    """The account for an e-mail or login name and password; AccountError("wrong" | "throttled") otherwise."""
+    found = _check_throttled(bank, None, _typed(login)[:320], password, client)
+    if found is None:
         raise AccountError("wrong", WRONG)
-    return result
+    return Login(found)
 
 
-def change_password(bank: Bank, learner_id: str, current: str, new: str, again: str) -> datetime:
+def change_password(bank: Bank, learner_id: str, current: str, new: str, again: str, client: str = "unknown") -> str:
+    """Set a new password after checking the current one (throttled like a login). Every session of the learner
+    ends, the current browser's too; the token of a new session for the browser that made the change is returned."""
     check_new_password(new, again)
+    if _check_throttled(bank, learner_id, "", current, client) is None:
+        raise AccountError("current_wrong", "the current password is wrong")
     hashed = hash_password(new)
     with bank.db.writing() as session:
         account = session.get(LearnerAccount, learner_id)
-        if account is None or not check_password(current, account.password_hash):
+        if account is None:
             raise AccountError("current_wrong", "the current password is wrong")
         account.password_hash = hashed
         account.password_changed_at = _now()
-        return account.password_changed_at
-
-
-def session_valid(bank: Bank, learner_id: str, changed_at: str) -> bool:
-    """A login stays valid until the password changes or the learner is erased."""
-    with bank.db.reading() as session:
-        account = session.get(LearnerAccount, learner_id)
-        learner = session.get(Learner, learner_id)
-        if account is None or learner is None or learner.status == "erased":
-            return False
-        return account.password_changed_at.isoformat() == changed_at
+        portal_sessions.end_all(session, learner_id)
+        return portal_sessions.begin(session, learner_id)
 
 
 def forget(session: Session, learner_id: str) -> None:
-    """Erasure: the account and its codes go with the person."""
+    """Erasure: the account, its codes and every signed-in session go with the person."""
     session.execute(delete(ActivationCode).where(ActivationCode.learner_id == learner_id))
     session.execute(delete(LearnerAccount).where(LearnerAccount.learner_id == learner_id))
+    portal_sessions.end_all(session, learner_id)

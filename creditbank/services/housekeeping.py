@@ -1,9 +1,9 @@
-"""Expiry of what the portal hands out: share links, activation codes and login-throttle windows.
+"""Expiry of what the portal hands out: share links, activation codes, signed-in sessions and login-throttle windows.
 
 Expired share links and codes already stop working at the moment they expire (the checks compare
 times); this only removes them later. They are kept for a while first, so a learner still sees a
 recently expired link in their list and a late activation attempt is told "expired" rather than
-"unknown".
+"unknown". Sessions past their idle timeout or lifetime go at once: nothing is shown about them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy import delete, or_
 
 from creditbank.models import ActivationCode, LoginThrottle, ShareLink
 from creditbank.runtime import Bank
+from creditbank.services import portal_sessions
 from creditbank.services.accounts import FAILURE_WINDOW
 
 RETENTION = timedelta(days=30)
@@ -37,4 +38,5 @@ def expire(bank: Bank, now: datetime | None = None) -> dict[str, int]:
                 or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < moment),
             )
         ).rowcount
-    return {"share_links": links, "activation_codes": codes, "login_windows": windows}
+        sessions = portal_sessions.expire(session, moment)
+    return {"share_links": links, "activation_codes": codes, "login_windows": windows, "portal_sessions": sessions}

@@ -64,6 +64,7 @@ def test_a_learners_journey_leaves_no_personal_data_in_the_logs(
             "/activate",
             data={
                 "code": code,
+                "birth_date": PERSON["birth_date"],
                 "email": EMAIL,
                 "password": PASSWORD,
                 "password_again": PASSWORD,

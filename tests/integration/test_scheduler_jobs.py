@@ -145,12 +145,22 @@ def test_expiry_removes_only_what_has_been_dead_past_the_retention(bank: Bank) -
         )
         session.add(LoginThrottle(key="account:fresh", failures=1, window_start=now - timedelta(minutes=1)))
 
-    assert housekeeping.expire(bank) == {"share_links": 2, "activation_codes": 2, "login_windows": 1}
+    assert housekeeping.expire(bank) == {
+        "share_links": 2,
+        "activation_codes": 2,
+        "login_windows": 1,
+        "portal_sessions": 0,
+    }
     with bank.db.reading() as session:
         assert sorted(session.scalars(select(ShareLink.id))) == ["live", "recently-expired", "recently-revoked"]
         assert session.scalar(select(func.count()).select_from(ActivationCode)) == 2
         assert sorted(session.scalars(select(LoginThrottle.key))) == ["account:fresh", "account:locked"]
-    assert housekeeping.expire(bank) == {"share_links": 0, "activation_codes": 0, "login_windows": 0}
+    assert housekeeping.expire(bank) == {
+        "share_links": 0,
+        "activation_codes": 0,
+        "login_windows": 0,
+        "portal_sessions": 0,
+    }
 
 
 def test_the_daily_audit_reports_a_forged_checkpoint(bank: Bank, caplog: pytest.LogCaptureFixture) -> None:

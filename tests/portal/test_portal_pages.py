@@ -115,16 +115,24 @@ def test_wrong_password_and_missing_csrf_are_friendly_refusals(seeded: tuple[Any
     client = app.test_client()
     found = demo.demo_login(bank)
     assert found is not None
-    wrong = login(client, found[0], "not her password")
+    wrong = login(client, found[1], "not her password")
     assert wrong.status_code == 401
-    assert "学习者编号或密码不正确" in wrong.get_data(as_text=True)
-    stranger = login(client, "lrn_nobody", "whatever-password")
-    assert stranger.get_data(as_text=True).count("学习者编号或密码不正确") == 1
-    forged = client.post("/login", data={"login": found[0], "password": found[2]})
+    assert "登录名或密码不正确" in wrong.get_data(as_text=True)
+    stranger = login(client, "nobody@example.org", "whatever-password")
+    assert stranger.get_data(as_text=True).count("登录名或密码不正确") == 1
+    # The learner id printed on her certificates is not a login, even with the right password.
+    by_id = login(client, found[0], found[2])
+    assert by_id.status_code == 401
+    forged = client.post("/login", data={"login": found[1], "password": found[2]})
     assert forged.status_code == 400
     assert "表单已过期" in forged.get_data(as_text=True)
     assert "Traceback" not in forged.get_data(as_text=True)
     assert client.get("/me").status_code == 302
+
+
+def activation_form(page: str, code: str, **fields: str) -> dict[str, str]:
+    password = fields.pop("password", "a long password")
+    return {"code": code, "password": password, "password_again": password, "csrf_token": csrf(page), **fields}
 
 
 def test_activation_through_the_page(seeded: tuple[Any, Bank]) -> None:
@@ -137,32 +145,34 @@ def test_activation_through_the_page(seeded: tuple[Any, Bank]) -> None:
     enrolled = learners.enroll(bank, staff, person).body
     code = enrolled["activation_code"]
     page = client.get("/activate").get_data(as_text=True)
+    assert 'name="birth_date"' in page
+    assert 'name="login_name"' in page
     short = client.post(
-        "/activate", data={"code": code, "password": "short", "password_again": "short", "csrf_token": csrf(page)}
+        "/activate", data=activation_form(page, code, password="short", birth_date="1955-02-02", login_name="sun.qi")
     )
     assert short.status_code == 400
     assert "密码至少需要 10 个字符" in short.get_data(as_text=True)
-    done = client.post(
-        "/activate",
-        data={
-            "code": code,
-            "password": "a long password",
-            "password_again": "a long password",
-            "csrf_token": csrf(page),
-        },
+    like_an_id = client.post(
+        "/activate", data=activation_form(page, code, birth_date="1955-02-02", login_name="lrn_sunqi")
     )
-    assert done.status_code == 302
-    again = client.post(
-        "/activate",
-        data={
-            "code": code,
-            "password": "a long password",
-            "password_again": "a long password",
-            "csrf_token": csrf(page),
-        },
+    assert like_an_id.status_code == 400
+    assert "不能以 lrn_ 开头" in like_an_id.get_data(as_text=True)
+    wrong_birthday = client.post(
+        "/activate", data=activation_form(page, code, birth_date="1955-02-03", login_name="sun.qi")
     )
+    assert wrong_birthday.status_code == 400
+    unknown = client.post(
+        "/activate", data=activation_form(page, "AAAA-BBBB-CCCC", birth_date="1955-02-02", login_name="sun.qi")
+    )
+    # The wrong birth date and an unknown code get the same words.
+    assert "激活码或出生日期不正确" in wrong_birthday.get_data(as_text=True)
+    assert "激活码或出生日期不正确" in unknown.get_data(as_text=True)
+    done = client.post("/activate", data=activation_form(page, code, birth_date="1955-02-02", login_name="Sun.Qi"))
+    assert done.status_code == 302, done.get_data(as_text=True)
+    again = client.post("/activate", data=activation_form(page, code, birth_date="1955-02-02", login_name="sun.qi"))
     assert "该激活码已经使用过" in again.get_data(as_text=True)
-    assert login(client, enrolled["id"], "a long password").status_code == 302
+    assert login(client, enrolled["id"], "a long password").status_code == 401
+    assert login(client, "SUN.QI", "a long password").status_code == 302
 
 
 def test_repeated_failures_throttle_the_login_with_a_page_not_a_trace(seeded: tuple[Any, Bank]) -> None:
@@ -173,11 +183,11 @@ def test_repeated_failures_throttle_the_login_with_a_page_not_a_trace(seeded: tu
     enrolled = learners.enroll(
         bank, staff, learners.LearnerInput(birth_date=datetime.date(1948, 8, 8), name_zh="郑十")
     ).body
-    accounts.activate(bank, enrolled["activation_code"], "zheng shi password")
+    accounts.activate(bank, enrolled["activation_code"], "1948-08-08", "zheng shi password", login_name="zheng10")
     client = app.test_client()
     for _ in range(accounts.MAX_FAILURES):
-        assert login(client, enrolled["id"], "a wrong guess").status_code == 401
-    locked = login(client, enrolled["id"], "zheng shi password")
+        assert login(client, "zheng10", "a wrong guess").status_code == 401
+    locked = login(client, "zheng10", "zheng shi password")
     assert locked.status_code == 429
     assert "失败次数过多" in locked.get_data(as_text=True)
 

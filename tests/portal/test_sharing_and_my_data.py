@@ -41,15 +41,22 @@ def _fresh_learner(bank: Bank) -> tuple[str, str]:
     achievements.record(bank, staff, items, batch=True)
     from creditbank.services import accounts
 
-    accounts.activate(bank, enrolled["activation_code"], "zhou ba password")
+    accounts.activate(
+        bank, enrolled["activation_code"], "1950-03-03", "zhou ba password", login_name=login_of(enrolled["id"])
+    )
     return enrolled["id"], "zhou ba password"
+
+
+def login_of(learner: str) -> str:
+    """The login name each fresh learner chose (the learner id itself is not a login)."""
+    return "zhou-" + learner.removeprefix("lrn_").lower()
 
 
 def test_a_share_link_shows_chosen_achievements_counts_opens_and_can_be_withdrawn(seeded: tuple[Any, Bank]) -> None:
     app, bank = seeded
     learner, password = _fresh_learner(bank)
     client = app.test_client()
-    assert login(client, learner, password).status_code == 302
+    assert login(client, login_of(learner), password).status_code == 302
     page = client.get("/me/share").get_data(as_text=True)
     first = re.findall(r'name="achievement" value="([^"]+)"', page)[0]
     made = client.post(
@@ -77,7 +84,7 @@ def test_an_expired_link_is_refused(seeded: tuple[Any, Bank]) -> None:
     app, bank = seeded
     learner, password = _fresh_learner(bank)
     client = app.test_client()
-    login(client, learner, password)
+    login(client, login_of(learner), password)
     page = client.get("/me/share").get_data(as_text=True)
     made = client.post("/me/share", data={"scope": "whole", "days": "1", "csrf_token": csrf(page)})
     path = "/s/" + re.search(r"/s/([A-Za-z0-9_-]+)", made.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
@@ -99,7 +106,7 @@ def test_export_holds_everything_and_erasure_needs_confirmation(seeded: tuple[An
     app, bank = seeded
     learner, password = _fresh_learner(bank)
     client = app.test_client()
-    login(client, learner, password)
+    login(client, login_of(learner), password)
     page = client.get("/me/data").get_data(as_text=True)
     exported = client.post("/me/data", data={"action": "export", "csrf_token": csrf(page)})
     body = exported.get_json()
@@ -113,7 +120,7 @@ def test_export_holds_everything_and_erasure_needs_confirmation(seeded: tuple[An
     assert erased.status_code == 200
     assert "个人信息已删除" in erased.get_data(as_text=True)
     assert client.get("/me").status_code == 302
-    assert login(app.test_client(), learner, password).status_code == 401
+    assert login(app.test_client(), login_of(learner), password).status_code == 401
     with bank.db.reading() as session:
         from creditbank.models import Learner
 
