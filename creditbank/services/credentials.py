@@ -257,6 +257,10 @@ def issue(bank: Bank, principal: Principal | None, request: Request) -> dict[str
         principal.require(ISSUE_SCOPE)
     if request.kind not in KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", errors={"kind": "unknown"})
+    # A refused request must append nothing: the signing key (created, and recorded, on first use) comes only
+    # after the facts show the caller may have this credential.
+    with bank.db.reading() as session:
+        _gather(bank, session, principal, request)
     key_row = credential_keys.ensure(bank)
     private = credential_keys.signer(bank, key_row)
     issuer = documents.Party(credential_keys.did(bank), _both(_bank_name(bank)), credential_keys.public_url(bank))
