@@ -33,14 +33,17 @@ from creditbank.models import (
     CreditLine,
     Institution,
     Learner,
+    LearnerPersonalData,
     QualificationAward,
     StatusListDocument,
 )
+from creditbank.personal_data import Sealed
 from creditbank.runtime import Bank
 from creditbank.services import checkpoints, credential_keys, credit_rules
 from creditbank.services.api_keys import Principal
-from creditbank.services.learners import identity_of, require_enrolled
+from creditbank.services.learners import require_enrolled, submitted_by
 from ledger.merkle import verify_inclusion
+from ledger.numbers import NotADecimal, parse_decimal
 
 ISSUE_SCOPE = "credentials:write"
 BANK_ACTOR = "bank:credentials"
@@ -87,12 +90,22 @@ class _Facts:
     rows: list[dict[str, Any]]
 
 
-def _personal(bank: Bank, session: Session, learner: Learner) -> tuple[list[str], date]:
-    personal = identity_of(bank, session, learner.id) if learner.status != "erased" else None
-    if personal is None:
+def _personal(bank: Bank, session: Session, learner: Learner, names_from: str | None = None) -> tuple[list[str], date]:
+    """The holder's name forms and birth date: as the bank holds them, or, for a credential an institution asked
+    for (``names_from``), as that institution submitted them, so that a PDF it downloads prints no name another
+    institution recorded."""
+    stored = session.get(LearnerPersonalData, learner.id) if learner.status != "erased" else None
+    if stored is None:
         raise Conflict(f"learner {learner.id} has been erased; no credential can name them")
-    names = [name for name in (personal["name"].get("zh"), personal["name"].get("latin")) if name]
-    return names, date.fromisoformat(personal["birth_date"])
+    personal = bank.vault().open(learner.id, Sealed(stored.wrapped_key, stored.sealed))
+    identity = personal["identity"] if names_from is None else submitted_by(session, learner, names_from, personal)
+    names = [name for name in (identity.get("name", {}).get("zh"), identity.get("name", {}).get("latin")) if name]
+    if not names:
+        raise Conflict(
+            f"{names_from} holds no name of learner {learner.id}: enroll the learner again with the details you "
+            "hold, then ask for the credential"
+        )
+    return names, date.fromisoformat(identity["birth_date"])
 
 
 def _institution(session: Session, bank: Bank, institution_id: str) -> documents.Party:
@@ -174,7 +187,7 @@ def _gather(bank: Bank, session: Session, principal: Principal | None, request: 
     )
     if learner is None:
         raise NotFound(f"no learner {request.learner_id!r}")
-    names, birth = _personal(bank, session, learner)
+    names, birth = _personal(bank, session, learner, principal.institution_id if principal else None)
     if request.kind == "achievement":
         achievement = session.get(Achievement, request.subject or "")
         if achievement is None or achievement.learner_id != learner.id:
@@ -308,6 +321,7 @@ def issue(bank: Bank, principal: Principal | None, request: Request) -> dict[str
             "visible_text_hash": shown,
         }
         actor = principal.actor if principal is not None else BANK_ACTOR
+        names_from = principal.institution_id if principal is not None else None
         try:
             with bank.db.writing() as session:
                 recorded = ledger_store.append(session, [ledger_store.NewEntry(receipts.ISSUED_KIND, actor, body)])
@@ -317,7 +331,10 @@ def issue(bank: Bank, principal: Principal | None, request: Request) -> dict[str
                         id=credential_id,
                         document=json.dumps(signed, ensure_ascii=False),
                         language_order=request.language_order,
-                        page_facts=json.dumps({"rows": facts.rows, "sources": facts.sources}, ensure_ascii=False),
+                        page_facts=json.dumps(
+                            {"rows": facts.rows, "sources": facts.sources, "names_from": names_from},
+                            ensure_ascii=False,
+                        ),
                     )
                 )
         except IntegrityError:
@@ -425,8 +442,8 @@ def pdf(bank: Bank, principal: Principal | None, credential_id: str, language_or
         else:
             learner = session.get(Learner, row.learner_id)
             assert learner is not None
-            names, born = _personal(bank, session, learner)
             kept = json.loads(stored.page_facts)
+            names, born = _personal(bank, session, learner, kept.get("names_from"))
             facts = _Facts([], kept["sources"], row.institution_id, names, born, {}, kept["rows"])
     signed = json.loads(stored.document)
     return pages.render(bank, request, facts, signed, receipt(bank, credential_id))
@@ -538,8 +555,12 @@ def republish_stale(bank: Bank) -> list[str]:
 
 def status_list(bank: Bank, name: str) -> dict[str, Any]:
     number_text, _, purpose = name.partition("-")
-    # isdigit() alone admits digits int() cannot read, such as "²".
-    if not (number_text.isascii() and number_text.isdigit()) or purpose not in PURPOSES or len(number_text) > 9:
+    try:
+        # A list's name is its one spelling: "01-revocation" or a full-width digit must not serve list 1.
+        number = parse_decimal(number_text, maximum=999_999_999)
+    except NotADecimal:
+        raise NotFound(f"no status list {name!r}") from None
+    if purpose not in PURPOSES:
         raise NotFound(f"no status list {name!r}")
     with bank.db.reading() as session:
         stored = session.get(StatusListDocument, name)
@@ -547,11 +568,11 @@ def status_list(bank: Bank, name: str) -> dict[str, Any]:
             result: dict[str, Any] = json.loads(stored.document)
             return result
         exists = session.scalar(
-            select(func.count()).select_from(Credential).where(Credential.status_list == int(number_text))
+            select(func.count()).select_from(Credential).where(Credential.status_list == number)
         )
     if not exists:
         raise NotFound(f"no status list {name!r}")
-    return publish_list(bank, int(number_text), purpose)
+    return publish_list(bank, number, purpose)
 
 
 # --- verifying ------------------------------------------------------------------------------------------------
