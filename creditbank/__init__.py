@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from creditbank import config as settings_module
-from creditbank import logs, metrics
+from creditbank import logs, metrics, web_headers
 from creditbank.runtime import Bank
 
 __all__ = ["create_app"]
@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # First, so every later hook's lines and every error answer carry the request id.
     logs.install(app)
     metrics.install(app)
+    web_headers.install(app)
 
     from api import init_api
 

@@ -77,6 +77,7 @@ def serve(ctx: _Context, host: str, port: int, demo: bool) -> None:
     from werkzeug.serving import make_server
 
     from creditbank import demo as demo_data
+    from creditbank import logs
     from creditbank.scheduler import Scheduler
 
     bank = ctx.bank(migrated=False)
@@ -91,12 +92,11 @@ def serve(ctx: _Context, host: str, port: int, demo: bool) -> None:
             click.echo(f"  {token}")
     login = demo_data.demo_login(bank) if demo else None
     if login is not None:
-        click.echo(
-            f"demo learner: log in at http://{host}:{port}/login as {login[1]} (or {login[0]}), password {login[2]}"
-        )
+        click.echo(f"demo learner: log in at http://{host}:{port}/login as {login[1]}, password {login[2]}")
     scheduler = Scheduler(bank)
     scheduler.start()
-    server = make_server(host, port, ctx.app, threaded=True)
+    # Requests are logged by route, as under gunicorn: werkzeug's own lines would print tokens from the path.
+    server = make_server(host, port, ctx.app, threaded=True, request_handler=logs.RouteLoggingHandler)
     # shutdown() waits for serve_forever() to return, which cannot happen while this very thread runs the handler;
     # turning SIGTERM into the same interrupt as Ctrl+C stops it cleanly.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -162,7 +162,7 @@ def demo(ctx: _Context, learner_count: int) -> None:
         raise click.ClickException("the bank already holds data; the demo seeds only an empty bank")
     login = demo_data.demo_login(bank)
     if login is not None:
-        click.echo(f"demo learner portal login: {login[1]} (or {login[0]}), password {login[2]}")
+        click.echo(f"demo learner portal login: {login[1]}, password {login[2]}")
     click.echo(
         f"demo data loaded with {learner_count} learners and one with an award; "
         f"API key for demo-university (also in {demo_data.KEY_FILE}):"

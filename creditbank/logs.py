@@ -5,6 +5,10 @@ What a line may hold is deliberately narrow. Requests are logged by their route 
 carry whatever a client sends; bodies are never logged. Personal data is sealed before it reaches
 the database, and statement parameters are hidden from database errors (``creditbank.db``), so an
 error line cannot leak it either.
+
+The same holds for the development server behind ``creditbank serve``: werkzeug's own request lines
+(and the raw request line it puts into its error messages) are replaced by ``RouteLoggingHandler``,
+so its log reads like gunicorn's, where ``accesslog`` is off and these lines are the only record.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, request
+from werkzeug.serving import WSGIRequestHandler
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # A caller's id is kept when it is plainly an id; anything else could smuggle text into the logs.
@@ -27,6 +32,7 @@ _CALLER_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 request_id: ContextVar[str | None] = ContextVar("creditbank_request_id", default=None)
 access = logging.getLogger("creditbank.access")
+server_log = logging.getLogger("creditbank.server")
 
 
 class JsonLines(logging.Formatter):
@@ -124,3 +130,22 @@ def install(app: Flask) -> None:
     app.before_request(_begin)
     app.after_request(_finish)
     app.teardown_request(_forget)
+
+
+class RouteLoggingHandler(WSGIRequestHandler):
+    """werkzeug's request handler without its access lines, which hold the raw path and query string.
+
+    The application already writes one line per request naming its route (``install``). What is left for the
+    server to report, a request it refused before the application saw it, is logged by status alone: werkzeug's
+    message for it quotes the raw request line.
+    """
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+    def log_error(self, format: str, *args: Any) -> None:
+        status = args[0] if args and isinstance(args[0], int) else None
+        server_log.warning("request refused by the server", extra={"fields": {"status": status}})
+
+    def log_message(self, format: str, *args: Any) -> None:
+        server_log.info("server message withheld (it may quote the request)")

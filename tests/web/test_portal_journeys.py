@@ -26,7 +26,7 @@ def demo_login(live_server: LiveServer) -> tuple[str, str, str]:
 
 def log_in(page: Page, who: str, password: str) -> None:
     open_page(page, "/login")
-    page.get_by_label(re.compile("学习者编号或电子邮箱|Learner id or e-mail")).fill(who)
+    page.get_by_label(re.compile("电子邮箱或登录名|E-mail or login name")).fill(who)
     page.get_by_label(re.compile("^(密码|Password)$")).fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name=re.compile("^(登录|Log in)$")).click()
@@ -62,17 +62,21 @@ def test_activate_then_log_in(page: Page, live_server: LiveServer) -> None:
     open_page(page, "/activate")
     check_page(page, "activate")
     page.get_by_label(re.compile("激活码|Activation code")).fill(enrolled["activation_code"])
+    page.get_by_label(re.compile("^(出生日期|Birth date)$")).fill("1951-09-09")
+    page.get_by_label(re.compile("登录名|Login name")).fill("Wu.Jiu")
     page.get_by_label(re.compile("^(密码|Password)$")).fill("wu jiu long password")
     page.get_by_label(re.compile("再次输入密码|Password again")).fill("wu jiu long password")
     with page.expect_navigation():
         page.get_by_role("button", name=re.compile("^(激活|Activate)$")).click()
     expect(page.get_by_role("status")).to_contain_text("账户已激活")
     check_page(page, "login")
-    log_in(page, enrolled["id"], "wu jiu long password")
+    log_in(page, "wu.jiu", "wu jiu long password")
     expect(page.locator("h1")).to_have_text("我的学习记录")
     # The code is spent: a second activation with it is refused next to the field.
     open_page(page, "/activate")
     page.get_by_label(re.compile("激活码")).fill(enrolled["activation_code"])
+    page.get_by_label(re.compile("^出生日期$")).fill("1951-09-09")
+    page.get_by_label(re.compile("登录名")).fill("wu.jiu")
     page.get_by_label(re.compile("^密码$")).fill("another long password")
     page.get_by_label(re.compile("再次输入密码")).fill("another long password")
     page.get_by_role("button", name="激活").click()
@@ -81,9 +85,9 @@ def test_activate_then_log_in(page: Page, live_server: LiveServer) -> None:
 
 
 def test_wrong_password_is_a_generic_message(page: Page, live_server: LiveServer) -> None:
-    learner, _, _ = demo_login(live_server)
-    log_in(page, learner, "certainly not it")
-    expect(page.get_by_role("alert")).to_have_text("学习者编号或密码不正确。")
+    _, email, _ = demo_login(live_server)
+    log_in(page, email, "certainly not it")
+    expect(page.get_by_role("alert")).to_have_text("登录名或密码不正确。")
     snap(page, "login-wrong-password")
 
 
