@@ -9,7 +9,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import UnsupportedMediaType
 
 from api import auth
-from api.blueprint import PublicId, public_id_schema
+from api.blueprint import Decimal, PublicId, decimal_schema, public_id_schema
 from api.record_schemas import ProblemSchema
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -65,6 +65,8 @@ def init_api(app: Flask) -> Api:
     app.extensions["creditbank.api"] = api
     app.url_map.converters["pid"] = PublicId
     api.register_converter(PublicId, public_id_schema)
+    app.url_map.converters["decimal"] = Decimal
+    api.register_converter(Decimal, decimal_schema)
     api.register_blueprint(ledger_views.blp)
     api.register_blueprint(institutions_views.blp)
     api.register_blueprint(records_views.blp)

@@ -14,6 +14,9 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from creditbank.errors import BadParameter
+from ledger.numbers import NotADecimal, OutOfRange, parse_decimal
+
 
 def _check_text(value: str, *, max_length: int, multiline: bool) -> None:
     if not value.strip():
@@ -117,3 +120,23 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise ValidationError("must be true or false")
         return value
+
+
+class QueryInteger(fields.Integer):
+    """A whole number in a query string, written in ASCII digits with no sign, space, underscore or leading zero.
+
+    A numeral in another spelling is a malformed request (400) whatever status the schema gives to values out of
+    its range, since ``1_0`` or ``１`` read as a number by one reader and as garbage by the next."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        try:
+            return parse_decimal(value) if isinstance(value, str) else _refuse(value)
+        except OutOfRange as exc:
+            raise ValidationError(str(exc)) from None
+        except NotADecimal as exc:
+            name = self.data_key or attr or "$"
+            raise BadParameter(f"{name} {exc}", errors={name: [str(exc)]}) from None
+
+
+def _refuse(value: Any) -> int:
+    raise NotADecimal(f"{type(value).__name__} is not a query-string numeral")

@@ -36,8 +36,8 @@ def key() -> Response:
     return response
 
 
-# A seq past what a 64-bit database integer holds is no entry; left unbounded, the query itself would fail.
-@blp.route("/entries/<int(signed=True, max=9223372036854775807):seq>")
+# A seq past what a 64-bit database integer holds is no entry (404); left unbounded, the query itself would fail.
+@blp.route('/entries/<decimal(name="seq"):seq>')
 # Credentials are optional: the institution that wrote an entry also gets its private body.
 @auth.optional()
 @blp.response(200, EntryResponse)

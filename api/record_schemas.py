@@ -11,7 +11,7 @@ from typing import Any, ClassVar, TypeVar
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from api.fields import IsoDate, Number, Pattern, StrictBoolean, Text
+from api.fields import IsoDate, Number, Pattern, QueryInteger, StrictBoolean, Text
 from creditbank.models import ACHIEVEMENT_KINDS
 from creditbank.services.achievements import MAX_BATCH
 
@@ -90,7 +90,7 @@ class LearnerPageSchema(Schema):
 
 class PageQuery(Schema):
     cursor = fields.String(metadata={"description": "next_cursor of the previous page"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    limit = QueryInteger(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 # --- achievements --------------------------------------------------------------------------------

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.fields import QueryInteger
 from creditbank.models import INSTITUTION_TYPES
 
 
 class InclusionQuery(Schema):
-    seq = fields.Integer(required=True, strict=False, validate=validate.Range(min=0))
-    size = fields.Integer(required=True, strict=False, validate=validate.Range(min=1))
+    seq = QueryInteger(required=True, validate=validate.Range(min=0))
+    size = QueryInteger(required=True, validate=validate.Range(min=1))
 
 
 class ConsistencyQuery(Schema):
-    from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
-    to = fields.Integer(required=True, validate=validate.Range(min=1))
+    from_ = QueryInteger(required=True, data_key="from", validate=validate.Range(min=1))
+    to = QueryInteger(required=True, validate=validate.Range(min=1))
 
 
 class PublicEntrySchema(Schema):

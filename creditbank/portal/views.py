@@ -12,6 +12,7 @@ from creditbank.portal import i18n, security
 from creditbank.portal.security import login_required
 from creditbank.runtime import current_bank
 from creditbank.services import accounts, credentials, learners, portal, sharing
+from ledger.numbers import decimal_or
 
 bp = Blueprint("portal", __name__, template_folder="../templates")
 
@@ -110,7 +111,7 @@ def activate() -> Any:
 @login_required
 def record() -> str:
     asked = request.args.get("page", "1")
-    page = int(asked) if asked.isascii() and asked.isdigit() and 0 < len(asked) < 10 else 1
+    page = decimal_or(asked, 1, maximum=999_999_999)
     items, pages = portal.record_page(current_bank(), _learner(), max(page, 1))
     if page > pages:
         abort(404)
@@ -213,7 +214,7 @@ def share() -> Any:
         days_text = request.form.get("days", "")
         chosen = request.form.getlist("achievement") if request.form.get("scope") == "chosen" else None
         try:
-            days = int(days_text) if days_text.isascii() and days_text.isdigit() else 0
+            days = decimal_or(days_text, 0, maximum=999_999)
             token = sharing.create(bank, learner, days, chosen)
         except InvalidInput:
             return render_template(

@@ -93,7 +93,7 @@ def test_writer_sees_its_body_and_salt_others_do_not(client, bank):
         ("/ledger/proofs/consistency?from=x&to=3", 400),
         ("/ledger/entries/-1", 400),
         ("/ledger/entries/99", 404),
-        ("/ledger/entries/abc", 404),
+        ("/ledger/entries/abc", 400),
         # past a 64-bit integer: no entry, rather than a query the database cannot run
         ("/ledger/entries/2262732311669079520837632", 404),
         ("/ledger/entries/9223372036854775808", 404),

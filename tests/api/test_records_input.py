@@ -943,8 +943,8 @@ INT64_CURSOR = base64.urlsafe_b64encode(json.dumps([2**63]).encode()).decode().r
     [
         ("limit=0", 422, "invalid-input", "limit"),
         ("limit=201", 422, "invalid-input", "limit"),
-        ("limit=abc", 422, "invalid-input", "limit"),
-        ("limit=-1", 422, "invalid-input", "limit"),
+        ("limit=abc", 400, "bad-parameter", "limit"),  # not a numeral: unreadable, like a bad cursor
+        ("limit=-1", 400, "bad-parameter", "limit"),
         ("cursor=abc", 400, "bad-parameter", "cursor"),
         ("cursor=W10", 400, "bad-parameter", "cursor"),  # []
         ("cursor=Wy01XQ", 400, "bad-parameter", "cursor"),  # [-5]
