@@ -204,7 +204,51 @@ def keys_init(ctx: _Context) -> None:
     bank.prepare_keys()
     click.echo(f"log key {'kept' if existed[0] else 'created'}: {bank.log_key_path}")
     click.echo(f"master key {'kept' if existed[1] else 'created'}: {bank.master_key_path}")
+    click.echo(f"log origin: {bank.origin} (fixed with the log key)")
     click.echo(f"verifier key: {bank.log_signer().vkey}")
+
+
+@keys.command("reseal")
+@pass_ctx
+def keys_reseal(ctx: _Context) -> None:
+    """Seal key files of earlier releases (PEM, or unsealed while a passphrase is now set) with scrypt and AES-GCM.
+
+    The keys stay the same; only their files change. The log key also records the log's origin: the one its signed
+    checkpoints name, else the configured one. Take a new backup afterwards: older archives hold the old files.
+    """
+    from creditbank import keys as key_files
+    from creditbank.personal_data import MASTER_PURPOSE
+    from creditbank.runtime import origin_drift
+    from creditbank.services import checkpoints
+    from ledger.note import parse_checkpoint
+
+    bank = ctx.bank()
+    passphrase = bank.settings["CREDITBANK_KEY_PASSPHRASE"]
+    if not passphrase:
+        raise click.ClickException("set CREDITBANK_KEY_PASSPHRASE (or _FILE): there is nothing to seal the keys with")
+    origin = bank.origin
+    if key_files.stored_attributes(bank.log_key_path) is None:
+        with bank.db.reading() as session:
+            latest = checkpoints.latest_in(session)
+        if latest is not None:
+            signed = parse_checkpoint(latest.note[: latest.note.rindex("\n\n") + 1]).origin
+            source = bank.settings.get("ORIGIN_SOURCE")
+            if source is not None and signed != origin:
+                raise click.ClickException(origin_drift(bank.log_key_path, signed, origin, source))
+            origin = signed
+    folder = bank.log_key_path.parent
+    plan = [(bank.log_key_path, key_files.LOG_PURPOSE, {"origin": origin})]
+    plan += [(path, key_files.CREDENTIAL_PURPOSE, None) for path in sorted(folder.glob("credential-*.pem"))]
+    plan += [
+        (bank.master_key_path, MASTER_PURPOSE, None),
+        (folder / key_files.SESSION_SECRET_FILE, key_files.SESSION_PURPOSE, None),
+    ]
+    for path, purpose, attributes in plan:
+        if not path.exists():
+            continue
+        changed = key_files.reseal(path, passphrase, purpose, attributes)
+        click.echo(f"{'sealed' if changed else 'already sealed'}: {path}")
+    click.echo(f"log origin: {bank.origin}")
 
 
 @keys.command("issue")
@@ -429,8 +473,7 @@ def ledger_audit(ctx: _Context, deep: bool) -> None:
             f"{report.seconds:.2f} s ({rate:,.0f} entries/s)"
         )
         return
-    where = f"first bad seq {report.first_bad_seq}" if report.first_bad_seq is not None else "checkpoints"
-    click.echo(f"audit FAILED ({where}):", err=True)
+    click.echo(f"audit FAILED ({report.summary()}):", err=True)
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
     sys.exit(1)

@@ -34,6 +34,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
 
 def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     overrides = dict(overrides or {})
+    given = {name for name in _SETTINGS if name in overrides or name in os.environ}
     settings: dict[str, Any] = {}
     for name, (default, parse) in _SETTINGS.items():
         if name in overrides:
@@ -48,6 +49,11 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         settings["CREDITBANK_DATABASE_URL"] = f"sqlite:///{instance / 'creditbank.sqlite3'}"
     if not settings["CREDITBANK_ORIGIN"]:
         settings["CREDITBANK_ORIGIN"] = f"{settings['CREDITBANK_SERVER_NAME']}/creditbank"
+    # Which setting, if any, asked for the origin: once the log key exists it states the origin itself (runtime.Bank),
+    # and only an origin someone configured can disagree with it; the bare default names no log.
+    settings["ORIGIN_SOURCE"] = next(
+        (name for name in ("CREDITBANK_ORIGIN", "CREDITBANK_SERVER_NAME") if name in given and settings[name]), None
+    )
     if not settings["CREDITBANK_PUBLIC_URL"]:
         # The address credentials, QR codes and did:web point at; set it to the public https URL in production.
         settings["CREDITBANK_PUBLIC_URL"] = f"http://{settings['CREDITBANK_SERVER_NAME']}"

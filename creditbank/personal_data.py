@@ -7,11 +7,9 @@ turns national ID numbers into match digests; so the number itself is never stor
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
-import logging
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -22,66 +20,32 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from creditbank import keys
 from creditbank.errors import ConfigurationError
 from ledger.canonical import canonical_bytes
 
-log = logging.getLogger(__name__)
-
 MASTER_KEY = "master-key.json"
+MASTER_PURPOSE = "master key"
 _NONCE = 12
-_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _kek(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
 
 
 def create_master_key(path: Path, passphrase: str | None) -> bytes:
+    """A new master key, sealed in ``path`` like every other key file (``creditbank.keys``)."""
     if path.exists():
         raise ConfigurationError(f"{path} already exists; refusing to replace the master key")
     key = os.urandom(32)
-    if passphrase:
-        salt, nonce = os.urandom(16), os.urandom(_NONCE)
-        sealed = AESGCM(_kek(passphrase, salt, **_SCRYPT)).encrypt(nonce, key, b"creditbank master key")
-        document: dict[str, Any] = {"kdf": "scrypt", **_SCRYPT, "salt": _b64(salt), "nonce": _b64(nonce)}
-        document["sealed"] = _b64(sealed)
-    else:
-        log.warning(
-            "CREDITBANK_KEY_PASSPHRASE is not set: the master key %s is stored UNENCRYPTED. "
-            "Acceptable for development only; set a passphrase in production.",
-            path,
-        )
-        document = {"kdf": "none", "key": _b64(key)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(document, handle)
+    keys.write_sealed(path, key, passphrase, MASTER_PURPOSE)
     return key
 
 
 def load_master_key(path: Path, passphrase: str | None) -> bytes:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigurationError(f"master key {path} not found: run `creditbank keys init`") from exc
-    except ValueError as exc:
-        raise ConfigurationError(f"master key {path} is damaged") from exc
-    if document.get("kdf") == "none":
-        return base64.b64decode(document["key"])
-    if not passphrase:
-        raise ConfigurationError(f"{path} is encrypted: set CREDITBANK_KEY_PASSPHRASE (or _FILE)")
-    try:
-        kek = _kek(passphrase, base64.b64decode(document["salt"]), document["n"], document["r"], document["p"])
-        nonce, sealed = base64.b64decode(document["nonce"]), base64.b64decode(document["sealed"])
-        return AESGCM(kek).decrypt(nonce, sealed, b"creditbank master key")
-    except (InvalidTag, KeyError, ValueError) as exc:
-        raise ConfigurationError(f"cannot open {path}: wrong passphrase or damaged file") from exc
+        return keys.read_sealed(path, passphrase, MASTER_PURPOSE).secret
+    except ConfigurationError as exc:
+        if not path.exists():
+            raise ConfigurationError(f"master key {path} not found: run `creditbank keys init`") from exc
+        raise
 
 
 def normalize_national_id(country: str, number: str) -> str:

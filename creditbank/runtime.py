@@ -1,4 +1,11 @@
-"""What a running bank holds: settings, the database and (loaded on first use) its log key."""
+"""What a running bank holds: settings, the database and (loaded on first use) its log key.
+
+The log's origin — the name in every checkpoint and the log key's name — belongs to the instance: it is written into
+the log key's file when the key is created and read from there ever after. Configuration only proposes the origin of
+a log key not yet created; an origin configured later that differs is refused (``ConfigurationError``) rather than
+used, since checkpoints signed under another name would not verify against the published key. A log key from an
+earlier release (PEM, no stored origin) keeps using the configured origin until ``creditbank keys reseal`` records it.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,9 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from creditbank import keys
+from creditbank import files, keys
 from creditbank.db import Database
+from creditbank.errors import ConfigurationError
 from creditbank.personal_data import MASTER_KEY, Vault, create_master_key, load_master_key
 from ledger.note import NoteSigner, NoteVerifier
 
@@ -16,23 +24,47 @@ from ledger.note import NoteSigner, NoteVerifier
 class Bank:
     def __init__(self, settings: dict[str, Any]) -> None:
         self.settings = settings
-        self.db = Database(settings["CREDITBANK_DATABASE_URL"])
-        self.origin: str = settings["CREDITBANK_ORIGIN"]
         self.instance_path: str = settings["CREDITBANK_INSTANCE_PATH"]
+        files.private_folder(self.instance_path)
+        self.db = Database(settings["CREDITBANK_DATABASE_URL"])
+        self._stored_origin: str | None = None
         self._signer: NoteSigner | None = None
         self._vault: Vault | None = None
         self._lock = threading.Lock()
+        # Refuse a drifted configuration at once, before any command or worker acts under the wrong name.
+        _ = self.origin
 
     @property
     def log_key_path(self) -> Any:
         return keys.key_path(self.instance_path, keys.LOG_KEY)
 
+    @property
+    def origin(self) -> str:
+        """The log's origin: the one stored with the log key, or (before the key exists) the configured one."""
+        if self._stored_origin is None:
+            self._stored_origin = (keys.stored_attributes(self.log_key_path) or {}).get("origin")
+        configured: str = self.settings["CREDITBANK_ORIGIN"]
+        stored = self._stored_origin
+        if stored is None:
+            return configured
+        source = self.settings.get("ORIGIN_SOURCE")
+        if source is not None and configured != stored:
+            raise ConfigurationError(origin_drift(self.log_key_path, stored, configured, source))
+        return stored
+
     def log_signer(self, *, create: bool = False) -> NoteSigner:
         with self._lock:
             if self._signer is None:
                 passphrase = self.settings["CREDITBANK_KEY_PASSPHRASE"]
-                load = keys.load_or_create if create else keys.load_key
-                self._signer = NoteSigner(self.origin, load(self.log_key_path, passphrase))
+                path = self.log_key_path
+                if create and not path.exists():
+                    # The origin is fixed here, with the key, and bound to it by the seal.
+                    origin = self.origin
+                    key = keys.create_key(path, passphrase, keys.LOG_PURPOSE, {"origin": origin})
+                else:
+                    key = keys.load_key(path, passphrase, keys.LOG_PURPOSE)
+                    origin = self.origin
+                self._signer = NoteSigner(origin, key)
             return self._signer
 
     def log_verifier(self) -> NoteVerifier:
@@ -59,6 +91,15 @@ class Bank:
         """Create whichever of the log key and master key is missing (development and first start)."""
         self.log_signer(create=True)
         self.vault(create=True)
+
+
+def origin_drift(path: Any, stored: str, configured: str, source: str) -> str:
+    """The one-line refusal of a configured origin that is not the log's."""
+    given = f"{source} gives {configured!r}" if source == "CREDITBANK_ORIGIN" else f"{source} makes it {configured!r}"
+    return (
+        f"the log's origin is {stored!r}, fixed with its key {path}, but {given}: a log cannot change its origin; "
+        f"set CREDITBANK_ORIGIN={stored}"
+    )
 
 
 def bank_of(app: Flask) -> Bank:

@@ -7,6 +7,7 @@ signs nobody in. Every form carries the per-session CSRF token; it is replaced w
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import os
 import re
@@ -19,6 +20,8 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask, abort, g, redirect, request, session, url_for
 
+from creditbank import keys
+from creditbank.errors import ConfigurationError
 from creditbank.runtime import current_bank
 from creditbank.services import portal_sessions
 
@@ -26,26 +29,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 SECRET_FILE = "session-secret"  # noqa: S105 - a file name, not a secret
 
 
-def secret_key(instance_path: str) -> bytes:
-    """The cookie-signing secret: from the environment, or kept in the instance folder so every process shares it."""
+def secret_key(instance_path: str, passphrase: str | None = None) -> bytes:
+    """The cookie-signing secret: from the environment, or kept in the instance folder so every process shares it.
+
+    The file is sealed with the key passphrase like every key file (``creditbank.keys``); one written by an earlier
+    release holds the 32 bytes themselves and is still read (``creditbank keys reseal`` seals it).
+    """
     configured = os.environ.get("CREDITBANK_SECRET_KEY")
     if configured:
         return configured.encode()
     path = Path(instance_path) / "keys" / SECRET_FILE
-    if path.exists():
-        return path.read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes()  # another process wrote it first
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(secrets.token_bytes(32))
-    return path.read_bytes()
+    if not path.exists():
+        # Another process may write it first; then its secret is the one everybody reads.
+        with contextlib.suppress(ConfigurationError):
+            keys.write_sealed(path, secrets.token_bytes(32), passphrase, keys.SESSION_PURPOSE)
+    data = path.read_bytes()
+    if len(data) == keys.LEGACY_SESSION_SECRET_BYTES:
+        return data
+    return keys.unseal(data, passphrase, keys.SESSION_PURPOSE, path).secret
 
 
 def configure(app: Flask) -> None:
-    app.secret_key = secret_key(app.config["CREDITBANK_INSTANCE_PATH"])
+    app.secret_key = secret_key(app.config["CREDITBANK_INSTANCE_PATH"], app.config["CREDITBANK_KEY_PASSPHRASE"])
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

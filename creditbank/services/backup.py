@@ -7,9 +7,11 @@ and back.
 
 Keys. The data alone is not a usable bank: checkpoints verify only with the log key, personal data opens only with
 the master key, and the bank signs credentials with its credential keys. The archive therefore carries those key
-files exactly as they lie in the instance folder, which means encrypted with the bank's passphrase whenever the bank
-has one; the passphrase itself is never written anywhere, and a restore needs it in the environment as the service
-does. The portal's session secret is left out: it sits unencrypted on disk, and a new one only signs learners out.
+files exactly as they lie in the instance folder, which means sealed with the bank's passphrase whenever the bank
+has one (``creditbank.keys``; PEM files of earlier releases go as they are); the passphrase itself is never written
+anywhere, and a restore needs it in the environment as the service does. The log key's file also states the log's
+origin, so the archive names the log it was taken from whatever the environment of the backup said. The portal's
+session secret is left out: a new one only signs learners out.
 A restore puts each key file in the target's instance folder, keeps one already there if it is byte-identical, and
 refuses to touch a different one.
 
@@ -45,9 +47,10 @@ from sqlalchemy.orm import Session
 from creditbank import keys, ledger_store, migrate
 from creditbank.backup_format import SQL_TYPES, ArchiveError, ArchiveWriter, Reader, Summary, TableSpec, type_tag
 from creditbank.errors import ConfigurationError, Conflict, DomainError, LedgerIntegrityError
+from creditbank.files import FILE_MODE, private_folder
 from creditbank.models import Base
 from creditbank.personal_data import MASTER_KEY
-from creditbank.runtime import Bank
+from creditbank.runtime import Bank, origin_drift
 from creditbank.services.audit import AuditReport, audit
 from creditbank.services.checkpoints import latest_in
 from ledger.note import NoteError, open_note, parse_checkpoint
@@ -79,12 +82,41 @@ def _key_files(bank: Bank) -> dict[str, bytes]:
 
 def is_encrypted(name: str, data: bytes) -> bool:
     """Whether a key file needs the passphrase to open (a bank run without one keeps them in the clear)."""
-    if name.endswith(".pem"):
-        return b"ENCRYPTED" in data.split(b"\n", 1)[0]
+    return keys.is_encrypted(data)
+
+
+def _archived_origin(header: dict[str, Any]) -> str | None:
+    """The origin the archive's log key file states (None for a PEM log key of an earlier release, or none)."""
+    encoded = (header.get("keys") or {}).get(keys.LOG_KEY) if isinstance(header.get("keys"), dict) else None
+    if not isinstance(encoded, str):
+        return None
     try:
-        return bool(json.loads(data).get("kdf") != "none")
+        data = base64.b64decode(encoded, validate=True)
+        if not keys.is_sealed_document(data):
+            return None
+        origin = (json.loads(data).get("attributes") or {}).get("origin")
     except (ValueError, AttributeError):
-        return False
+        raise ArchiveError(f"key file {keys.LOG_KEY} in the archive is malformed") from None
+    return origin if isinstance(origin, str) else None
+
+
+def _check_origin(bank: Bank, header: dict[str, Any]) -> None:
+    """The archive's log is the one this bank is (or, without a log key yet, may become)."""
+    theirs = header.get("origin")
+    fixed = _archived_origin(header)
+    if fixed is not None and fixed != theirs:
+        raise ArchiveError(f"the archive's header names the log {theirs!r} but its log key was made for {fixed!r}")
+    ours = bank.origin  # refuses a configuration that disagrees with a log key already in place
+    if fixed is None or bank.log_key_path.exists():
+        if theirs != ours:
+            raise ConfigurationError(
+                f"this bank's log is {ours!r} but the archive's is {theirs!r}: "
+                "set CREDITBANK_ORIGIN (or CREDITBANK_SERVER_NAME) to match before restoring"
+            )
+        return
+    source = bank.settings.get("ORIGIN_SOURCE")
+    if source is not None and bank.settings["CREDITBANK_ORIGIN"] != fixed:
+        raise ConfigurationError(origin_drift(keys.LOG_KEY, fixed, bank.settings["CREDITBANK_ORIGIN"], source))
 
 
 # --- backup ---------------------------------------------------------------------------------------
@@ -344,8 +376,8 @@ def _write_keys(files: dict[Path, bytes]) -> list[Path]:
     written: list[Path] = []
     try:
         for path, data in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            private_folder(path.parent)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
             written.append(path)
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(data)
@@ -524,11 +556,7 @@ def restore(bank: Bank, source: Path) -> RestoreReport:
     for spec in summary.tables:
         if spec.name in SKIPPED_TABLES or spec.name == "alembic_version":
             raise ArchiveError(f"the archive holds rows for {spec.name}, which no backup writes")
-    if header.get("origin") != bank.origin:
-        raise ConfigurationError(
-            f"this bank's log is {bank.origin!r} but the archive's is {header.get('origin')!r}: "
-            "set CREDITBANK_ORIGIN (or CREDITBANK_SERVER_NAME) to match before restoring"
-        )
+    _check_origin(bank, header)
     _refuse_if_filled(_first_filled_in(bank))
     try:
         to_write, kept = _plan_keys(bank, header)

@@ -1,8 +1,8 @@
 """The bank's credential-signing keys: creation, rotation (`key.rotated`) and the did:web document that lists them.
 
-Private keys stay in the instance folder, encrypted like the log key; the ledger and the DID document carry only
-public keys. A rotated-out key stays in the DID document, marked with when it was retired, so credentials signed
-before the rotation keep verifying.
+Private keys stay in the instance folder, sealed like every key file (``creditbank.keys``); the ledger and the DID
+document carry only public keys. A rotated-out key stays in the DID document, marked with when it was retired, so
+credentials signed before the rotation keep verifying.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def rotate(bank: Bank) -> CredentialKey:
     key_id = "key-" + hashlib.sha256(raw).hexdigest()[:16]
     # The private key is on disk before the entry exists, so a crash leaves an unused file, never a listed key
     # nobody can sign with.
-    keys.write_key(_key_file(bank, key_id), key, bank.settings["CREDITBANK_KEY_PASSPHRASE"])
+    keys.write_key(_key_file(bank, key_id), key, bank.settings["CREDITBANK_KEY_PASSPHRASE"], keys.CREDENTIAL_PURPOSE)
     with bank.db.writing() as session:
         previous = current(session)
         body = {"key": key_id, "public_key": public_multikey(raw), "retires": previous.id if previous else None}
@@ -79,7 +79,8 @@ def ensure(bank: Bank) -> CredentialKey:
 
 
 def signer(bank: Bank, row: CredentialKey) -> Ed25519PrivateKey:
-    key = keys.load_key(_key_file(bank, row.id), bank.settings["CREDITBANK_KEY_PASSPHRASE"])
+    path = _key_file(bank, row.id)
+    key = keys.load_key(path, bank.settings["CREDITBANK_KEY_PASSPHRASE"], keys.CREDENTIAL_PURPOSE)
     if public_multikey(_raw_public(key)) != row.public_key:
         raise keys.ConfigurationError(f"the key file for {row.id} does not hold the published public key")
     return key
