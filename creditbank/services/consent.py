@@ -20,8 +20,8 @@ from creditbank.models import ConsentGrant, Institution, Learner
 from creditbank.runtime import Bank
 
 GRANTED, WITHDRAWN = "consent.granted", "consent.withdrawn"
-# The portal writes on the learner's behalf; the learner has no actor name of their own in the public ledger.
-PORTAL_ACTOR = "bank:portal"
+# As for erasure from the portal: the act is the learner's own, and the public actor names no one.
+PORTAL_ACTOR = "learner"
 SCOPES = {
     "profile": "the names, birth date, masked ID number and e-mail the bank holds",
     "records": "every achievement recorded for the learner, by any institution",
