@@ -24,6 +24,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from creditbank import files
+
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -31,10 +33,19 @@ SQLITE_BUSY_TIMEOUT_MS = 60_000
 ERASED_TABLES = ("learner_personal_data", "learner_accounts", "activation_codes")
 
 
+def _private_database_file(path: Path) -> None:
+    """Create the database file 0600 in a 0700 folder before SQLite opens it: SQLite gives its WAL and shared-memory
+    files the database file's mode, and would otherwise create all three readable by everyone (umask 022)."""
+    files.private_folder(path.parent)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, files.FILE_MODE))
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        files.tighten(companion)
+
+
 def _sqlite_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _private_database_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
@@ -153,7 +164,7 @@ class Database:
         if self._write_lock is None:
             yield
             return
-        descriptor = os.open(self._write_lock, os.O_RDWR | os.O_CREAT, 0o600)
+        descriptor = os.open(self._write_lock, os.O_RDWR | os.O_CREAT, files.FILE_MODE)
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
             yield

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from creditbank import files
 from creditbank.runtime import Bank
 from creditbank.services import (
     accounts,
@@ -232,10 +233,7 @@ def seed(bank: Bank, learner_count: int = 24, *, rng_seed: int = 2026) -> str | 
     _amend(bank, staff, recorded)
     _showcase(bank, staff)
     issued = api_keys.issue(bank, "demo-university")
-    path = Path(bank.instance_path) / KEY_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(issued.token + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    files.write_private(Path(bank.instance_path) / KEY_FILE, (issued.token + "\n").encode(), replace=True)
     return issued.token
 
 
@@ -295,8 +293,7 @@ def _showcase(bank: Bank, staff: dict[str, Principal]) -> None:
     award = credits.award(bank, None, learner_id, "cn-example-digital-literacy").body["id"]
     # An activated portal account, so a newcomer can log in and look around at once.
     accounts.activate(bank, accounts.new_code(bank, learner_id), born, DEMO_PASSWORD, DEMO_EMAIL)
-    (Path(bank.instance_path) / LOGIN_FILE).write_text(
-        f"{learner_id}\n{DEMO_EMAIL}\n{DEMO_PASSWORD}\n", encoding="utf-8"
-    )
+    login = f"{learner_id}\n{DEMO_EMAIL}\n{DEMO_PASSWORD}\n"
+    files.write_private(Path(bank.instance_path) / LOGIN_FILE, login.encode("utf-8"), replace=True)
     # Her certificate, signed and recorded, so the verify page and the PDF have a real document to show.
     credentials.issue(bank, None, credentials.Request(learner_id, "qualification", award))
