@@ -9,6 +9,7 @@ could be added to a signed credential without breaking its signature.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from cachetools import LRUCache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from frozendict import frozendict
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
@@ -38,6 +40,110 @@ class ProofError(Exception):
     """The document cannot be canonicalized or signed as given."""
 
 
+# Active contexts PyLD derived from the pinned contexts, kept between documents. PyLD keys its own cache of processed
+# contexts on a fresh random id for every type-scoped context it applies, so each document re-processed the scoped
+# contexts of OpenBadgeCredential, Achievement, Alignment... — most of a verification's time. An entry here is keyed
+# on the identity of the (immutable) active context it was derived from and on the local context: URLs, or mappings
+# that are part of a pinned context document. Contexts a document carries inline are never kept, so an upload cannot
+# fill this with its own data. The entry holds the active context, so its id cannot be reused while the entry lives.
+_MEMO_SIZE = 4096
+_memo: LRUCache[tuple[Any, ...], tuple[Any, Any]] = LRUCache(maxsize=_MEMO_SIZE)
+_memo_lock = threading.Lock()
+_pinned: tuple[Mapping[str, Any], frozenset[int]] | None = None
+# Term and IRI expansions per active context, for the same reason: a credential expands the same few dozen terms
+# against the same few active contexts. Bounded both in contexts and in terms per context.
+_iri_memo: LRUCache[int, tuple[Any, dict[tuple[str, Any, bool], Any]]] = LRUCache(maxsize=512)
+_IRIS_PER_CONTEXT = 2048
+
+
+def _pinned_ids() -> frozenset[int]:
+    """The ids of every mapping and list inside the pinned context documents (alive as long as those are)."""
+    global _pinned
+    documents = contexts.known()
+    if _pinned is None or _pinned[0] is not documents:
+        ids: set[int] = set()
+        pending: list[Any] = list(documents.values())
+        while pending:
+            item = pending.pop()
+            if isinstance(item, dict):
+                ids.add(id(item))
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                ids.add(id(item))
+                pending.extend(item)
+        with _memo_lock:
+            _memo.clear()
+            _iri_memo.clear()
+        # Holding the documents keeps the ids above from being reused by other objects.
+        _pinned = (documents, frozenset(ids))
+    return _pinned[1]
+
+
+def _local_key(local: Any, pinned: frozenset[int]) -> Any:
+    if isinstance(local, str):
+        return local
+    if isinstance(local, dict | frozendict):
+        return ("pinned", id(local)) if id(local) in pinned else None
+    if isinstance(local, list) and local:
+        keys = tuple(_local_key(item, pinned) for item in local)
+        return None if any(key is None for key in keys) else keys
+    return None
+
+
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # PyLD ships no types
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: dict[str, Any],
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: set[str] | None = None,
+    ) -> Any:
+        arguments = (active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles)
+        local = _local_key(local_ctx, _pinned_ids()) if isinstance(active_ctx, frozendict) else None
+        if local is None:
+            return super()._process_context(*arguments)
+        key = (id(active_ctx), local, override_protected, propagate, validate_scoped, options.get("base"),
+               options.get("processingMode"))  # fmt: skip
+        with _memo_lock:
+            hit = _memo.get(key)
+        if hit is not None and hit[0] is active_ctx:
+            return hit[1]
+        result = super()._process_context(*arguments)
+        if isinstance(result, frozendict):
+            with _memo_lock:
+                _memo[key] = (active_ctx, result)
+        return result
+
+    def _expand_iri(
+        self,
+        active_ctx: Any,
+        value: Any,
+        base: Any = None,
+        vocab: bool = False,
+        local_ctx: Any = None,
+        defined: Any = None,
+    ) -> Any:
+        # During context processing (local_ctx given) expansion defines terms as a side effect: not cacheable.
+        if local_ctx or defined is not None or not isinstance(value, str) or not isinstance(active_ctx, frozendict):
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        key = (value, base, vocab)
+        with _memo_lock:
+            entry = _iri_memo.get(id(active_ctx))
+        if entry is not None and entry[0] is active_ctx and key in entry[1]:
+            return entry[1][key]
+        result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        with _memo_lock:
+            if entry is None or entry[0] is not active_ctx:
+                entry = (active_ctx, {})
+                _iri_memo[id(active_ctx)] = entry
+            if len(entry[1]) < _IRIS_PER_CONTEXT:
+                entry[1][key] = result
+        return result
+
+
 def canonical(document: Mapping[str, Any], loader: Loader = contexts.load) -> str:
     def dropped(term: str | None) -> None:
         raise ProofError(f"the property {term or 'with an undefined name'} is not defined by the credential's contexts")
@@ -49,7 +155,8 @@ def canonical(document: Mapping[str, Any], loader: Loader = contexts.load) -> st
         "contextResolver": ContextResolver(_resolved if loader is contexts.load else LRUCache(maxsize=16), loader),
     }
     try:
-        result = jsonld.JsonLdProcessor(on_property_dropped=dropped).normalize(dict(document), options)
+        processor = _Processor if loader is contexts.load else jsonld.JsonLdProcessor
+        result = processor(on_property_dropped=dropped).normalize(dict(document), options)
     except ProofError:
         raise
     except contexts.ContextError:
