@@ -12,6 +12,7 @@ from creditbank.portal.security import login_required
 from creditbank.portal.views import bp
 from creditbank.runtime import current_bank
 from creditbank.services import consent, institutions
+from ledger.numbers import NotADecimal, parse_decimal
 
 PERIODS = (30, 90, 365)
 
@@ -89,10 +90,12 @@ def consent_page() -> Any:
     bank = current_bank()
     withdraw = request.form.get("withdraw", "")
     if withdraw:
-        if not (withdraw.isascii() and withdraw.isdigit()):
+        try:
+            grant = parse_decimal(withdraw)
+        except NotADecimal:
             abort(400)
         try:
-            consent.withdraw(bank, learner, int(withdraw))
+            consent.withdraw(bank, learner, grant)
         except NotFound:
             abort(404)
         except Conflict:
