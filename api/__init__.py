@@ -50,6 +50,7 @@ def init_api(app: Flask) -> Api:
         institutions_views,
         ledger_views,
         pages,
+        pdf_trust_views,
         records_views,
     )
 
@@ -73,6 +74,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(credits_views.blp)
     api.register_blueprint(credentials_views.blp)
     api.register_blueprint(credentials_views.public)
+    api.register_blueprint(pdf_trust_views.blp)
     api.register_blueprint(health_views.blp)
     auth.install(app)
     app.before_request(_require_json)

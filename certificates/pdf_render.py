@@ -31,7 +31,7 @@ from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from certificates import fonts
+from certificates import fonts, pdf_signature
 from certificates.pdf_pages import (
     LABELS,
     LANGUAGE_TAGS,
@@ -208,8 +208,19 @@ def _files(credential_json: bytes | Mapping[str, bytes]) -> dict[str, bytes]:
     return {name: bytes(data) for name, data in credential_json.items()}
 
 
-def render_certificate(page: CertificatePage, credential_json: bytes | Mapping[str, bytes]) -> bytes:
-    """One A4 page. `credential_json` is the credential, or attachment name → bytes (with credential.json)."""
+def _signed(pdf: bytes, signer: pdf_signature.Signer | None) -> bytes:
+    # Outside the render lock: signing touches neither Pango nor fontconfig.
+    return pdf_signature.sign(pdf, signer) if signer is not None else pdf
+
+
+def render_certificate(
+    page: CertificatePage,
+    credential_json: bytes | Mapping[str, bytes],
+    *,
+    signer: pdf_signature.Signer | None = None,
+) -> bytes:
+    """One A4 page. `credential_json` is the credential, or attachment name → bytes (with credential.json); with a
+    signer, the PDF comes back with the bank's PAdES signature over the whole file."""
     order = check_order(page.language_order)
     template = _env.get_template("certificate.html")
     context = {
@@ -232,10 +243,16 @@ def render_certificate(page: CertificatePage, credential_json: bytes | Mapping[s
             document = pipeline.layout(template.render(context, density=density))
             if len(document.pages) == 1:
                 break
-        return pipeline.write(document, _files(credential_json), page.issued)
+        pdf = pipeline.write(document, _files(credential_json), page.issued)
+    return _signed(pdf, signer)
 
 
-def render_transcript(page: TranscriptPage, credential_json: bytes | Mapping[str, bytes]) -> bytes:
+def render_transcript(
+    page: TranscriptPage,
+    credential_json: bytes | Mapping[str, bytes],
+    *,
+    signer: pdf_signature.Signer | None = None,
+) -> bytes:
     """As many A4 pages as the rows need; headers repeat, every page footer carries seq, date and page number."""
     order = check_order(page.language_order)
     heading = _both(LABELS["transcript"], order)
@@ -248,7 +265,7 @@ def render_transcript(page: TranscriptPage, credential_json: bytes | Mapping[str
         document_title=f"{heading} — {page.learner_name}",
     )
     css = _stylesheet(order, page.ledger_seq, page.issued, running_head=f"{page.learner_name}  ·  {heading}")
-    return html_to_pdf(html, css, _files(credential_json), page.issued)
+    return _signed(html_to_pdf(html, css, _files(credential_json), page.issued), signer)
 
 
 def html_to_pdf(

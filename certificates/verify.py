@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from certificates import proofs, receipts, shape
+from certificates import pdf_signature, proofs, receipts, shape
 from certificates.contexts import ContextError
 from certificates.credentials import identity_hash
 from certificates.multibase import MultibaseError, public_key_bytes
@@ -25,7 +25,7 @@ from ledger.numbers import NotADecimal, parse_decimal
 
 Outcome = Literal["pass", "fail", "skip"]
 MAX_JSON = 8 * 1024 * 1024
-CHECKS = ("format", "signature", "key", "ledger", "status", "validity", "identity")
+CHECKS = ("pdf_signature", "format", "signature", "key", "ledger", "status", "validity", "identity")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ class Trust:
     log_keys: Sequence[NoteVerifier]
     status: StatusLookup | None = None
     checkpoint: str | None = None
+    # The bank's PDF signing roots (DER): a PDF verifies only with the bank's signature chaining to one of them.
+    pdf_roots: Sequence[bytes] = ()
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def did_document_trust(document: Any, log_key: str | None = None) -> Trust:
         verifiers = [NoteVerifier.from_vkey(vkey) for vkey in vkeys]
     except NoteError as exc:
         raise ValueError(f"log key: {exc}") from None
-    return Trust(document["id"], keys, verifiers)
+    return Trust(document["id"], keys, verifiers, pdf_roots=pdf_signature.did_roots(document))
 
 
 def _load_json(data: bytes, report: Report) -> Any:
@@ -161,6 +163,7 @@ def verify_bytes(
         except PdfError as exc:
             report.add("format", "fail", str(exc))
             return report
+        signed = _pdf_signature(data, trust, now, report)
         text_hash = visible_text_hash(text)
         try:
             document = _load_json(credential_bytes, report)
@@ -172,6 +175,7 @@ def verify_bytes(
         except ValueError as exc:
             report.add("format", "fail", f"the attached receipt: {exc}")
             return report
+        _signed_for_recorded(signed, receipt, report)
     else:
         if not stripped:
             report.add("format", "fail", "the file is empty")
@@ -189,6 +193,50 @@ def verify_bytes(
         document, trust, report=report, receipt=receipt, now=now, identity=identity,
         text_hash=text_hash, receipt_lookup=receipt_lookup,
     )  # fmt: skip
+
+
+def _pdf_signature(
+    data: bytes, trust: Trust, now: datetime | None, report: Report
+) -> pdf_signature.VerifiedSignature | None:
+    """The file itself: the bank's PAdES signature over every byte of it (the text and attachments come after)."""
+    try:
+        signed = pdf_signature.verify(data, trust.pdf_roots, now=now)
+    except pdf_signature.SignatureError as exc:
+        report.add("pdf_signature", "fail", str(exc))
+        return None
+    report.add(
+        "pdf_signature",
+        "pass",
+        f"the whole file is signed by {signed.signer} (PAdES, {signed.signed_at.isoformat()}), "
+        "with a certificate of the bank's PDF root; nothing was changed after signing",
+    )
+    return signed
+
+
+def _signed_for_recorded(signed: pdf_signature.VerifiedSignature | None, receipt: Any, report: Report) -> None:
+    """The signing certificate must have been valid when the ledger recorded the credential, and the PDF signed
+    after that. The time is read from the receipt here; the ledger check proves it."""
+    if signed is None or not isinstance(receipt, dict):
+        return
+    recorded = next(
+        (
+            _instant(item["entry"].get("time"))
+            for item in receipt.get("entries") or []
+            if isinstance(item, dict) and item.get("role") == "credential" and isinstance(item.get("entry"), dict)
+        ),
+        None,
+    )
+    if recorded is None:
+        return
+    problem = None
+    if not signed.not_before <= recorded <= signed.not_after:
+        problem = "the PDF's signing certificate was not valid when the ledger recorded the credential"
+    elif recorded > signed.signed_at + pdf_signature.MAX_CLOCK_SKEW:
+        problem = "the PDF was signed before the ledger recorded its credential"
+    if problem:
+        for check in report.checks:
+            if check.check == "pdf_signature":
+                check.outcome, check.reason = "fail", f"{problem} ({recorded.isoformat()})"
 
 
 def visible_text_hash(text: str) -> str:

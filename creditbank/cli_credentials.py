@@ -141,13 +141,19 @@ def verify_command(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--trust") from None
         if status_files:
-            trust = engine.Trust(trust.issuer, trust.keys, trust.log_keys, _status_from_files(status_files, trust))
+            trust = engine.Trust(
+                trust.issuer, trust.keys, trust.log_keys, _status_from_files(status_files, trust),
+                pdf_roots=trust.pdf_roots,
+            )  # fmt: skip
     else:
         from creditbank.services import credentials as service
 
         trust = service.trust(ctx.bank())
     if checkpoint_file is not None:
-        trust = engine.Trust(trust.issuer, trust.keys, trust.log_keys, trust.status, checkpoint_file.read_text())
+        trust = engine.Trust(
+            trust.issuer, trust.keys, trust.log_keys, trust.status, checkpoint_file.read_text(),
+            pdf_roots=trust.pdf_roots,
+        )  # fmt: skip
     report = engine.verify_bytes(path.read_bytes(), trust, identity=identity)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))

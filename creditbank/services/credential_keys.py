@@ -91,6 +91,9 @@ def all_keys(session: Session) -> Sequence[CredentialKey]:
 
 
 def did_document(bank: Bank) -> dict[str, Any]:
+    # pdf_keys names the bank by this module's did and public URL, so it is imported here, not at the top.
+    from creditbank.services import pdf_keys
+
     identifier = did(bank)
     with bank.db.reading() as session:
         rows = all_keys(session)
@@ -117,7 +120,8 @@ def did_document(bank: Bank) -> dict[str, Any]:
                 "type": "TransparencyLog",
                 "serviceEndpoint": f"{public_url(bank)}/ledger",
                 "verifierKey": bank.log_verifier().vkey,
-            }
+            },
+            pdf_keys.did_service(bank),
         ],
     }
 

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from certificates import pdf_signature
 from certificates.pdf_read import visible_text as extract_text
 from certificates.pdf_render import (
     Bilingual,
@@ -18,7 +19,7 @@ from certificates.pdf_render import (
 )
 from creditbank import metrics
 from creditbank.runtime import Bank
-from creditbank.services import credential_keys
+from creditbank.services import credential_keys, pdf_keys
 
 if TYPE_CHECKING:
     from creditbank.services.credentials import Request, _Facts
@@ -92,26 +93,29 @@ def page_for(bank: Bank, request: Request, facts: _Facts, credential: dict[str, 
     )
 
 
-def _render(page: Page, credential: bytes, receipt: bytes | None) -> bytes:
+def _render(page: Page, credential: bytes, receipt: bytes | None, signer: pdf_signature.Signer | None = None) -> bytes:
     files = {"credential.json": credential}
     if receipt is not None:
         files["receipt.json"] = receipt
     kind = "transcript" if isinstance(page, TranscriptPage) else "certificate"
     with metrics.PDF_RENDER.labels(kind).time():
         if isinstance(page, TranscriptPage):
-            return render_transcript(page, files)
-        return render_certificate(page, files)
+            return render_transcript(page, files, signer=signer)
+        return render_certificate(page, files, signer=signer)
 
 
 def visible_text(page: Page) -> str:
-    """The text the PDF will show, read back from a rendering exactly as a verifier will read it."""
+    """The text the PDF will show, read back from a rendering exactly as a verifier will read it (unsigned: the
+    signature adds no text)."""
     return extract_text(_render(page, b"{}", None))
 
 
 def render(bank: Bank, request: Request, facts: _Facts, credential: dict[str, Any], receipt: dict[str, Any]) -> bytes:
+    """The PDF as handed out: rendered, then signed by the bank's current PDF signing key."""
     page = page_for(bank, request, facts, credential)
     return _render(
         page,
         json.dumps(credential, ensure_ascii=False, indent=2).encode(),
         json.dumps(receipt, ensure_ascii=False).encode(),
+        pdf_keys.signer(bank),
     )

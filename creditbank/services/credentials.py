@@ -590,7 +590,7 @@ def trust(bank: Bank) -> engine.Trust:
                 return None
             return engine.StatusAnswer(row.revoked_seq is not None, row.suspended)
 
-    return engine.Trust(base.issuer, base.keys, base.log_keys, status)
+    return engine.Trust(base.issuer, base.keys, base.log_keys, status, pdf_roots=base.pdf_roots)
 
 
 def verify(
