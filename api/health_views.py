@@ -1,4 +1,5 @@
-"""`/health` (the process answers), `/ready` (it can serve: database, migrations, a fresh checkpoint) and `/metrics`."""
+"""`/health` (the process answers), `/ready` (it can serve: database, migrations, a fresh checkpoint, no damage found
+by the audit or the monitor) and `/metrics`."""
 
 from __future__ import annotations
 
@@ -22,7 +23,10 @@ def alive() -> Response:
 
 @blp.route("/ready")
 @blp.response(
-    200, ReadinessSchema, description="ready: the database answers, migrations are current, the checkpoint is fresh"
+    200,
+    ReadinessSchema,
+    description="ready: the database answers, migrations are current, the checkpoint is fresh, and neither the "
+    "last full audit nor the checkpoint monitor found damage",
 )
 @blp.alt_response(503, schema=ReadinessSchema, description="not ready; each check says why")
 def ready() -> Response:

@@ -86,6 +86,7 @@ class ReadinessCheckSchema(Schema):
     tree_size = fields.Integer()
     signed_size = fields.Integer()
     age_seconds = fields.Float()
+    checked_at = fields.String(metadata={"description": "when the audit or monitor result was recorded (UTC)"})
 
 
 class ReadinessSchema(Schema):
@@ -94,5 +95,8 @@ class ReadinessSchema(Schema):
         keys=fields.String(),
         values=fields.Nested(ReadinessCheckSchema),
         required=True,
-        metadata={"description": "database, migrations and checkpoint, each with ok and why not"},
+        metadata={
+            "description": "database, migrations, checkpoint, and what the last full audit and the checkpoint "
+            "monitor found, each with ok and why not"
+        },
     )

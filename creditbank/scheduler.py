@@ -27,7 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from creditbank import metrics
 from creditbank.runtime import Bank
-from creditbank.services import audit, checkpoints, credentials, housekeeping, idempotency, lease
+from creditbank.services import audit, checkpoints, credentials, findings, housekeeping, idempotency, lease
 from creditbank.services.monitor import Monitor, MonitorFailure
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class Scheduler:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.active = False
         self.monitor = Monitor(bank)
+        self._monitor_recorded: str | None = None
         self._stopped = threading.Event()
         self._jobs = BackgroundScheduler(timezone=UTC)
         interval = bank.settings["CREDITBANK_CHECKPOINT_INTERVAL"]
@@ -98,6 +99,10 @@ class Scheduler:
         except MonitorFailure as failure:
             metrics.MONITOR_CHECKS.labels("fail").inc()
             log.critical("ledger monitor: %s", failure, extra={"fields": {"alert": "ledger-monitor"}})
+            # Recorded for /ready on every web worker; written once per distinct failure, not every second.
+            if str(failure) != self._monitor_recorded:
+                findings.record(self.bank, findings.MONITOR, False, str(failure))
+                self._monitor_recorded = str(failure)
             return
         if checked:
             metrics.MONITOR_CHECKS.labels("pass").inc()
@@ -121,10 +126,18 @@ class Scheduler:
         report = audit.audit(self.bank)
         fields = {"entries": report.entries, "checkpoints": report.checkpoints, "seconds": round(report.seconds, 1)}
         metrics.AUDITS.labels("pass" if report.ok else "fail").inc()
+        audit.record(self.bank, report)
+        if report.ok:
+            self._monitor_recorded = None
         if report.ok:
             log.info("ledger audit passed", extra={"fields": fields})
         else:
-            fields.update(alert="ledger-audit", problems=report.problems[:20], first_bad_seq=report.first_bad_seq)
+            fields.update(
+                alert="ledger-audit",
+                problems=report.problems[:20],
+                first_bad_seq=report.first_bad_seq,
+                first_bad_checkpoint=report.first_bad_checkpoint,
+            )
             log.critical("ledger audit failed", extra={"fields": fields})
 
     def start(self) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from creditbank import ledger_store, migrate
 from creditbank.db import DATABASE_ERRORS
 from creditbank.runtime import Bank
-from creditbank.services import checkpoints
+from creditbank.services import checkpoints, findings
 
 MAX_CHECKPOINT_AGE = 5.0  # seconds a grown tree may go without a signed checkpoint
 
@@ -45,4 +45,24 @@ def readiness(bank: Bank, now: datetime | None = None) -> dict[str, Any]:
             "signed_size": latest.size,
             "age_seconds": round(age, 3),
         }
+    checks.update(_ledger_checks(bank))
     return {"ready": all(check["ok"] for check in checks.values()), "checks": checks}
+
+
+def _ledger_checks(bank: Bank) -> dict[str, dict[str, Any]]:
+    """What the scheduler's audit and monitor last found: damage they found keeps the bank from being ready."""
+    try:
+        found = findings.current(bank)
+    except DATABASE_ERRORS as exc:
+        # A schema from before the findings table (the migrations check says so too) or a failing read.
+        detail = f"the last audit and monitor results cannot be read: {exc.__class__.__name__}"
+        return {name: {"ok": False, "detail": detail} for name in (findings.AUDIT, findings.MONITOR)}
+    checks: dict[str, dict[str, Any]] = {}
+    for name, never in ((findings.AUDIT, "no full audit recorded yet"), (findings.MONITOR, "no damage seen")):
+        finding = found.get(name)
+        if finding is None:
+            checks[name] = {"ok": True, "detail": never}
+        else:
+            checked = datetime.fromtimestamp(finding.checked_at, UTC).isoformat(timespec="seconds")
+            checks[name] = {"ok": finding.ok, "detail": finding.detail, "checked_at": checked}
+    return checks

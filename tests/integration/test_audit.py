@@ -65,8 +65,10 @@ def test_rewritten_entry_with_matching_hashes_still_breaks_the_signed_root(audit
         )
     report = audit(audited)
     assert not report.ok
-    assert any("checkpoint 20" in p for p in report.problems)
-    assert report.first_bad_seq == 19
+    assert any(p.startswith("checkpoint at size 20:") for p in report.problems)
+    # Every entry is consistent in itself: what is bad is the checkpoint, and it is named as one.
+    assert report.first_bad_checkpoint == 20
+    assert report.first_bad_seq is None
 
 
 def test_deleted_entry_is_named(audited):
@@ -80,7 +82,9 @@ def test_forged_checkpoint_signature_is_found(audited):
     tamper(audited, "UPDATE ledger_checkpoints SET note = replace(note, '\n20\n', '\n21\n') WHERE size = 20")
     report = audit(audited)
     assert not report.ok
-    assert "checkpoint 20" in report.problems[0]
+    assert report.problems[0].startswith("checkpoint at size 20:")
+    assert report.first_bad_checkpoint == 20
+    assert report.first_bad_seq is None
 
 
 def test_deep_audit_finds_non_canonical_body(audited):
@@ -97,3 +101,85 @@ def test_deep_audit_finds_non_canonical_body(audited):
     assert leaf_hash(entry.canonical()) != bytes(row.nodes[:32])
     tamper(audited, "UPDATE ledger_bodies SET body = :b WHERE seq = 32", b=loose)
     assert audit(audited, deep=True).first_bad_seq == 32
+
+
+# --- values of the wrong type --------------------------------------------------------------------------------------
+
+# (table, column, the seq or checkpoint size changed, what the finding says). SQLite stores whatever a statement
+# gives it, so one row gets a value of the other type; PostgreSQL enforces column types, so there the whole column
+# is converted, as a schema changed behind the bank's back would leave it.
+WRONG_TYPES = [
+    pytest.param("ledger_bodies", "body", "text", id="body-as-text"),
+    pytest.param("ledger_bodies", "salt", "text", id="salt-as-text"),
+    pytest.param("ledger_entries", "public", "text", id="public-as-text"),
+    pytest.param("ledger_entries", "nodes", "text", id="nodes-as-text"),
+    pytest.param("ledger_entries", "kind", "bytes", id="kind-as-bytes"),
+    pytest.param("ledger_entries", "time", "bytes", id="time-as-bytes"),
+]
+
+
+def retype(bank, table: str, column: str, to: str, seq: int) -> None:
+    key = "size" if table == "ledger_checkpoints" else "seq"
+    if bank.db.dialect == "postgresql":
+        target, using = (
+            ("text", f"encode({column}, 'escape')") if to == "text" else ("bytea", f"convert_to({column}, 'UTF8')")
+        )
+        tamper(bank, f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {target} USING {using}")
+        return
+    with bank.db.engine.begin() as connection:
+        (value,) = connection.execute(text(f"SELECT {column} FROM {table} WHERE {key} = :k"), {"k": seq}).one()
+    # The same content in the other type: text for bytes (as a careless import would write it), bytes for text.
+    changed = bytes(value).decode("latin-1") if to == "text" else str(value).encode()
+    tamper(bank, f"UPDATE {table} SET {column} = :v WHERE {key} = :k", v=changed, k=seq)
+
+
+@pytest.mark.parametrize(("table", "column", "to"), WRONG_TYPES)
+def test_a_value_of_the_wrong_type_is_a_finding_naming_its_seq(audited, table, column, to):
+    retype(audited, table, column, to, 17)
+    report = audit(audited, deep=True)
+    assert not report.ok
+    expected = 0 if audited.db.dialect == "postgresql" else 17
+    assert report.first_bad_seq == expected
+    wanted = f"seq {expected}: {column} is stored as {'text' if to == 'text' else 'bytes'}, not"
+    assert report.problems[0].startswith(wanted), report.problems
+    # It does not stop the audit: every entry and checkpoint is still counted.
+    assert report.entries == 33
+    assert report.checkpoints == 2
+
+
+@pytest.mark.parametrize(("column", "to"), [("note", "bytes"), ("root", "text")])
+def test_a_checkpoint_of_the_wrong_type_is_named_as_a_checkpoint(audited, column, to):
+    retype(audited, "ledger_checkpoints", column, to, 20)
+    report = audit(audited)
+    assert not report.ok
+    assert report.first_bad_checkpoint == 20
+    assert report.first_bad_seq is None
+    assert report.problems[0].startswith(f"checkpoint at size 20: {column} is stored as"), report.problems
+
+
+def test_a_body_that_is_not_json_fails_the_deep_audit_without_a_traceback(audited):
+    tamper(audited, "UPDATE ledger_bodies SET body = :b WHERE seq = 32", b=b"\xff{not json")
+    report = audit(audited, deep=True)
+    assert report.first_bad_seq == 32
+    assert "seq 32: stored body is not canonical JSON" in report.problems
+
+
+def test_the_audit_command_names_the_seq_and_exits_1(audited, tmp_path):
+    from click.testing import CliRunner
+
+    from creditbank.cli import main
+
+    retype(audited, "ledger_bodies", "body", "text", 17)
+    settings = audited.settings
+    env = {
+        "CREDITBANK_DATABASE_URL": str(settings["CREDITBANK_DATABASE_URL"]),
+        "CREDITBANK_INSTANCE_PATH": str(audited.instance_path),
+        "CREDITBANK_KEY_PASSPHRASE": str(settings.get("CREDITBANK_KEY_PASSPHRASE") or ""),
+    }
+    result = CliRunner().invoke(main, ["ledger", "audit"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    seq = 0 if audited.db.dialect == "postgresql" else 17
+    assert f"first bad seq {seq}" in result.output
+    assert f"seq {seq}: body is stored as text, not bytes" in result.output
