@@ -43,6 +43,7 @@ class _ProblemApi(Api):  # type: ignore[misc]
 
 def init_api(app: Flask) -> Api:
     from api import (
+        consent_views,
         credentials_views,
         credits_views,
         errors,
@@ -72,6 +73,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(institutions_views.blp)
     api.register_blueprint(records_views.blp)
     api.register_blueprint(credits_views.blp)
+    api.register_blueprint(consent_views.blp)
     api.register_blueprint(credentials_views.blp)
     api.register_blueprint(credentials_views.public)
     api.register_blueprint(pdf_trust_views.blp)

@@ -229,3 +229,15 @@ def test_a_link_made_before_submissions_were_kept_apart_reads_the_pseudonym_unti
     seen = client.get(f"/api/v1/learners/{learner}", headers={"Authorization": f"Bearer {b}"}).get_json()
     assert seen["email"] == PERSON_B["email"]
     assert seen["name"] == PERSON_B["name"]
+
+
+def test_an_institution_lists_the_live_grants_it_holds_and_no_one_else_s(world: CreditWorld) -> None:
+    kept = consent.grant(world.bank, world.learner, "uni-b", "records", 30)
+    gone = consent.grant(world.bank, world.learner, "uni-b", "credits", 30)
+    consent.withdraw(world.bank, world.learner, gone)
+    consent.grant(world.bank, world.learner, "mooc-x", "profile", 30)
+    listed = _get(world, "/api/v1/consents", "uni-b").get_json()["items"]
+    assert [(row["seq"], row["scope"], row["state"]) for row in listed] == [(kept, "records", "active")]
+    assert listed[0]["learner"] == world.learner
+    assert _get(world, "/api/v1/consents", "uni-a").get_json()["items"] == []
+    assert world.client.get("/api/v1/consents").status_code == 401
