@@ -3,8 +3,8 @@
 Each value can be overridden on the command line. What this adds over gunicorn's defaults: logs as
 JSON lines like the rest of the service (creditbank writes its own access lines, with request ids),
 and, when ``CREDITBANK_METRICS_DIR`` is set, Prometheus' multi-process mode — the workers pool their
-counters there (so any worker answers ``/metrics`` for all), the folder is emptied at start and dead
-workers are marked. The variable is translated here, in the master before any worker imports the
+counters there (so any worker answers ``/metrics`` for all), the folder is created (0700) or emptied at
+start and dead workers are marked. The variable is translated here, in the master before any worker imports the
 client library, so that command-line tools run with the same environment file are not affected.
 
 This file must not import creditbank at the top: the package loads the metrics client, which decides
@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 METRICS_DIRECTORY = os.environ.get("CREDITBANK_METRICS_DIR")
-if METRICS_DIRECTORY:
+if METRICS_DIRECTORY and os.environ.get("PROMETHEUS_MULTIPROC_DIR") != METRICS_DIRECTORY:
+    # Emptied and created now, as the settings are read, not in a server hook: gunicorn resolves the log formatter
+    # below (importing creditbank, and with it the metrics client) before any hook runs, and the client writes into
+    # the folder as soon as a counter is defined; on a fresh boot the folder (on a tmpfs) does not exist yet. Files
+    # left by an earlier run would add its counts to this one's. A reload (HUP) reads this file again in the same
+    # master, where the variable is already set, and keeps the running workers' files.
+    shutil.rmtree(METRICS_DIRECTORY, ignore_errors=True)
+    Path(METRICS_DIRECTORY).mkdir(mode=0o700, parents=True, exist_ok=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIRECTORY
 
 bind = os.environ.get("CREDITBANK_BIND", "127.0.0.1:8000")
@@ -40,13 +47,6 @@ logconfig_dict: dict[str, Any] = {
     "root": {"level": "INFO", "handlers": []},
     "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False}},
 }
-
-
-def on_starting(_server: Any) -> None:
-    if METRICS_DIRECTORY:
-        # Files left by an earlier run would add its counts to this one's.
-        shutil.rmtree(METRICS_DIRECTORY, ignore_errors=True)
-        Path(METRICS_DIRECTORY).mkdir(parents=True, exist_ok=True)
 
 
 def child_exit(_server: Any, worker: Any) -> None:

@@ -43,6 +43,6 @@ def ready() -> Response:
     "verification verdicts, PDF render times, scheduler activity",
     content_type=metrics.CONTENT_TYPE.split(";")[0],
 )
-@problems(blp, 503)
+@problems(blp, 401, 503)
 def scrape() -> Response:
     return Response(metrics.exposition(current_bank()), content_type=metrics.CONTENT_TYPE)

@@ -27,6 +27,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "CREDITBANK_PROXY_HOPS": (0, int),
     # Where gunicorn's workers pool their metrics (gunicorn.conf.py); unset, each worker reports its own.
     "CREDITBANK_METRICS_DIR": (None, str),
+    # A bearer token /metrics asks for; unset, /metrics answers anyone who reaches it (keep it behind the proxy).
+    "CREDITBANK_METRICS_TOKEN": (None, str),
     # host:port on which `creditbank scheduler` serves its own /metrics; unset, it serves none.
     "CREDITBANK_SCHEDULER_METRICS_BIND": (None, str),
 }

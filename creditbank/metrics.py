@@ -7,15 +7,20 @@ The scheduler serves its own counters (``creditbank scheduler --metrics-bind``).
 
 Ledger figures (entries, tree size, checkpoint age) are read from the database on each scrape
 instead of counted, so they are right whichever process appended or signed.
+
+With ``CREDITBANK_METRICS_TOKEN`` set, the web tier's ``/metrics`` answers only a scrape that sends
+``Authorization: Bearer <token>`` (401 otherwise), checked before any figure is read. The figures
+hold no personal data, but route counts and ledger sizes tell outsiders how the bank is used.
 """
 
 from __future__ import annotations
 
+import hmac
 import os
 import time
 from collections.abc import Iterator
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -29,6 +34,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import REGISTRY, Collector
 
 from creditbank import ledger_store
+from creditbank.errors import Unauthenticated
 from creditbank.logs import route_of
 from creditbank.runtime import Bank
 from creditbank.services import checkpoints
@@ -130,5 +136,18 @@ def _observe(response: Response) -> Response:
     return response
 
 
+METRICS_PATH = "/metrics"
+
+
+def _guard() -> None:
+    token = current_app.config.get("CREDITBANK_METRICS_TOKEN")
+    if not token or request.path != METRICS_PATH:
+        return
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), token.encode()):
+        raise Unauthenticated("/metrics needs Authorization: Bearer with the metrics token")
+
+
 def install(app: Flask) -> None:
+    app.before_request(_guard)
     app.after_request(_observe)
