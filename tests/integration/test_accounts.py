@@ -173,6 +173,10 @@ def test_the_throttle_keeps_keyed_digests_of_what_was_typed(bank, enrolled) -> N
     assert accounts.throttle_key(bank, "ip", "203.0.113.77") in keys
 
 
+def test_the_dummy_hash_costs_what_a_real_one_costs() -> None:
+    assert accounts.DUMMY_HASH.split("$")[:4] == accounts.hash_password("any password").split("$")[:4]
+
+
 def test_login_takes_as_long_for_an_unknown_account_as_for_a_known_one(bank, enrolled) -> None:
     accounts.activate(bank, enrolled["activation_code"], BORN, PASSWORD, login_name="wangfang")
 
