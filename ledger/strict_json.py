@@ -16,7 +16,13 @@ __all__ = ["DuplicateKeyError", "JSONInputError", "loads"]
 
 
 class JSONInputError(ValueError):
-    """The bytes are not a JSON document this bank accepts."""
+    """The bytes are not a JSON document this bank accepts; ``line`` and ``column`` say where, when known."""
+
+    def __init__(self, message: str, *, reason: str = "", line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
+        self.line = line
+        self.column = column
 
 
 class DuplicateKeyError(JSONInputError):
@@ -94,7 +100,10 @@ def loads(data: bytes | str) -> Any:
     try:
         document = json.loads(text, object_pairs_hook=_hook(marked))
     except json.JSONDecodeError as exc:
-        raise JSONInputError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        where = f"at line {exc.lineno} column {exc.colno}"
+        raise JSONInputError(
+            f"not JSON: {exc.msg} {where}", reason=exc.msg, line=exc.lineno, column=exc.colno
+        ) from None
     except RecursionError:
         raise JSONInputError("not JSON this service reads: nested too deeply") from None
     except ValueError as exc:

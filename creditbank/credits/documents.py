@@ -6,7 +6,6 @@ A reader collects all faults of a document before refusing it, so an author fixe
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import tomllib
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ledger import strict_json
 from ledger.canonical import canonical_bytes
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
@@ -46,9 +46,13 @@ def parse_bytes(raw: bytes, source: str, *, json_format: bool) -> dict[str, Any]
     except UnicodeDecodeError as error:
         raise DocumentError(source, [f"byte {error.start}: not UTF-8"]) from None
     try:
-        value = json.loads(text) if json_format else tomllib.loads(text)
-    except json.JSONDecodeError as error:
-        raise DocumentError(source, [f"line {error.lineno}, column {error.colno}: {error.msg}"]) from None
+        # TOML refuses a repeated key itself; JSON needs the strict reader for that.
+        value = strict_json.loads(text) if json_format else tomllib.loads(text)
+    except strict_json.DuplicateKeyError as error:
+        raise DocumentError(source, [f"{error.dotted}: the key {error.key!r} appears more than once"]) from None
+    except strict_json.JSONInputError as error:
+        where = f"line {error.line}, column {error.column}: " if error.line is not None else ""
+        raise DocumentError(source, [f"{where}{error.reason}"]) from None
     except tomllib.TOMLDecodeError as error:
         # tomllib puts "(at line N, column M)" in the message itself.
         raise DocumentError(source, [str(error)]) from None

@@ -68,6 +68,14 @@ def test_distinct_keys_and_other_json_read_as_usual() -> None:
             strict_json.loads(bad)
 
 
+def test_a_json_framework_or_rule_file_naming_a_key_twice_is_refused() -> None:
+    from creditbank.credits.documents import DocumentError, parse_bytes
+
+    with pytest.raises(DocumentError) as caught:
+        parse_bytes(b'{"id": "eqf", "levels": [{"number": 1, "number": 2}]}', "f.json", json_format=True)
+    assert "levels.0.number: the key 'number' appears more than once" in str(caught.value.faults)
+
+
 # --- API request bodies ------------------------------------------------------------------------------------------
 
 
