@@ -69,16 +69,60 @@ def _aad(purpose: str, attributes: dict[str, str]) -> bytes:
     return aad + b"\n" + canonical_bytes(attributes) if attributes else aad
 
 
+# A derivation costs a tenth of a second or more, and a process opens several key files, some many times (a
+# credential key per issuance). The key files of one instance share their salt (``_folder_salt``), so one derivation
+# per process opens them all; what was derived is kept here, keyed by the passphrase's digest, salt and cost.
+_derived: dict[tuple[bytes, bytes, int, int, int], bytes] = {}
+_derived_lock = threading.Lock()
+
+
 def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+    memo = (hashlib.sha256(passphrase.encode("utf-8")).digest(), salt, n, r, p)
+    with _derived_lock:
+        if memo in _derived:
+            return _derived[memo]
+    kek = Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+    with _derived_lock:
+        _derived[memo] = kek
+    return kek
 
 
-def seal(secret: bytes, passphrase: str | None, purpose: str, attributes: dict[str, str] | None = None) -> bytes:
-    """The sealed document for ``secret``, as the bytes of its file."""
+def _folder_salt(folder: Path) -> bytes | None:
+    """The salt of a key file already sealed at today's cost in ``folder``, for the next one to share.
+
+    Sharing costs nothing in strength: whoever guesses the passphrase needs only one file to test a guess against,
+    whatever the salts; the salt's work is to make each instance's guesses start from scratch."""
+    try:
+        candidates = sorted(folder.iterdir())
+    except FileNotFoundError:
+        return None
+    for path in candidates:
+        if path.name.startswith(".") or not path.is_file():
+            continue  # a file still being written, or no file at all
+        try:
+            document = json.loads(path.read_bytes())
+            sealed_alike = document.get("kdf") == "scrypt" and all(document.get(k) == v for k, v in SCRYPT.items())
+            salt = base64.b64decode(document["salt"], validate=True) if sealed_alike else b""
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            continue  # a PEM, a bare secret or a damaged file: nothing to share
+        if len(salt) >= _SALT:
+            return salt
+    return None
+
+
+def seal(
+    secret: bytes,
+    passphrase: str | None,
+    purpose: str,
+    attributes: dict[str, str] | None = None,
+    *,
+    salt: bytes | None = None,
+) -> bytes:
+    """The sealed document for ``secret``, as the bytes of its file (a fresh salt unless one is given)."""
     attributes = dict(attributes or {})
     document: dict[str, Any] = {"format": FORMAT, "version": 1, "purpose": purpose}
     if passphrase:
-        salt, nonce = os.urandom(_SALT), os.urandom(_NONCE)
+        salt, nonce = salt or os.urandom(_SALT), os.urandom(_NONCE)
         kek = _derive(passphrase, salt, **SCRYPT)
         sealed = AESGCM(kek).encrypt(nonce, secret, _aad(purpose, attributes))
         document.update(kdf="scrypt", **SCRYPT, salt=_b64(salt), nonce=_b64(nonce), sealed=_b64(sealed))
@@ -93,12 +137,6 @@ def seal(secret: bytes, passphrase: str | None, purpose: str, attributes: dict[s
 class Opened:
     secret: bytes
     attributes: dict[str, str] = field(default_factory=dict)
-
-
-# Opening a sealed file costs a scrypt derivation; a process opens the same few files many times (a credential key
-# per issuance), so what it opened once is kept, keyed by the file's exact bytes and the passphrase.
-_opened: dict[tuple[bytes, str, bytes], Opened] = {}
-_opened_lock = threading.Lock()
 
 
 def _document(data: bytes, path: Path) -> dict[str, Any]:
@@ -117,10 +155,6 @@ def is_sealed_document(data: bytes) -> bool:
 
 def unseal(data: bytes, passphrase: str | None, purpose: str, path: Path) -> Opened:
     """Open a sealed document read from ``path`` (named in errors only)."""
-    memo = (hashlib.sha256(data).digest(), purpose, hashlib.sha256((passphrase or "").encode("utf-8")).digest())
-    with _opened_lock:
-        if memo in _opened:
-            return _opened[memo]
     document = _document(data, path)
     attributes = document.get("attributes") or {}
     if not isinstance(attributes, dict) or not all(isinstance(v, str) for v in attributes.values()):
@@ -144,8 +178,6 @@ def unseal(data: bytes, passphrase: str | None, purpose: str, path: Path) -> Ope
             opened = Opened(AESGCM(kek).decrypt(nonce, sealed, _aad(purpose, attributes)), attributes)
     except (InvalidTag, KeyError, ValueError, TypeError) as exc:
         raise ConfigurationError(f"cannot open {path}: wrong passphrase or damaged file") from exc
-    with _opened_lock:
-        _opened[memo] = opened
     return opened
 
 
@@ -162,7 +194,8 @@ def write_sealed(
             path,
         )
     try:
-        files.write_private(path, seal(secret, passphrase, purpose, attributes))
+        sealed = seal(secret, passphrase, purpose, attributes, salt=_folder_salt(path.parent) if passphrase else None)
+        files.write_private(path, sealed)
     except FileExistsError:
         raise ConfigurationError(f"{path} already exists; refusing to replace a key") from None
 
@@ -278,5 +311,6 @@ def reseal(path: Path, passphrase: str | None, purpose: str, attributes: dict[st
         secret = data  # the bare session secret of earlier releases
     else:
         secret = unseal(data, passphrase, purpose, path).secret
-    files.write_private(path, seal(secret, passphrase, purpose, attributes), replace=True)
+    salt = _folder_salt(path.parent) if passphrase else None
+    files.write_private(path, seal(secret, passphrase, purpose, attributes, salt=salt), replace=True)
     return True
