@@ -49,9 +49,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def get(url: str) -> tuple[int, str]:
+def get(url: str, token: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     try:
-        with urllib.request.urlopen(url, timeout=10) as answer:
+        with urllib.request.urlopen(request, timeout=10) as answer:
             return answer.status, answer.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -184,7 +185,7 @@ def test_the_deployment_guide_works_as_written(guide: Guide) -> None:
         assert get(f"{base}/health")[0] == 200
     counts = set()
     for _ in range(6):
-        status, body = get(f"{base}/metrics")
+        status, body = get(f"{base}/metrics", guide.environment.get("CREDITBANK_METRICS_TOKEN"))
         assert status == 200
         samples = {
             (sample.name, sample.labels.get("route"), sample.labels.get("status")): sample.value
