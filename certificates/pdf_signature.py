@@ -390,7 +390,10 @@ def _check_cms(data: bytes, roots: Sequence[bytes]) -> None:
     # Only the signer's certificate (checked below, through the chain) and the trusted roots themselves.
     extra = [cert for cert in certificates if cert not in roots]
     if len(extra) > 1:
-        raise SignatureError("the signature value carries certificates outside the bank's chain")
+        raise SignatureError(
+            "the signature carries certificates outside the bank's chain: its signer does not chain to the bank's "
+            "trusted PDF root"
+        )
 
 
 def _utc(moment: datetime) -> datetime:
@@ -433,11 +436,6 @@ def _verify(pdf: bytes, roots: Sequence[bytes], moment: datetime) -> VerifiedSig
     if len(byte_range) != 4:
         raise SignatureError("the signature's ByteRange must have exactly two parts")
     start, first, gap_end, second = byte_range
-    if start != 0 or not 0 < first < gap_end or gap_end + second != len(pdf):
-        raise SignatureError(
-            "the signature does not cover the whole file (its ByteRange must run from the first byte to the last, "
-            "leaving out only the signature value)"
-        )
     try:
         last_revision = reader.xrefs.total_revisions - 1
         signed_revision = embedded.signed_revision
@@ -445,6 +443,11 @@ def _verify(pdf: bytes, roots: Sequence[bytes], moment: datetime) -> VerifiedSig
         raise SignatureError("the PDF's revisions cannot be read") from exc
     if signed_revision != last_revision:
         raise SignatureError("the PDF was changed after it was signed (an incremental update follows the signature)")
+    if start != 0 or not 0 < first < gap_end or gap_end + second != len(pdf):
+        raise SignatureError(
+            "the signature does not cover the whole file (its ByteRange must run from the first byte to the last, "
+            "leaving out only the signature value)"
+        )
     value, cms = _contents(pdf, first, gap_end)
     _check_cms(cms, roots)
     try:

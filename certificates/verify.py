@@ -242,7 +242,9 @@ def _signed_for_recorded(signed: pdf_signature.VerifiedSignature | None, receipt
 def visible_text_hash(text: str) -> str:
     """A fingerprint of what a PDF shows, independent of the order its text is extracted or laid out in."""
     tokens = sorted(text.split())
-    return "sha256:" + hashlib.sha256("\n".join(tokens).encode()).hexdigest()
+    # A damaged ToUnicode map can make the extracted text hold lone surrogates; they hash (to a mismatch) rather
+    # than fail to encode. Text a real page shows encodes the same either way.
+    return "sha256:" + hashlib.sha256("\n".join(tokens).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def verify_document(
