@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from alembic import command
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
-from creditbank import ledger_store
+from creditbank import ledger_store, migrate
+from creditbank.db import make_engine
 from creditbank.models import IdempotentRequest
 from creditbank.runtime import Bank
 from creditbank.scheduler import Scheduler
@@ -90,3 +93,43 @@ def test_an_expired_key_is_new_again_and_the_expiry_job_deletes_old_records(post
         assert session.scalars(select(IdempotentRequest.key)).all() == ["enroll-1"]
         assert session.scalar(select(func.count()).select_from(IdempotentRequest)) == 1
     assert idempotency.expire(bank, datetime.now(UTC) + idempotency.RETENTION) == 1
+
+
+def test_migration_0009_scrubs_codes_stored_by_earlier_releases(db_url: str) -> None:
+    if db_url.startswith("postgresql"):
+        # The template database every PostgreSQL test starts from is already at head; start this one empty.
+        emptying = make_engine(db_url)
+        with emptying.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        emptying.dispose()
+    engine = make_engine(db_url)
+    try:
+        config = migrate.alembic_config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0008")
+        now = datetime.now(UTC)
+        rows = [
+            ("fresh", json.dumps({"id": "lrn_1", "status": "enrolled", "seq": 4, "activation_code": "K7QX-2M"}), now),
+            ("plain", json.dumps({"id": "ach_1", "status": "recorded"}), now),
+            ("stale", json.dumps({"id": "lrn_2", "activation_code": "ZZ9P-4R"}), now - timedelta(days=2)),
+        ]
+        with engine.begin() as connection:
+            for key, response, created in rows:
+                connection.execute(
+                    text(
+                        "INSERT INTO idempotent_requests (institution_id, key, request_digest, status, response, "
+                        "created_at) VALUES ('uni-a', :key, :digest, 201, :response, :created)"
+                    ),
+                    {"key": key, "digest": b"\0" * 32, "response": response, "created": created},
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            stored = dict(connection.execute(text("SELECT key, response FROM idempotent_requests")).all())
+    finally:
+        engine.dispose()
+    assert set(stored) == {"fresh", "plain"}
+    scrubbed = {"id": "lrn_1", "status": "enrolled", "seq": 4, "activation_code_issued": True}
+    assert json.loads(stored["fresh"]) == scrubbed
+    assert json.loads(stored["plain"]) == {"id": "ach_1", "status": "recorded"}
