@@ -49,7 +49,7 @@ SESSION_SECRET_FILE = "session-secret"  # noqa: S105 - a file name, not a secret
 # Earlier releases kept the portal's session secret as its 32 bytes, unsealed; a sealed document is far longer.
 LEGACY_SESSION_SECRET_BYTES = 32
 FORMAT = "creditbank-key"
-# scrypt's cost: N=2^15, r=8 takes 32 MiB and about a tenth of a second per derivation on a server core.
+# scrypt's cost: N=2^15, r=8 takes 32 MiB and 0.4-0.5 s per derivation on a busy 2-core machine (measured).
 SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 _NONCE = 12
 _SALT = 16
@@ -69,7 +69,7 @@ def _aad(purpose: str, attributes: dict[str, str]) -> bytes:
     return aad + b"\n" + canonical_bytes(attributes) if attributes else aad
 
 
-# A derivation costs a tenth of a second or more, and a process opens several key files, some many times (a
+# A derivation costs tenths of a second, and a process opens several key files, some many times (a
 # credential key per issuance). The key files of one instance share their salt (``_folder_salt``), so one derivation
 # per process opens them all; what was derived is kept here, keyed by the passphrase's digest, salt and cost.
 _derived: dict[tuple[bytes, bytes, int, int, int], bytes] = {}
