@@ -490,9 +490,12 @@ class _UnitBuilder:
         normalized = learners._check(data)
         identity = learners._identity(data)
         salt = os.urandom(32)
-        sealed = context.vault.seal(
-            learner_id, {"identity": identity, "identity_salt": base64.b64encode(salt).decode()}
-        )
+        # Each linking institution's submission is kept beside the first, as `learners.enroll` keeps it.
+        linking = {RECORDING[place]: identity for place in context.plan.places[learner][1:]}
+        personal: dict[str, Any] = {"identity": identity, "identity_salt": base64.b64encode(salt).decode()}
+        if linking:
+            personal["submissions"] = linking
+        sealed = context.vault.seal(learner_id, personal)
         commitment = learners._commitment(salt, identity)
         for place in context.plan.places[learner]:
             institution = RECORDING[place]
@@ -508,7 +511,7 @@ class _UnitBuilder:
                 "created_at": now,
             }
         )
-        # Each enrollment hands out a code and voids the last unused one: the last one is what remains.
+        # The first enrollment hands out the code; links hand out none.
         code = accounts._new_code()
         self.extra["activation_codes"].append(
             {
