@@ -12,18 +12,20 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import segno
+from cryptography.hazmat.primitives import serialization
 from fontTools.pens.boundsPen import ControlBoundsPen
 from fontTools.ttLib import TTFont
+from pyhanko.pdf_utils.reader import PdfFileReader as HankoReader
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from certificates import fonts
+from certificates import fonts, pdf_signature
 from certificates.pdf_read import PdfError, embedded_credential, embedded_file, visible_text
 from certificates.pdf_render import (
     PACKAGE_DIR,
@@ -243,6 +245,23 @@ def hostile_certificate(prepared: list[Path]) -> bytes:
 
 
 @pytest.fixture(scope="module")
+def signer() -> pdf_signature.Signer:
+    now = datetime.now(UTC)
+    name = pdf_signature.BankName(BANK.zh, BANK.en, "https://bank.example.cn")
+    root_key, key = pdf_signature.new_key(), pdf_signature.new_key()
+    root = pdf_signature.root_certificate(root_key, name, now - timedelta(days=1), now + timedelta(days=3650))
+    certificate = pdf_signature.signing_certificate(
+        root_key, root, key.public_key(), name, now - timedelta(days=1), now + timedelta(days=365)
+    )
+    return pdf_signature.Signer(key, certificate, (root,), name.both)
+
+
+@pytest.fixture(scope="module")
+def signed_certificate(certificate: bytes, signer: pdf_signature.Signer) -> bytes:
+    return render_certificate(CERTIFICATE, CREDENTIAL, signer=signer)
+
+
+@pytest.fixture(scope="module")
 def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pdf")
 
@@ -377,8 +396,11 @@ def test_other_attachments_travel_beside_the_credential(hostile_certificate: byt
     assert embedded_file(hostile_certificate, "receipt.json") == b'{"seq": 1234}'
 
 
-def test_the_pdf_declares_pdf_a_3b_and_marks_the_credential_as_its_source(certificate: bytes) -> None:
-    reader = PdfReader(io.BytesIO(certificate))
+@pytest.mark.parametrize("document", ["certificate", "signed_certificate"])
+def test_the_pdf_declares_pdf_a_3b_and_marks_the_credential_as_its_source(
+    document: str, request: pytest.FixtureRequest
+) -> None:
+    reader = PdfReader(io.BytesIO(request.getfixturevalue(document)))
     catalog = reader.trailer["/Root"]
     xmp = ET.fromstring(catalog["/Metadata"].get_object().get_data())
     pdfaid = "{http://www.aiim.org/pdfa/ns/id/}"
@@ -394,6 +416,53 @@ def test_the_pdf_declares_pdf_a_3b_and_marks_the_credential_as_its_source(certif
     assert filespec["/EF"]["/F"].get_object()["/Subtype"] in ("/application/json", "/application#2fjson")
     assert reader.metadata is not None
     assert reader.metadata.title == "程序设计基础 / Foundations of Programming"
+
+
+def test_signing_appends_one_revision_that_leaves_the_pdf_a_parts_as_they_were(
+    certificate: bytes, signed_certificate: bytes, signer: pdf_signature.Signer
+) -> None:
+    # The rendered file is reproducible, so the signed one starts with exactly its bytes.
+    assert signed_certificate.startswith(certificate)
+    assert signed_certificate[:9] == b"%PDF-1.7\n"
+    before, after = PdfReader(io.BytesIO(certificate)), PdfReader(io.BytesIO(signed_certificate))
+    catalog = after.trailer["/Root"]
+    # PDF/A-3 is PDF 1.7: no /Version raising it, and only the PAdES extension, which builds on 1.7.
+    assert "/Version" not in catalog
+    extensions = catalog["/Extensions"]
+    assert list(extensions) == ["/ESIC"]
+    assert extensions["/ESIC"]["/BaseVersion"] == "/1.7"
+    # The metadata WeasyPrint wrote stays, byte for byte: XMP and the document information agree as PDF/A asks.
+    revisions = HankoReader(io.BytesIO(signed_certificate)).xrefs
+    assert revisions.total_revisions == 2
+    rewritten = {ref.idnum for ref in revisions.explicit_refs_in_revision(1)}
+    for name, old, new in [
+        ("/Metadata", before.trailer["/Root"].raw_get("/Metadata"), catalog.raw_get("/Metadata")),
+        ("/Info", before.trailer.raw_get("/Info"), after.trailer.raw_get("/Info")),
+    ]:
+        assert new.idnum == old.idnum, name
+        assert new.idnum not in rewritten, f"{name} was rewritten"
+    assert after.metadata == before.metadata
+    # Only DocMDP among the permissions (PDF/A-3 6.1.12), no changes allowed.
+    assert list(catalog["/Perms"]) == ["/DocMDP"]
+    assert catalog["/Perms"]["/DocMDP"]["/Reference"][0]["/TransformParams"]["/P"] == 1
+    assert catalog["/AcroForm"]["/SigFlags"] == 3
+    # The signature's widget is printable and has no area, so PDF/A needs no appearance stream for it.
+    (widget,) = [
+        annotation.get_object()
+        for annotation in after.pages[0]["/Annots"]
+        if annotation.get_object().get("/FT") == "/Sig"
+    ]
+    flags = int(widget["/F"])
+    assert flags & 4, "Print"
+    assert not flags & (1 | 2 | 32), "Invisible, Hidden, NoView"
+    assert [float(value) for value in widget["/Rect"]] == [0, 0, 0, 0]
+    assert widget["/V"]["/SubFilter"] == "/ETSI.CAdES.detached"
+    # The attachments and the text are the same ones.
+    assert embedded_credential(signed_certificate) == CREDENTIAL
+    assert visible_text(signed_certificate) == visible_text(certificate)
+    root = signer.chain[0].public_bytes(serialization.Encoding.DER)
+    # Both names make more than the 64 bytes X.509 allows a common name, so the certificate names the English one.
+    assert pdf_signature.verify(signed_certificate, [root]).signer == BANK.en
 
 
 def test_prepare_is_a_no_op_the_second_time_from_python_and_the_command_line(prepared: list[Path]) -> None:
