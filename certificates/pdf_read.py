@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
-import warnings
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +15,8 @@ from typing import Any
 
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
+
+from certificates import bounds
 
 CREDENTIAL_NAME = "credential.json"
 # The web layer refuses larger uploads already; the limit here keeps a direct caller from parsing one anyway.
@@ -26,10 +26,11 @@ MAX_ATTACHMENT = 5 * 1024 * 1024
 _MAX_TREE_DEPTH = 32
 _MAX_TREE_NODES = 10_000
 
-# warnings.catch_warnings and the logger level are process-wide: one reader at a time keeps two threads from undoing
-# each other's changes.
-_QUIET = threading.Lock()
-_PYPDF_LOG = logging.getLogger("pypdf")
+# pypdf reports what it repaired in a file through logging (its only warnings are deprecations, about our code). The
+# files are uploads, so those notes are not the service's to log. Set once, for good: toggling the level around each
+# read is process-wide state that concurrent readers would have to take turns on, and one slow file would hold up
+# every other verification in the process.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 class PdfError(Exception):
@@ -38,19 +39,13 @@ class PdfError(Exception):
 
 @contextmanager
 def _contained(message: str) -> Iterator[None]:
-    """pypdf's exceptions become PdfError(message); its warnings and repair notes about the file are dropped."""
-    with _QUIET, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        level = _PYPDF_LOG.level
-        _PYPDF_LOG.setLevel(logging.ERROR)
-        try:
-            yield
-        except PdfError:
-            raise
-        except Exception as exc:  # anything pypdf raises on a malformed file, RecursionError included
-            raise PdfError(message) from exc
-        finally:
-            _PYPDF_LOG.setLevel(level)
+    """pypdf's exceptions become PdfError(message)."""
+    try:
+        yield
+    except (PdfError, bounds.LimitExceeded):
+        raise
+    except Exception as exc:  # anything pypdf raises on a malformed file, RecursionError included
+        raise PdfError(message) from exc
 
 
 def _reader(pdf: bytes) -> PdfReader:
@@ -67,6 +62,8 @@ def _reader(pdf: bytes) -> PdfReader:
         reader = PdfReader(io.BytesIO(pdf), strict=True)
         if len(reader.pages) == 0:
             raise PdfError("the PDF has no pages")
+        if len(reader.pages) > bounds.MAX_PAGES:
+            raise bounds.LimitExceeded("pages", bounds.MAX_PAGES)
     return reader
 
 
@@ -160,4 +157,56 @@ def visible_text(pdf: bytes) -> str:
     """The text of every page, in page order, as pypdf extracts it (one page per block, newline-separated)."""
     reader = _reader(pdf)
     with _contained("the text of the PDF cannot be read"):
+        _check_page_content(reader)
         return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def _streams(value: Any) -> Iterator[StreamObject]:
+    value = value.get_object() if value is not None else None
+    if isinstance(value, StreamObject):
+        yield value
+    elif isinstance(value, ArrayObject):
+        for item in value:
+            item = item.get_object()
+            if isinstance(item, StreamObject):
+                yield item
+
+
+def _inflated_size(stream: StreamObject) -> int:
+    """How large the stream is once decoded, found without decoding more than the limit allows."""
+    raw: bytes = stream._data
+    filters = stream.get("/Filter")
+    filters = filters.get_object() if filters is not None else None
+    if isinstance(filters, ArrayObject) and len(filters) == 1:
+        filters = filters[0].get_object()
+    if filters == "/FlateDecode":
+        try:
+            return len(zlib.decompressobj().decompress(raw, bounds.MAX_STREAM + 1))
+        except zlib.error:
+            raise PdfError("the PDF is damaged: a page's content cannot be inflated") from None
+    # Unfiltered or in another encoding (the bank writes none): the stored size, and the CPU budget for the rest.
+    return len(raw)
+
+
+def _check_page_content(reader: PdfReader) -> None:
+    """Text extraction reads each page's content streams and the forms they draw; pages may share one stream, so the
+    total counts a stream once per page that uses it — that is the work extraction would do."""
+    sizes: dict[int, int] = {}
+    total = 0
+    for page in reader.pages:
+        used = list(_streams(page.get("/Contents")))
+        resources = page.get("/Resources")
+        resources = resources.get_object() if resources is not None else None
+        forms = resources.get("/XObject") if isinstance(resources, DictionaryObject) else None
+        forms = forms.get_object() if forms is not None else None
+        if isinstance(forms, DictionaryObject):
+            used.extend(form for ref in forms.values() for form in _streams(ref) if form.get("/Subtype") == "/Form")
+        for stream in used:
+            size = sizes.get(id(stream))
+            if size is None:
+                size = sizes[id(stream)] = _inflated_size(stream)
+            if size > bounds.MAX_STREAM:
+                raise bounds.LimitExceeded("stream", bounds.MAX_STREAM)
+            total += size
+            if total > bounds.MAX_PAGE_CONTENT:
+                raise bounds.LimitExceeded("page_content", bounds.MAX_PAGE_CONTENT)

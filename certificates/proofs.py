@@ -21,7 +21,7 @@ from frozendict import frozendict
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
-from certificates import contexts
+from certificates import bounds, contexts
 from certificates.multibase import MultibaseError, decode_z, encode_z
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -238,10 +238,23 @@ def verify(document: Mapping[str, Any], resolve: KeyResolver, loader: Loader = c
     if proofs is None:
         return []
     items = proofs if isinstance(proofs, list) else [proofs]
-    return [_verify_one(document, proof, resolve, loader) for proof in items]
+    if len(items) > bounds.MAX_PROOFS:
+        raise bounds.LimitExceeded("proofs", bounds.MAX_PROOFS)
+    unsigned = {key: value for key, value in document.items() if key != "proof"}
+    # The document's half of the signed data is the same for every proof on it: canonicalized once.
+    document_hash: list[bytes] = []
+
+    def hash_document() -> bytes:
+        if not document_hash:
+            document_hash.append(hashlib.sha256(canonical(unsigned, loader).encode()).digest())
+        return document_hash[0]
+
+    return [_verify_one(unsigned, proof, resolve, loader, hash_document) for proof in items]
 
 
-def _verify_one(document: Mapping[str, Any], proof: Any, resolve: KeyResolver, loader: Loader) -> ProofCheck:
+def _verify_one(
+    unsigned: Mapping[str, Any], proof: Any, resolve: KeyResolver, loader: Loader, hash_document: Callable[[], bytes]
+) -> ProofCheck:
     if not isinstance(proof, dict):
         return ProofCheck(False, "the proof is not an object")
     method = proof.get("verificationMethod")
@@ -264,9 +277,10 @@ def _verify_one(document: Mapping[str, Any], proof: Any, resolve: KeyResolver, l
     public = resolve(method)
     if public is None:
         return ProofCheck(False, f"the key {method} is not one of the trusted issuer's keys", method, created)
-    unsigned = {key: value for key, value in document.items() if key != "proof"}
+    options = {key: value for key, value in proof.items() if key != "proofValue"}
+    options["@context"] = unsigned.get("@context")
     try:
-        data = hash_data(unsigned, proof, loader)
+        data = hashlib.sha256(canonical(options, loader).encode()).digest() + hash_document()
     except (ProofError, contexts.ContextError) as exc:
         return ProofCheck(False, str(exc), method, created)
     try:
