@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from certificates import pdf_signature, proofs, receipts, shape
+from certificates import bounds, pdf_signature, proofs, receipts, shape
 from certificates.contexts import ContextError
 from certificates.credentials import identity_hash
 from certificates.multibase import MultibaseError, public_key_bytes
@@ -125,8 +125,11 @@ def did_document_trust(document: Any, log_key: str | None = None) -> Trust:
 def _load_json(data: bytes, report: Report) -> Any:
     if len(data) > MAX_JSON:
         raise ValueError("the JSON document is too large")
+    bounds.check_bytes(data)  # LimitExceeded is no ValueError: it leaves the engine, and each door refuses the file
     try:
-        return strict_json.loads(data)
+        loaded = strict_json.loads(data)
+        bounds.check_json(loaded)
+        return loaded
     except strict_json.DuplicateKeyError as exc:
         # Which of the two values a verifier would see is up to its parser; the document is refused.
         report.duplicate_key = exc
@@ -189,6 +192,7 @@ def verify_bytes(
             report.add("format", "fail", f"the document is nested deeper than {shape.MAX_DEPTH} levels")
             return report
         document, receipt = _unwrap(loaded)
+    bounds.check_credential(document)
     return verify_document(
         document, trust, report=report, receipt=receipt, now=now, identity=identity,
         text_hash=text_hash, receipt_lookup=receipt_lookup,
