@@ -196,6 +196,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "result_pass": {"zh": "✔ 通过", "en": "✔ Passed"},
     "result_fail": {"zh": "✘ 未通过", "en": "✘ Failed"},
     "result_skip": {"zh": "– 未检查", "en": "– Not checked"},
+    "check_pdf_signature": {"zh": "PDF 文件的银行签名", "en": "The bank's signature on the PDF file"},
     "check_format": {"zh": "格式", "en": "Format"},
     "check_signature": {"zh": "签名", "en": "Signature"},
     "check_key": {"zh": "签发密钥", "en": "Issuer key"},

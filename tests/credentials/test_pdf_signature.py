@@ -1,11 +1,13 @@
 """The PDF itself is what is verified: the bank's PAdES signature covers every byte, and any changed byte fails.
 
-Every door is tried with the same changed files: the engine, ``POST /api/v1/verify`` and ``creditbank verify``.
+Every door is tried with changed files: the engine (many places), ``POST /api/v1/verify``, ``creditbank verify`` and
+the ``/verify`` page (a handful).
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import shutil
@@ -350,6 +352,32 @@ def test_the_api_refuses_every_changed_byte(issued: Issued) -> None:
     unsigned = issued.post_verify(rendered_revision(issued.pdf), "application/pdf")
     assert unsigned["valid"] is False
     assert checks(unsigned)["pdf_signature"] == "fail"
+
+
+def test_the_verify_page_names_the_failed_pdf_signature_in_both_languages(issued: Issued) -> None:
+    client = issued.world.client
+    changed = flipped(issued.pdf, _a_handful(issued)[0].offset)
+    for language, label, verdict in [
+        ("en", "The bank's signature on the PDF file", "✘"),
+        ("zh", "PDF 文件的银行签名", "✘"),
+    ]:
+        client.set_cookie("lang", language)
+        page = html.unescape(
+            client.post(
+                "/verify", data={"file": (io.BytesIO(changed), "certificate.pdf")}, content_type="multipart/form-data"
+            ).get_data(as_text=True)
+        )
+        assert label in page
+        assert verdict in page
+        good = html.unescape(
+            client.post(
+                "/verify",
+                data={"file": (io.BytesIO(issued.pdf), "certificate.pdf")},
+                content_type="multipart/form-data",
+            ).get_data(as_text=True)
+        )
+        assert label in good
+        assert "the whole file is signed by" in good
 
 
 @pytest.fixture
