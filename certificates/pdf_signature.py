@@ -33,7 +33,6 @@ import asyncio
 import hashlib
 import io
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -82,10 +81,11 @@ MAX_CLOCK_SKEW = timedelta(minutes=5)
 # pyHanko a trial signature to measure the size, a third of the signing time.
 _RESERVED = 4096
 
-# pyHanko reports each problem it repairs or tolerates in a hostile file on its loggers; a verifier's answer is the
-# report, so those notes stay out of the service's logs.
-_PYHANKO_LOG = logging.getLogger("pyhanko")
-_QUIET = threading.Lock()
+# pyHanko logs each problem it repairs or tolerates in an uploaded file; a verifier's answer is the report, so those
+# notes stay out of the service's logs. Set once for the process: a level changed and restored around each call
+# would need a lock that makes every verification wait for the others.
+logging.getLogger("pyhanko").setLevel(logging.ERROR)
+logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)
@@ -275,13 +275,7 @@ def sign(pdf: bytes, signer: Signer) -> bytes:
         reason=signer.reason,
     )
     writer = _KeepMetadata(io.BytesIO(pdf))
-    with _QUIET:
-        level = _PYHANKO_LOG.level
-        _PYHANKO_LOG.setLevel(logging.ERROR)
-        try:
-            output = _Pdf17Signer(metadata, cms_signer).sign_pdf(writer, bytes_reserved=_RESERVED)
-        finally:
-            _PYHANKO_LOG.setLevel(level)
+    output = _Pdf17Signer(metadata, cms_signer).sign_pdf(writer, bytes_reserved=_RESERVED)
     return bytes(output.getvalue())
 
 
@@ -418,13 +412,12 @@ def verify(pdf: bytes, roots: Sequence[bytes], *, now: datetime | None = None) -
     if not roots:
         raise SignatureError("no PDF signing root of the bank is trusted, so the PDF's signature cannot be checked")
     moment = now or datetime.now(UTC)
-    with _QUIET:
-        level = _PYHANKO_LOG.level
-        _PYHANKO_LOG.setLevel(logging.CRITICAL)
-        try:
-            return _verify(pdf, roots, moment)
-        finally:
-            _PYHANKO_LOG.setLevel(level)
+    try:
+        return _verify(pdf, roots, moment)
+    except SignatureError:
+        raise
+    except Exception as exc:  # whatever else a hostile file makes pyHanko or asn1crypto raise
+        raise SignatureError("the PDF's signature cannot be read") from exc
 
 
 def _verify(pdf: bytes, roots: Sequence[bytes], moment: datetime) -> VerifiedSignature:
