@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,12 +74,12 @@ def _passphrase(bank: Bank) -> str | None:
 @contextmanager
 def _locked(bank: Bank) -> Iterator[None]:
     folder = files.private_folder(_folder(bank))
-    with (folder / _LOCK).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    descriptor = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, files.FILE_MODE)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 def _pkcs8(key: ec.EllipticCurvePrivateKey) -> bytes:

@@ -11,6 +11,7 @@ import html
 import io
 import json
 import shutil
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
@@ -34,7 +35,9 @@ from pypdf.generic import IndirectObject, StreamObject
 
 from certificates import pdf_signature
 from certificates import verify as engine
+from creditbank import keys
 from creditbank.cli import main
+from creditbank.errors import ConfigurationError
 from creditbank.services import credential_keys, credentials, pdf_keys
 from tests.credentials.issued_world import Issued, checks
 
@@ -460,3 +463,28 @@ def test_pdfsig_trusts_the_signature_once_the_bank_root_is_in_its_database(issue
     assert "Signature Validation: Signature is Valid." in out, out
     assert "Certificate Validation: Certificate is Trusted." in out, out
     assert "Lifelong Learning Credit Bank" in out
+
+
+# —— the chain in the instance folder ——
+
+
+def test_the_chain_is_kept_in_the_instance_folder_with_its_keys_sealed(issued: Issued) -> None:
+    bank = issued.world.bank
+    folder = Path(bank.instance_path) / "keys"
+    pdf_keys.ensure(bank)
+    names = sorted(path.name for path in folder.glob("pdf-*"))
+    assert {pdf_keys.ROOT_CERTIFICATE, pdf_keys.ROOT_KEY, "pdf-chain.lock"} <= set(names)
+    signing = [name for name in names if name.startswith("pdf-signing-")]
+    assert signing, names
+    for name in names:
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600, name
+        if name.endswith(".key"):
+            assert keys.is_encrypted((folder / name).read_bytes()), name
+    # Asking again makes nothing new.
+    pdf_keys.ensure(bank)
+    assert sorted(path.name for path in folder.glob("pdf-*")) == names
+    # A signing key file opened as the root key is refused: the purpose is bound to the seal.
+    with pytest.raises(ConfigurationError):
+        pdf_keys._open_key(
+            folder / signing[0].replace(".pem", ".key"), pdf_keys._passphrase(bank), pdf_keys.ROOT_PURPOSE
+        )
