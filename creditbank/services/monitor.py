@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from creditbank import ledger_store
+from creditbank.db import DATABASE_ERRORS
 from creditbank.errors import LedgerIntegrityError
 from creditbank.runtime import Bank
 from creditbank.services import checkpoints
@@ -41,8 +42,16 @@ class Monitor:
         """Check the newest checkpoint: True when it was new and good, None when nothing new; raises on failure."""
         try:
             return self._check()
+        except MonitorFailure:
+            raise
         except LedgerIntegrityError as exc:
             raise MonitorFailure(str(exc)) from exc
+        except DATABASE_ERRORS:
+            # A database that cannot answer now is an outage, not damage: the job fails and runs again.
+            raise
+        except Exception as exc:
+            # Stored values no check can run on (a note stored as bytes, say) are damage like any other.
+            raise MonitorFailure(f"the newest checkpoint cannot be checked ({exc.__class__.__name__}: {exc})") from exc
 
     def _check(self) -> bool | None:
         with self.bank.db.reading() as session:

@@ -119,3 +119,21 @@ def test_a_monitor_failure_makes_the_bank_unready_on_every_worker(client, bank) 
     ready = client.get("/ready").get_json()
     assert ready["ready"] is True, ready
     assert "cleared by a passing audit" in ready["checks"]["monitor"]["detail"]
+
+
+def test_a_checkpoint_stored_with_the_wrong_type_is_damage_the_monitor_reports(client, bank) -> None:
+    from creditbank.scheduler import Scheduler
+    from tests.helpers import append
+    from tests.integration.test_audit import retype
+    from tests.integration.test_ledger_store import drop_append_only_guards
+
+    append(bank, 4)
+    checkpoints.sign(bank)
+    drop_append_only_guards(bank)
+    retype(bank, "ledger_checkpoints", "note", "bytes", 4)
+    jobs = Scheduler(bank)
+    jobs.active = True
+    jobs._monitor()  # reported, not raised: the job does not end in a traceback
+    monitor = client.get("/ready").get_json()["checks"]["monitor"]
+    assert monitor["ok"] is False
+    assert "cannot be checked" in monitor["detail"]
