@@ -154,7 +154,14 @@ def verify_command(
             trust.issuer, trust.keys, trust.log_keys, trust.status, checkpoint_file.read_text(),
             pdf_roots=trust.pdf_roots,
         )  # fmt: skip
-    report = engine.verify_bytes(path.read_bytes(), trust, identity=identity)
+    from certificates import bounds, budget
+
+    try:
+        # Like the server, under the CPU budget in a child process: the file may come from anyone.
+        report = budget.run(engine.verify_bytes, path.read_bytes(), trust, identity=identity)
+    except (bounds.LimitExceeded, budget.BudgetExceeded, budget.WorkerFailed) as exc:
+        click.echo(f"{path}: NOT VALID: {exc}; the file was not verified", err=True)
+        sys.exit(1)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -40,6 +40,21 @@ class MalformedDocument(DomainError):
     title = "Malformed document"
 
 
+class VerificationLimit(DomainError):
+    """A file the verify door refuses to work on: it exceeds a limit counted before checking, or the CPU budget.
+
+    ``limit`` names the limit (certificates.bounds, or ``cpu_seconds``) and ``maximum`` its value."""
+
+    kind = "verification-limit"
+    status = 422
+    title = "Verification limit exceeded"
+
+    def __init__(self, detail: str, *, limit: str, maximum: float) -> None:
+        super().__init__(detail, errors={"file": [f"limit {limit}: at most {maximum:g}"]})
+        self.limit = limit
+        self.maximum = maximum
+
+
 class NotFound(DomainError):
     kind = "not-found"
     status = 404

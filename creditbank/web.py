@@ -11,7 +11,8 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request
 
 from certificates.verify import Identity
-from creditbank.errors import NotFound
+from creditbank.errors import NotFound, VerificationLimit
+from creditbank.portal.i18n import translate
 from creditbank.runtime import current_bank
 from creditbank.services import credentials
 
@@ -47,7 +48,13 @@ def verify() -> tuple[str, int] | str:
     identity, error = _identity()
     if error is not None or not data:
         return render_template("verify.html", report=None, error=error or "verify_need_file"), 400
-    report = credentials.verify(current_bank(), data, identity)
+    try:
+        report = credentials.verify(current_bank(), data, identity)
+    except VerificationLimit as exc:
+        # Translated here: the template's t() hands back text that is no message key unchanged.
+        key = "verify_budget" if exc.limit == "cpu_seconds" else "verify_limit"
+        message = translate(key, limit=exc.limit, maximum=exc.maximum)
+        return render_template("verify.html", report=None, error=message), 422
     return render_template("verify.html", report=report, error=None)
 
 

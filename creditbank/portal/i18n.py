@@ -190,6 +190,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "verify_need_file": {"zh": "请选择文件或粘贴 JSON。", "en": "Choose a file or paste the JSON."},
     "verify_need_both": {"zh": "请同时填写姓名和出生日期。", "en": "Give both the name and the birth date."},
     "verify_bad_date": {"zh": "出生日期格式应为 YYYY-MM-DD。", "en": "The birth date must be written YYYY-MM-DD."},
+    "verify_limit": {
+        "zh": "文件超出验证的限制（{limit}：最多 {maximum:g}），未经检查即被拒绝。",
+        "en": "The file exceeds a verification limit ({limit}: at most {maximum:g}) and was refused before checking.",
+    },
+    "verify_budget": {
+        "zh": "验证此文件超过了 {maximum:g} 秒的计算时间限制，已被停止：文件未通过验证。",
+        "en": "Verifying this file took more than the {maximum:g} s computing budget and was stopped: not verified.",
+    },
     "check": {"zh": "检查项目", "en": "Check"},
     "result": {"zh": "结果", "en": "Result"},
     "reason": {"zh": "说明", "en": "Details"},

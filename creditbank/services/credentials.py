@@ -20,12 +20,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from certificates import bounds, budget, proofs, receipts
 from certificates import credentials as documents
-from certificates import proofs, receipts
 from certificates import verify as engine
 from certificates.status_list import StatusBits, status_entry, status_list_credential
 from creditbank import ledger_store, metrics, projections
-from creditbank.errors import Conflict, InvalidInput, MalformedDocument, NotFound
+from creditbank.errors import Conflict, InvalidInput, MalformedDocument, NotFound, VerificationLimit
 from creditbank.models import (
     Achievement,
     Credential,
@@ -608,7 +608,17 @@ def verify(
         except NotFound:
             return None
 
-    report = engine.verify_bytes(data, trust(bank), identity=identity, receipt_lookup=lookup)
+    try:
+        # In a child process under the CPU budget; the lookups above run here, where the database is.
+        report = budget.run(engine.verify_bytes, data, trust(bank), identity=identity, receipt_lookup=lookup)
+    except bounds.LimitExceeded as exc:
+        metrics.VERIFICATIONS.labels("refused", exc.limit).inc()
+        raise VerificationLimit(str(exc), limit=exc.limit, maximum=exc.maximum) from None
+    except (budget.BudgetExceeded, budget.WorkerFailed) as exc:
+        metrics.VERIFICATIONS.labels("refused", "cpu_seconds").inc()
+        raise VerificationLimit(
+            f"{exc}; the file was not verified", limit="cpu_seconds", maximum=budget.CPU_SECONDS
+        ) from None
     if refuse_duplicate_keys and report.duplicate_key is not None:
         duplicate = report.duplicate_key
         raise MalformedDocument(
