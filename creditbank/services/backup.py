@@ -62,7 +62,6 @@ SKIPPED_TABLES = frozenset({"scheduler_leases"})
 _ROW_ORDER = {"institutions": ("registered_seq",)}
 _FETCH = 5000
 _KEY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-_CREDENTIAL_KEYS = "credential-*.pem"
 
 
 def archived_tables() -> list[Table]:
@@ -75,14 +74,26 @@ def _spec(source: Table) -> TableSpec:
 
 
 def _key_files(bank: Bank) -> dict[str, bytes]:
+    """Every key file of the instance (log, master, credential and PDF-chain keys, and whatever joins them), not the
+    session secret, lock files or a file still being written."""
     folder = Path(bank.instance_path) / "keys"
-    names = [keys.LOG_KEY, MASTER_KEY, *sorted(path.name for path in folder.glob(_CREDENTIAL_KEYS))]
-    return {name: (folder / name).read_bytes() for name in names if (folder / name).is_file()}
+    if not folder.is_dir():
+        return {}
+    names = sorted(
+        path.name
+        for path in folder.iterdir()
+        if path.is_file()
+        and _KEY_NAME.fullmatch(path.name)
+        and path.name != keys.SESSION_SECRET_FILE
+        and not path.name.endswith(".lock")
+    )
+    return {name: (folder / name).read_bytes() for name in names}
 
 
 def is_encrypted(name: str, data: bytes) -> bool:
-    """Whether a key file needs the passphrase to open (a bank run without one keeps them in the clear)."""
-    return keys.is_encrypted(data)
+    """Whether a key file needs the passphrase to open (a bank run without one keeps them in the clear); a
+    certificate beside the keys is public and counts as nothing to warn about."""
+    return data.startswith(b"-----BEGIN CERTIFICATE") or keys.is_encrypted(data)
 
 
 def _archived_origin(header: dict[str, Any]) -> str | None:

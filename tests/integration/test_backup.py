@@ -367,3 +367,19 @@ def test_an_archive_from_an_unknown_schema_or_with_foreign_tables_is_refused(dem
             backup.restore(restored, meddling)
         assert row_count(restored) == 0
         assert migrate.current_revision(restored.db.engine) == revision
+
+
+def test_the_pdf_signing_chain_travels_with_the_other_keys(demo_bank, request, tmp_path):
+    from creditbank.services import pdf_keys
+
+    pdf_keys.ensure(demo_bank)
+    chain = sorted(name for name in key_folder(demo_bank) if name.startswith("pdf-") and not name.endswith(".lock"))
+    assert chain
+    made = backup.backup(demo_bank, tmp_path / "bank.cbbackup")
+    assert set(chain) <= set(made.keys)
+    assert not [name for name in made.keys if name.endswith(".lock") or name == "session-secret"]
+    assert not [name for name in made.unencrypted_keys if name.startswith("pdf-")]
+    with target(demo_bank.db.dialect, request, tmp_path / "restored") as restored:
+        assert backup.restore(restored, made.path).ok
+        # The same root, so PDFs signed before the restore keep verifying against the pinned root.
+        assert pdf_keys.roots_pem(restored) == pdf_keys.roots_pem(demo_bank)
