@@ -127,9 +127,8 @@ def test_lookups_run_in_the_caller_and_their_errors_come_back(issued: Issued) ->
         asked.append(credential["id"])
         return issued.bundle["receipt"]
 
-    report = budget.run(
-        verify_bytes, json.dumps(issued.bundle["credential"]).encode(), _live_trust(issued), receipt_lookup=receipt_lookup
-    )
+    bare = json.dumps(issued.bundle["credential"]).encode()
+    report = budget.run(verify_bytes, bare, _live_trust(issued), receipt_lookup=receipt_lookup)
     assert report.valid
     assert asked == [issued.credential_id]
 
@@ -137,7 +136,7 @@ def test_lookups_run_in_the_caller_and_their_errors_come_back(issued: Issued) ->
         raise LookupError("the database is away")
 
     with pytest.raises(LookupError, match="database is away"):
-        budget.run(verify_bytes, json.dumps(issued.bundle["credential"]).encode(), _trust(issued), receipt_lookup=broken)
+        budget.run(verify_bytes, bare, _trust(issued), receipt_lookup=broken)
 
 
 def test_kept_contexts_change_no_canonical_form(issued: Issued) -> None:
