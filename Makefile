@@ -30,6 +30,7 @@ bench: setup
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/credits.py
 	$(BIN)/python benchmarks/certificates.py
+	$(BIN)/python benchmarks/verify_abuse.py
 	$(BIN)/python benchmarks/backup.py
 	$(BIN)/python benchmarks/scale.py
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from datetime import date
@@ -12,6 +13,13 @@ import click
 
 from creditbank.cli import _Context, keys, main, pass_ctx
 
+# Exit 2 is click's usage error, so "authentic, status not checked" takes 3: a script can never read it as valid.
+EXIT_CODES = {"valid": 0, "invalid": 1, "authentic_unchecked": 3}
+VERDICT_WORDS = {
+    "valid": "VALID",
+    "invalid": "NOT VALID",
+    "authentic_unchecked": "AUTHENTIC, STATUS NOT CHECKED (not a verdict of valid)",
+}
 _IN = click.Path(path_type=Path, dir_okay=False, exists=True)
 _OUT = click.Path(path_type=Path, dir_okay=False)
 
@@ -99,6 +107,39 @@ def keys_rotate(ctx: _Context) -> None:
     click.echo(f"credential key {rotated['key']} active from {rotated['active_from']} ({rotated['public_key']})")
 
 
+@keys.command("compromised")
+@click.argument("key_id")
+@click.option("--since", required=True, help="From when the key may have been in other hands (RFC 3339, with a zone).")
+@click.option("--reason", help="Kept in the ledger entry's private body.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_ctx
+def keys_compromised(ctx: _Context, key_id: str, since: str, reason: str | None, as_json: bool) -> None:
+    """Record that a credential-signing key was compromised (key.compromised).
+
+    Unlike rotation, which keeps an old key good for what it signed, the key leaves assertionMethod in the DID
+    document (standard verifiers then refuse everything it signed) and the bank's verifier refuses what it signed,
+    or the ledger recorded, from SINCE on. A key still in use is rotated out first. Lists the credentials it signed,
+    to be reissued.
+    """
+    from creditbank.errors import Conflict, InvalidInput, NotFound
+    from creditbank.services import credentials as service
+
+    try:
+        done = service.compromise_key(ctx.bank(), key_id, since, reason)
+    except (InvalidInput, NotFound, Conflict) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(done, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"credential key {key_id} recorded as compromised since {since}; signing key now {done['current_key']}")
+    click.echo(f"{len(done['credentials'])} credential(s) it signed, to reissue:")
+    for item in done["credentials"]:
+        refused = "refused by the bank too" if item["after_since"] else "refused by standard verifiers"
+        revoked = ", revoked" if item["revoked"] else ""
+        where = f"learner {item['learner']}  seq {item['seq']}"
+        click.echo(f"  {item['id']}  {item['kind']:13} {where}  ({refused}{revoked})")
+
+
 def _read_json(path: Path, what: str) -> Any:
     from ledger import strict_json
 
@@ -129,7 +170,11 @@ def verify_command(
     birth_date: Any,
     as_json: bool,
 ) -> None:
-    """Verify a credential (PDF or JSON) without a server. Exit 0 if valid, 1 if not."""
+    """Verify a credential (PDF or JSON) without a server.
+
+    Exit status: 0 valid; 1 not valid; 3 authentic, status not checked (signature, key, ledger and dates hold, but
+    revocation and suspension could not be checked: give the bank's status lists with --status, or ask the bank).
+    """
     from certificates import verify as engine
 
     if (name is None) != (birth_date is None):
@@ -141,19 +186,13 @@ def verify_command(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--trust") from None
         if status_files:
-            trust = engine.Trust(
-                trust.issuer, trust.keys, trust.log_keys, _status_from_files(status_files, trust),
-                pdf_roots=trust.pdf_roots,
-            )  # fmt: skip
+            trust = dataclasses.replace(trust, status=_status_from_files(status_files, trust))
     else:
         from creditbank.services import credentials as service
 
         trust = service.trust(ctx.bank())
     if checkpoint_file is not None:
-        trust = engine.Trust(
-            trust.issuer, trust.keys, trust.log_keys, trust.status, checkpoint_file.read_text(),
-            pdf_roots=trust.pdf_roots,
-        )  # fmt: skip
+        trust = dataclasses.replace(trust, checkpoint=checkpoint_file.read_text())
     from certificates import bounds, budget
 
     try:
@@ -165,10 +204,10 @@ def verify_command(
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        click.echo(f"{path}: {'VALID' if report.valid else 'NOT VALID'}")
+        click.echo(f"{path}: {VERDICT_WORDS[report.verdict]}")
         for check in report.checks:
             click.echo(f"  {check.outcome:4}  {check.check:9} {check.reason}")
-    sys.exit(0 if report.valid else 1)
+    sys.exit(EXIT_CODES[report.verdict])
 
 
 def _status_from_files(paths: tuple[Path, ...], trust: Any) -> Any:
@@ -177,22 +216,34 @@ def _status_from_files(paths: tuple[Path, ...], trust: Any) -> Any:
     from certificates.status_list import StatusBits, StatusListError
 
     keys_by_method = {key.method: key.public for key in trust.keys}
-    lists: dict[str, StatusBits] = {}
+    # Each list is filed under its own id and its own statusPurpose, never under the file's name or order: a
+    # suspension list given with --status can answer only for suspension.
+    lists: dict[tuple[str, str], StatusBits] = {}
     for path in paths:
         document = _read_json(path, "--status")
         checks = proofs.verify(document, keys_by_method.get) if isinstance(document, dict) else []
         if not checks or not all(check.ok for check in checks):
             raise click.BadParameter(f"{path} is not a status list signed by the trusted issuer", param_hint="--status")
         try:
-            lists[document["id"]] = StatusBits.decode(document["credentialSubject"]["encodedList"])
+            subject = document["credentialSubject"]
+            purpose = subject["statusPurpose"]
+            if document.get("issuer") != trust.issuer or purpose not in ("revocation", "suspension"):
+                raise StatusListError("not a revocation or suspension list of the trusted issuer")
+            lists[(document["id"], purpose)] = StatusBits.decode(subject["encodedList"])
         except (KeyError, TypeError, StatusListError) as exc:
             raise click.BadParameter(f"{path}: {exc}", param_hint="--status") from None
 
     def lookup(_credential_id: str, url: str, index: int) -> engine.StatusAnswer | None:
-        revocation = lists.get(url)
+        revocation = lists.get((url, "revocation"))
+        # The bank publishes a credential's suspension bit at the same index of the list beside its revocation
+        # list; without that list suspension is unknown, and the status is not checked.
+        suspension = lists.get((url.removesuffix("-revocation") + "-suspension", "suspension"))
         if revocation is None or index >= revocation.size:
             return None
-        suspension = lists.get(url.removesuffix("-revocation") + "-suspension")
-        return engine.StatusAnswer(revocation.get(index), bool(suspension and suspension.get(index)))
+        if revocation.get(index):
+            return engine.StatusAnswer(True, False)
+        if suspension is None or index >= suspension.size:
+            return None
+        return engine.StatusAnswer(False, suspension.get(index))
 
     return lookup

@@ -567,9 +567,7 @@ def status_list(bank: Bank, name: str) -> dict[str, Any]:
         if stored is not None:
             result: dict[str, Any] = json.loads(stored.document)
             return result
-        exists = session.scalar(
-            select(func.count()).select_from(Credential).where(Credential.status_list == number)
-        )
+        exists = session.scalar(select(func.count()).select_from(Credential).where(Credential.status_list == number))
     if not exists:
         raise NotFound(f"no status list {name!r}")
     return publish_list(bank, number, purpose)
@@ -590,7 +588,18 @@ def trust(bank: Bank) -> engine.Trust:
                 return None
             return engine.StatusAnswer(row.revoked_seq is not None, row.suspended)
 
-    return engine.Trust(base.issuer, base.keys, base.log_keys, status, pdf_roots=base.pdf_roots)
+    def recorded(credential_id: str) -> engine.RecordedStatus | None:
+        # The projection of credential.issued, .revoked and .suspended entries: the ledger's word, not the list's.
+        with bank.db.reading() as session:
+            row = session.get(Credential, credential_id)
+            if row is None:
+                return None
+            return engine.RecordedStatus(
+                _list_url(bank, row.status_list, "revocation"), row.status_index, row.revoked_seq is not None,
+                row.suspended,
+            )  # fmt: skip
+
+    return engine.Trust(base.issuer, base.keys, base.log_keys, status, pdf_roots=base.pdf_roots, ledger_status=recorded)
 
 
 def verify(
@@ -626,13 +635,28 @@ def verify(
             errors={duplicate.dotted: [f"the key {duplicate.key!r} appears more than once"]},
         )
     failed = next((check.check for check in report.checks if check.outcome == "fail"), "")
-    metrics.VERIFICATIONS.labels("valid" if report.valid else "invalid", failed).inc()
+    metrics.VERIFICATIONS.labels(report.verdict, failed).inc()
     return report.to_json()
 
 
 def rotate_key(bank: Bank) -> dict[str, Any]:
     row = credential_keys.rotate(bank)
     return {"key": row.id, "public_key": row.public_key, "active_from": row.active_from}
+
+
+def compromise_key(bank: Bank, key_id: str, since: str, reason: str | None = None) -> dict[str, Any]:
+    """Record a key compromise, re-sign every status list with the current key, and list what the key signed."""
+    signed = credential_keys.compromise(bank, key_id, since, reason)
+    # A status list signed by the compromised key would no longer verify anywhere, so every one is signed again.
+    with bank.db.reading() as session:
+        names = list(session.scalars(select(StatusListDocument.name)))
+    for name in names:
+        number, _, purpose = name.partition("-")
+        publish_list(bank, int(number), purpose)
+    with bank.db.reading() as session:
+        current = credential_keys.current(session)
+        assert current is not None
+        return {"key": key_id, "current_key": current.id, "credentials": signed}
 
 
 def list_for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
@@ -668,7 +692,7 @@ def public_summary(bank: Bank, credential_id: str) -> dict[str, Any]:
         state = "revoked" if row.revoked_seq is not None else "suspended" if row.suspended else "valid"
         subject = signed.get("credentialSubject", {})
         achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
-        return {
+        summary = {
             "id": row.id,
             "kind": row.kind,
             "name": signed.get("name"),
@@ -679,3 +703,9 @@ def public_summary(bank: Bank, credential_id: str) -> dict[str, Any]:
             "seq": row.issued_seq,
             "status": state,
         }
+    if state == "valid":
+        # The ledger's status alone is not the verdict: a key compromised or retired before the ledger recorded the
+        # credential makes it invalid too, so the QR page says what the verifier says.
+        checked = engine.verify_document(signed, trust(bank), receipt=receipt(bank, credential_id))
+        summary["status"] = "valid" if checked.valid else "invalid"
+    return summary
