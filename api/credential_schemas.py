@@ -33,7 +33,17 @@ class CheckSchema(Schema):
 
 
 class ReportSchema(Schema):
-    valid = fields.Boolean(required=True)
+    valid = fields.Boolean(
+        required=True, metadata={"description": "true only when the verdict is valid; false for the other two"}
+    )
+    verdict = fields.String(
+        required=True,
+        validate=validate.OneOf(("valid", "invalid", "authentic_unchecked")),
+        metadata={
+            "description": "valid: every check passed; invalid: a check failed; authentic_unchecked: nothing failed "
+            "but a decisive check (status, say) could not be made, so the credential is authentic but not shown valid"
+        },
+    )
     kind = fields.String(allow_none=True)
     credential_id = fields.String(allow_none=True)
     source = fields.String(required=True, metadata={"description": "pdf or json"})

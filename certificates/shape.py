@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from certificates.contexts import CLR_V2, OB_V3, VC_V2
 
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+# XSD dateTimeStamp as VC 2.0 requires it: upper-case T and Z only (RFC 3339 tolerates lower case, XSD does not,
+# and a credential must read the same to every verifier), a time zone always, no hour 24 and no leap second.
+_DATETIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:(Z)|([+-])(\d{2}):(\d{2}))", re.ASCII
+)
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 MAX_DEPTH = 32
 
@@ -65,10 +70,32 @@ def _iri(value: Any, place: str) -> str:
     return value
 
 
+def parse_datetime(value: Any) -> datetime | None:
+    """The instant a date-time names, or None unless it is a real one: 2020-02-30 or 2021-02-29 are not dates, and
+    a time without a zone is no instant at all."""
+    match = _DATETIME.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zulu, sign, zone_hours, zone_minutes = match.groups()
+    if zulu:
+        zone = UTC
+    else:
+        if int(zone_hours) > 14 or int(zone_minutes) > 59 or (int(zone_hours) == 14 and int(zone_minutes)):
+            return None
+        offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
+        zone = timezone(-offset if sign == "-" else offset)
+    try:
+        # Digits past the microsecond cannot change which second it is; they are dropped, not rounded up.
+        micro = int((fraction or "").ljust(6, "0")[:6])
+        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=zone)
+    except ValueError:
+        return None
+
+
 def _datetime(value: Any, place: str) -> str:
-    if not isinstance(value, str) or not _DATETIME.fullmatch(value):
-        raise ShapeError(place, "must be an RFC 3339 date-time")
-    return value
+    if parse_datetime(value) is None:
+        raise ShapeError(place, "must be an RFC 3339 date-time with a time zone, naming a real calendar date")
+    return str(value)
 
 
 def _text(value: Any, place: str) -> str:
@@ -87,13 +114,17 @@ def _profile(value: Any, place: str) -> None:
         raise ShapeError(f"{place}.type", "must include Profile")
 
 
+# OB 3.0 names AchievementCredential as an alias of OpenBadgeCredential; either type makes an Open Badge.
+_ALIASES = {"OpenBadgeCredential": ("OpenBadgeCredential", "AchievementCredential")}
+
+
 def _common(document: Mapping[str, Any], kind: str, contexts: tuple[str, ...]) -> None:
     context = _require(document, "@context", "")
     if not isinstance(context, list) or context[: len(contexts)] != list(contexts):
         raise ShapeError("@context", f"must start with {', '.join(contexts)}")
     _iri(_require(document, "id", ""), "id")
     types = _types(_require(document, "type", ""))
-    if "VerifiableCredential" not in types or kind not in types:
+    if "VerifiableCredential" not in types or not any(name in types for name in _ALIASES.get(kind, (kind,))):
         raise ShapeError("type", f"must include VerifiableCredential and {kind}")
     _profile(_require(document, "issuer", ""), "issuer")
     _datetime(_require(document, "validFrom", ""), "validFrom")

@@ -3,7 +3,9 @@
 It takes the bytes a verifier holds — a PDF with the credential attached, a bare credential, or a credential with
 its ledger receipt — and what the verifier chooses to trust (the bank's DID document and log key, optionally a
 checkpoint and status lists), and reports every check with a reason. Any failed check makes the whole invalid;
-a check that cannot be made offline (status without a status list) is reported as skipped, not passed.
+a check that cannot be made offline (status without a status list) is reported as skipped, not passed, and a
+report with a skipped check (other than the optional identity comparison) has a verdict of its own, "authentic,
+status not checked", which is never "valid".
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from certificates import bounds, pdf_signature, proofs, receipts, shape
 from certificates.contexts import ContextError
@@ -24,6 +27,12 @@ from ledger.note import NoteError, NoteVerifier
 from ledger.numbers import NotADecimal, parse_decimal
 
 Outcome = Literal["pass", "fail", "skip"]
+Verdict = Literal["valid", "invalid", "authentic_unchecked"]
+# How far a proof's creation time may run ahead of the verifier's clock: signers' clocks drift, and a credential
+# dated later than that was not signed when it says it was.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+# Checks whose skipping leaves the verdict short of "valid"; the identity comparison is the verifier's option.
+DECISIVE = ("pdf_signature", "format", "signature", "key", "ledger", "status", "validity")
 MAX_JSON = 8 * 1024 * 1024
 CHECKS = ("pdf_signature", "format", "signature", "key", "ledger", "status", "validity", "identity")
 
@@ -34,6 +43,8 @@ class IssuerKey:
     public: bytes
     active_from: str  # RFC 3339; signatures created before it are not accepted
     retired_at: str | None = None  # signatures created at or after it are not accepted
+    # Reported stolen from this time on: nothing it signed, or the ledger recorded, since then is accepted.
+    compromised_since: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,8 +53,23 @@ class StatusAnswer:
     suspended: bool
 
 
-# (credential id, revocation list URL, index) -> answer, or None when the list cannot be consulted.
+# (credential id, revocation list URL, index) -> answer, or None when the list cannot be consulted. A lookup answers
+# only from a list whose own id is that URL and whose statusPurpose is "revocation".
 StatusLookup = Callable[[str, str, int], StatusAnswer | None]
+
+
+@dataclass(frozen=True)
+class RecordedStatus:
+    """What the bank's own ledger says of a credential: the slot it was issued with and its status today."""
+
+    list_url: str  # the revocation list named at issuance
+    index: int
+    revoked: bool
+    suspended: bool
+
+
+# credential id -> its ledger record, or None when the ledger has none. Only the bank itself can answer this.
+LedgerStatus = Callable[[str], RecordedStatus | None]
 
 
 @dataclass(frozen=True)
@@ -55,6 +81,9 @@ class Trust:
     checkpoint: str | None = None
     # The bank's PDF signing roots (DER): a PDF verifies only with the bank's signature chaining to one of them.
     pdf_roots: Sequence[bytes] = ()
+    # Online, the ledger decides status: revocations, suspensions and reinstatements as recorded, whatever the
+    # credential's own status entry says.
+    ledger_status: LedgerStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -81,8 +110,16 @@ class Report:
     duplicate_key: strict_json.DuplicateKeyError | None = None
 
     @property
+    def verdict(self) -> Verdict:
+        if not self.checks or self.credential is None or any(c.outcome == "fail" for c in self.checks):
+            return "invalid"
+        if any(c.outcome == "skip" and c.check in DECISIVE for c in self.checks):
+            return "authentic_unchecked"
+        return "valid"
+
+    @property
     def valid(self) -> bool:
-        return bool(self.checks) and all(c.outcome != "fail" for c in self.checks) and self.credential is not None
+        return self.verdict == "valid"
 
     def add(self, check: str, outcome: Outcome, reason: str) -> None:
         self.checks.append(Check(check, outcome, reason))
@@ -90,6 +127,7 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {
             "valid": self.valid,
+            "verdict": self.verdict,
             "kind": self.kind,
             "credential_id": self.credential_id,
             "source": self.source,
@@ -104,13 +142,26 @@ def did_document_trust(document: Any, log_key: str | None = None) -> Trust:
     assertion = set(document.get("assertionMethod") or [])
     keys: list[IssuerKey] = []
     for method in document.get("verificationMethod") or []:
-        if not isinstance(method, dict) or method.get("id") not in assertion:
+        # A compromised key has left assertionMethod, so that other verifiers refuse it outright, and carries the
+        # time it was revoked from; this engine still reads it to accept what it signed, and the ledger recorded,
+        # before then.
+        if not isinstance(method, dict) or (
+            method.get("id") not in assertion and not isinstance(method.get("revoked"), str)
+        ):
             continue
         try:
             public = public_key_bytes(str(method.get("publicKeyMultibase", "")))
         except MultibaseError as exc:
             raise ValueError(f"{method.get('id')}: {exc}") from None
-        keys.append(IssuerKey(method["id"], public, str(method.get("activeFrom", "")), method.get("retiredAt")))
+        keys.append(
+            IssuerKey(
+                method["id"],
+                public,
+                str(method.get("activeFrom", "")),
+                method.get("retiredAt"),
+                method.get("revoked") if isinstance(method.get("revoked"), str) else None,
+            )
+        )
     vkeys = [log_key] if log_key else []
     for service in document.get("service") or []:
         if isinstance(service, dict) and isinstance(service.get("verifierKey"), str):
@@ -273,20 +324,68 @@ def verify_document(
     report.credential_id = document["id"]
     report.add("format", "pass", f"a well-formed {report.kind}")
 
-    issuer = document["issuer"]
-    issuer_id = issuer if isinstance(issuer, str) else issuer["id"]
     keys = {key.method: key for key in trust.keys}
+    used = _issued_and_signed(document, trust, keys, report)
+    recorded = _ledger(
+        document, receipt if receipt is not None else _lookup(receipt_lookup, document), trust, report, text_hash
+    )
+    _key_validity(used, keys, report, moment, recorded[0] if recorded else None)
+    _status(document, trust, report, recorded[1] if recorded else None)
+    _validity(document, moment, report)
+    if report.kind == "ClrCredential":
+        _wrapped(document, trust, keys, moment, recorded[0] if recorded else None, report)
+    _identity(document, identity, report)
+    # The key check needs the ledger's recording time, so it runs after the ledger check; the report keeps the
+    # documented order.
+    report.checks.sort(key=lambda item: CHECKS.index(item.check) if item.check in CHECKS else len(CHECKS))
+    return report
+
+
+def _issued_and_signed(
+    document: Mapping[str, Any], trust: Trust, keys: Mapping[str, IssuerKey], report: Report
+) -> list[proofs.ProofCheck]:
+    issuer = document.get("issuer")
+    issuer_id = issuer if isinstance(issuer, str) else issuer.get("id") if isinstance(issuer, dict) else None
     if issuer_id != trust.issuer:
         report.add("signature", "fail", f"issued by {issuer_id}, not by the trusted issuer {trust.issuer}")
-        used: list[proofs.ProofCheck] = []
-    else:
-        used = _signature(document, keys, report)
-    _key_validity(used, keys, document, report)
-    _ledger(document, receipt if receipt is not None else _lookup(receipt_lookup, document), trust, report, text_hash)
-    _status(document, trust, report)
-    _validity(document, moment, report)
-    _identity(document, identity, report)
-    return report
+        return []
+    return _signature(document, keys, report)
+
+
+def _merge(report: Report, check: str, outcome: Outcome, reason: str) -> None:
+    """Fold a wrapped credential's result into the transcript's row for that check: a failure replaces a pass or a
+    skip, a skip replaces a pass, so the row shows the worst and names which credential it was."""
+    rank = {"pass": 0, "skip": 1, "fail": 2}
+    for item in report.checks:
+        if item.check == check:
+            if rank[outcome] > rank[item.outcome]:
+                item.outcome, item.reason = outcome, reason
+            return
+    report.add(check, outcome, reason)
+
+
+def _wrapped(
+    document: Mapping[str, Any],
+    trust: Trust,
+    keys: Mapping[str, IssuerKey],
+    moment: datetime,
+    recorded: datetime | None,
+    report: Report,
+) -> None:
+    """Every credential a transcript wraps gets the transcript's own checks. They were recorded together: the
+    transcript's ledger entry holds the hash of the whole, wrapped credentials included, so its recording time is
+    theirs too."""
+    inner = document["credentialSubject"]["verifiableCredential"]
+    for index, credential in enumerate(inner):
+        label = f"wrapped credential {index + 1} ({credential.get('id')})"
+        own = Report()
+        used = _issued_and_signed(credential, trust, keys, own)
+        _key_validity(used, keys, own, moment, recorded)
+        _status(credential, trust, own, None, wrapped=True)
+        _validity(credential, moment, own)
+        for item in own.checks:
+            if item.outcome != "pass":
+                _merge(report, item.check, item.outcome, f"{label}: {item.reason}")
 
 
 def _lookup(lookup: Callable[[Mapping[str, Any]], Any] | None, document: Mapping[str, Any]) -> Any:
@@ -303,12 +402,6 @@ def _signature(document: Mapping[str, Any], keys: Mapping[str, IssuerKey], repor
     except ContextError as exc:
         report.add("signature", "fail", str(exc))
         return []
-    inner = document.get("credentialSubject", {}).get("verifiableCredential", [])
-    for index, credential in enumerate(inner if isinstance(inner, list) else []):
-        for result in proofs.verify(credential, resolve):
-            if not result.ok:
-                report.add("signature", "fail", f"wrapped credential {index + 1}: {result.reason}")
-                return []
     failed = [result for result in results if not result.ok]
     if not results:
         report.add("signature", "fail", "the credential carries no proof")
@@ -320,7 +413,11 @@ def _signature(document: Mapping[str, Any], keys: Mapping[str, IssuerKey], repor
 
 
 def _key_validity(
-    used: Sequence[proofs.ProofCheck], keys: Mapping[str, IssuerKey], document: Mapping[str, Any], report: Report
+    used: Sequence[proofs.ProofCheck],
+    keys: Mapping[str, IssuerKey],
+    report: Report,
+    moment: datetime,
+    recorded: datetime | None,
 ) -> None:
     if not used:
         report.add("key", "fail", "no valid signature to date against the issuer's keys")
@@ -329,7 +426,10 @@ def _key_validity(
         key = keys[result.verification_method or ""]
         created = _instant(result.created)
         if created is None:
-            report.add("key", "fail", "the proof has no valid creation time")
+            report.add("key", "fail", "the proof has no valid creation time (an RFC 3339 date-time with a zone)")
+            return
+        if created > moment + MAX_CLOCK_SKEW:
+            report.add("key", "fail", f"the proof claims to be created at {result.created}, in the future")
             return
         # Proof times are whole seconds; the key's start is compared at the same precision.
         start = _instant(key.active_from)
@@ -340,6 +440,29 @@ def _key_validity(
         if retired is not None and created >= retired:
             report.add("key", "fail", f"signed at {result.created}, after {key.method} was retired")
             return
+        compromised = _instant(key.compromised_since)
+        if key.compromised_since is not None and (compromised is None or created >= compromised):
+            report.add("key", "fail", f"signed at {result.created}, after {key.method} was compromised")
+            return
+        # The signer writes the proof's time; the ledger's is the bank's. The key must have been the signing key
+        # when the ledger recorded the credential, or a key retired (or stolen) long ago could still sign "old"
+        # credentials and have them recorded.
+        if recorded is not None:
+            if start is not None and recorded < start:
+                report.add("key", "fail", f"the ledger recorded it at {recorded.isoformat()}, before {key.method}")
+                return
+            if retired is not None and recorded >= retired:
+                report.add(
+                    "key", "fail", f"the ledger recorded it at {recorded.isoformat()}, after {key.method} was retired"
+                )
+                return
+            if compromised is not None and recorded >= compromised:
+                report.add(
+                    "key",
+                    "fail",
+                    f"the ledger recorded it at {recorded.isoformat()}, after {key.method} was compromised",
+                )
+                return
     note = (
         " (since retired; earlier signatures stay valid)"
         if any(keys[r.verification_method or ""].retired_at for r in used)
@@ -348,49 +471,45 @@ def _key_validity(
     report.add("key", "pass", f"the key was the issuer's signing key when the credential was signed{note}")
 
 
-def _instant(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _instant(text: Any) -> datetime | None:
+    """A strict RFC 3339 / XSD dateTimeStamp instant, or None: a date that does not exist or a time without a zone
+    is never read as some nearby instant."""
+    return shape.parse_datetime(text)
 
 
-def _ledger(document: Mapping[str, Any], receipt: Any, trust: Trust, report: Report, text_hash: str | None) -> None:
+def _ledger(
+    document: Mapping[str, Any], receipt: Any, trust: Trust, report: Report, text_hash: str | None
+) -> tuple[datetime | None, Mapping[str, Any]] | None:
+    """The ledger check; when it passes, the recording time and the recorded credential.issued body."""
     if receipt is None:
         report.add("ledger", "fail", "no ledger receipt came with the credential, so its recording cannot be checked")
-        return
+        return None
     if not trust.log_keys:
         report.add("ledger", "fail", "no log key is trusted, so the ledger checkpoint cannot be checked")
-        return
+        return None
     try:
         recorded = receipts.verify(receipt, document, trust.log_keys, trust.checkpoint)
     except receipts.ReceiptError as exc:
         report.add("ledger", "fail", str(exc))
-        return
+        return None
     if text_hash is not None:
         expected = receipts.issued_body(receipt).get("visible_text_hash")
         if expected != text_hash:
             report.add("ledger", "fail", "the PDF's visible text differs from what was issued and recorded")
-            return
+            return None
     report.add(
         "ledger",
         "pass",
         f"recorded at ledger entry #{recorded.seq} ({recorded.time}), included in the signed checkpoint of "
         f"size {recorded.tree_size}",
     )
+    return _instant(recorded.time), receipts.issued_body(receipt)
 
 
-def _status(document: Mapping[str, Any], trust: Trust, report: Report) -> None:
-    entry = document.get("credentialStatus")
-    if entry is None:
-        report.add("status", "pass", "the credential has no status entry: it cannot be revoked")
-        return
+def _entry(entry: Any) -> tuple[str, int] | str:
+    """The revocation list and index a status entry names, or what is wrong with it."""
     if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
-        report.add("status", "fail", "unsupported credentialStatus type")
-        return
+        return "unsupported credentialStatus type (a single BitstringStatusListEntry is expected)"
     url = entry.get("statusListCredential")
     index_text = entry.get("statusListIndex")
     try:
@@ -399,7 +518,59 @@ def _status(document: Mapping[str, Any], trust: Trust, report: Report) -> None:
         # One spelling per index: "007" or a full-width digit could name a bit the issuer never assigned.
         index = parse_decimal(index_text)
     except NotADecimal:
-        report.add("status", "fail", "the status entry is malformed")
+        return "the status entry is malformed"
+    # The bank's credentials name their revocation list (suspension is read beside it); an entry's purpose must
+    # be that of the list it names, and a lookup answers only from a list whose own purpose is revocation.
+    if entry.get("statusPurpose") != "revocation":
+        return f"the status entry's purpose is {entry.get('statusPurpose')!r}, not that of a revocation list"
+    return url, index
+
+
+def _on_issuer_host(url: str, issuer: str, number: Any) -> bool:
+    """Whether ``url`` is the issuer's revocation list number ``number`` (offline, from the receipt's record)."""
+    if not issuer.startswith("did:web:") or type(number) is not int:
+        return False
+    parts = urlsplit(url)
+    host = unquote(issuer.removeprefix("did:web:").split(":", 1)[0])
+    return (
+        parts.scheme in ("http", "https")
+        and parts.netloc == host
+        and parts.path.endswith(f"/status/{number}-revocation")
+        and not parts.query
+        and not parts.fragment
+    )
+
+
+def _status(
+    document: Mapping[str, Any],
+    trust: Trust,
+    report: Report,
+    issued_body: Mapping[str, Any] | None,
+    *,
+    wrapped: bool = False,
+) -> None:
+    entry = document.get("credentialStatus")
+    named = _entry(entry) if entry is not None else None
+    if trust.ledger_status is not None:
+        _ledger_status(document, trust.ledger_status, report, named, wrapped=wrapped)
+        return
+    if named is None:
+        if issued_body is not None and "status_list" in issued_body:
+            report.add("status", "fail", "the status entry it was issued with has been removed")
+        elif not wrapped:
+            # A wrapped credential has no entry of its own: the transcript's entry covers the whole.
+            report.add("status", "skip", "the credential has no status entry, so whether it was revoked is unknown")
+        return
+    if isinstance(named, str):
+        report.add("status", "fail", named)
+        return
+    url, index = named
+    recorded_slot = issued_body is not None and "status_list" in issued_body
+    if recorded_slot and (
+        not _on_issuer_host(url, trust.issuer, issued_body.get("status_list"))  # type: ignore[union-attr]
+        or index != issued_body.get("status_index")  # type: ignore[union-attr]
+    ):
+        report.add("status", "fail", "the status entry names another list or index than was recorded at issuance")
         return
     if trust.status is None:
         report.add("status", "skip", "offline: revocation and suspension were not checked (no status list given)")
@@ -415,11 +586,44 @@ def _status(document: Mapping[str, Any], trust: Trust, report: Report) -> None:
         report.add("status", "pass", "neither revoked nor suspended")
 
 
+def _ledger_status(
+    document: Mapping[str, Any],
+    lookup: LedgerStatus,
+    report: Report,
+    named: tuple[str, int] | str | None,
+    *,
+    wrapped: bool,
+) -> None:
+    """Online: the ledger's revocations, suspensions and reinstatements decide, and the credential's entry must be
+    the one it was issued with (another list, another index, another host or the suspension list are refused)."""
+    row = lookup(str(document.get("id")))
+    if row is None:
+        if wrapped and named is None:
+            return  # issued inside its transcript only: the transcript's own status covers it
+        report.add("status", "fail", "the bank's ledger records no such credential, so it has no status to rely on")
+        return
+    if row.revoked:
+        report.add("status", "fail", "the credential has been revoked (recorded in the bank's ledger)")
+    elif named is None:
+        report.add("status", "fail", "the status entry it was issued with has been removed")
+    elif isinstance(named, str):
+        report.add("status", "fail", named)
+    elif named != (row.list_url, row.index):
+        report.add("status", "fail", "the status entry names another list or index than was recorded at issuance")
+    elif row.suspended:
+        report.add("status", "fail", "the credential is suspended (recorded in the bank's ledger)")
+    else:
+        report.add("status", "pass", "neither revoked nor suspended, as the bank's ledger records today")
+
+
 def _validity(document: Mapping[str, Any], moment: datetime, report: Report) -> None:
     start = _instant(document.get("validFrom"))
     end = _instant(document.get("validUntil"))
     if start is None:
-        report.add("validity", "fail", "validFrom is not a date-time")
+        report.add("validity", "fail", "validFrom is not a real RFC 3339 date-time with a time zone")
+    elif "validUntil" in document and end is None:
+        # Never "no expiry": an expiry that cannot be read is not an absent one.
+        report.add("validity", "fail", "validUntil is not a real RFC 3339 date-time with a time zone")
     elif moment < start:
         report.add("validity", "fail", f"not valid before {document['validFrom']}")
     elif end is not None and moment > end:

@@ -1,8 +1,8 @@
 """Issued credentials, the bank's credential-signing keys and published status lists.
 
-`credentials` and `credential_keys` are projections of `credential.*` and `key.rotated` entries. The signed
-documents themselves live in `credential_documents`, beside the ledger like private bodies: the ledger records
-each document's hash, and a document cannot be re-derived from that hash, so replay leaves them alone.
+`credentials` and `credential_keys` are projections of `credential.*`, `key.rotated` and `key.compromised` entries.
+The signed documents themselves live in `credential_documents`, beside the ledger like private bodies: the ledger
+records each document's hash, and a document cannot be re-derived from that hash, so replay leaves them alone.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ class CredentialKey(Base):
     active_from: Mapped[str] = mapped_column(String(32))
     retired_at: Mapped[str | None] = mapped_column(String(32))
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # From this time on nothing it signed, and nothing the ledger recorded, is accepted (key.compromised).
+    compromised_at: Mapped[str | None] = mapped_column(String(32))
 
 
 class StatusListDocument(Base):

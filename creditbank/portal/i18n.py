@@ -212,6 +212,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "check_status": {"zh": "撤销与暂停", "en": "Revocation and suspension"},
     "check_validity": {"zh": "有效期", "en": "Validity dates"},
     "check_identity": {"zh": "持有人身份", "en": "Holder"},
+    "invalid": {"zh": "无效", "en": "Not valid"},
+    # Authentic but not shown valid: revocation and suspension (or another decisive check) could not be made.
+    "verify_authentic_unchecked": {
+        "zh": "⚠ 证书真实，但未能检查其撤销与暂停状态：不能据此认定有效",
+        "en": "⚠ Authentic, but its revocation and suspension status was not checked: not shown to be valid",
+    },
     "credential_title": {"zh": "证书", "en": "Credential"},
     "credential_missing": {"zh": "没有找到这份证书。", "en": "No such credential was issued here."},
     "issuer": {"zh": "签发方", "en": "Issuer"},

@@ -3,12 +3,18 @@
 Private keys stay in the instance folder, sealed like every key file (``creditbank.keys``); the ledger and the DID
 document carry only public keys. A rotated-out key stays in the DID document, marked with when it was retired, so
 credentials signed before the rotation keep verifying.
+
+Compromise is another act (`key.compromised`): the key may be in someone else's hands from a given time on. It
+leaves assertionMethod, so standard verifiers refuse everything it signed; it stays listed under
+verificationMethod with the time it was revoked from, so the bank's own verifier can still accept what it signed,
+and the ledger recorded, before then.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -18,12 +24,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certificates.multibase import public_multikey
+from certificates.shape import parse_datetime
 from creditbank import keys, ledger_store, projections
-from creditbank.models import CredentialKey
+from creditbank.errors import Conflict, InvalidInput, NotFound
+from creditbank.models import Credential, CredentialKey
 from creditbank.runtime import Bank
 
 BANK_ACTOR = "bank:keys"
 ROTATED = "key.rotated"
+COMPROMISED = "key.compromised"
 
 
 def public_url(bank: Bank) -> str:
@@ -46,7 +55,10 @@ def _raw_public(key: Ed25519PrivateKey) -> bytes:
 
 def current(session: Session) -> CredentialKey | None:
     return session.scalars(
-        select(CredentialKey).where(CredentialKey.retired_at.is_(None)).order_by(CredentialKey.seq.desc()).limit(1)
+        select(CredentialKey)
+        .where(CredentialKey.retired_at.is_(None), CredentialKey.compromised_at.is_(None))
+        .order_by(CredentialKey.seq.desc())
+        .limit(1)
     ).first()
 
 
@@ -67,6 +79,48 @@ def rotate(bank: Bank) -> CredentialKey:
         assert row is not None
         session.expunge(row)
     return row
+
+
+def compromise(bank: Bank, key_id: str, since: str, reason: str | None = None) -> list[dict[str, Any]]:
+    """Record that ``key_id`` may have been in other hands since ``since``; returns the credentials it signed.
+
+    A key still in use is rotated out first, so the bank never signs with it again. Every credential it signed is
+    listed for reissue: standard verifiers now refuse all of them, and the bank's own verifier those signed, or
+    recorded, at or after ``since``.
+    """
+    moment = parse_datetime(since)
+    if moment is None:
+        raise InvalidInput("--since must be an RFC 3339 date-time with a time zone", errors={"since": "invalid"})
+    if moment > datetime.now(UTC):
+        raise InvalidInput("a compromise cannot start in the future", errors={"since": "in the future"})
+    with bank.db.reading() as session:
+        row = session.get(CredentialKey, key_id)
+        if row is None:
+            raise NotFound(f"no credential-signing key {key_id!r}")
+        if row.compromised_at is not None:
+            raise Conflict(f"key {key_id} was already reported compromised since {row.compromised_at}")
+        in_use = row.retired_at is None
+    if in_use:
+        rotate(bank)
+    # Kept in UTC like every time an entry carries; parsed strictly above, so an impossible date never lands.
+    body = {"key": key_id, "since": ledger_store.timestamp(moment), "reason": reason}
+    with bank.db.writing() as session:
+        recorded = ledger_store.append(session, [ledger_store.NewEntry(COMPROMISED, BANK_ACTOR, body)])
+        projections.apply(session, recorded)
+        signed = session.scalars(select(Credential).where(Credential.key_id == key_id).order_by(Credential.issued_seq))
+        return [
+            {
+                "id": credential.id,
+                "learner": credential.learner_id,
+                "kind": credential.kind,
+                "seq": credential.issued_seq,
+                "issued_at": credential.issued_at,
+                "revoked": credential.revoked_seq is not None,
+                # Refused by the bank's verifier too, not only by standard ones.
+                "after_since": (parse_datetime(credential.issued_at) or moment) >= moment,
+            }
+            for credential in signed
+        ]
 
 
 def ensure(bank: Bank) -> CredentialKey:
@@ -108,12 +162,16 @@ def did_document(bank: Bank) -> dict[str, Any]:
         }
         if row.retired_at:
             method["retiredAt"] = row.retired_at
+        if row.compromised_at:
+            # `revoked` is the Multikey term (Controlled Identifiers): no signature from then on is to be trusted.
+            method["revoked"] = row.compromised_at
         methods.append(method)
     return {
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
         "id": identifier,
         "verificationMethod": methods,
-        "assertionMethod": [method["id"] for method in methods],
+        # A compromised key asserts nothing any more: standard verifiers refuse whatever it signed.
+        "assertionMethod": [method["id"] for method in methods if "revoked" not in method],
         "service": [
             {
                 "id": f"{identifier}#ledger",
@@ -139,4 +197,13 @@ def _project_rotated(session: Session, entries: Sequence[projections.Applied]) -
                 id=entry.body["key"], public_key=entry.body["public_key"], active_from=entry.time, seq=entry.seq
             )
         )
+    session.flush()
+
+
+@projections.projector(COMPROMISED)
+def _project_compromised(session: Session, entries: Sequence[projections.Applied]) -> None:
+    for entry in entries:
+        row = session.get(CredentialKey, entry.body["key"])
+        if row is not None:
+            row.compromised_at = entry.body["since"]
     session.flush()
