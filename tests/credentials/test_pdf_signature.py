@@ -38,6 +38,7 @@ from certificates import verify as engine
 from creditbank import keys
 from creditbank.cli import main
 from creditbank.errors import ConfigurationError
+from creditbank.portal.i18n import MESSAGES
 from creditbank.services import credential_keys, credentials, pdf_keys
 from tests.credentials.issued_world import Issued, checks
 
@@ -357,30 +358,26 @@ def test_the_api_refuses_every_changed_byte(issued: Issued) -> None:
     assert checks(unsigned)["pdf_signature"] == "fail"
 
 
-def test_the_verify_page_names_the_failed_pdf_signature_in_both_languages(issued: Issued) -> None:
+def _verify_page(issued: Issued, pdf: bytes, language: str) -> str:
     client = issued.world.client
+    client.set_cookie("lang", language)
+    response = client.post(
+        "/verify", data={"file": (io.BytesIO(pdf), "certificate.pdf")}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 200
+    return html.unescape(response.get_data(as_text=True))
+
+
+def test_the_verify_page_shows_the_pdf_signature_check_in_both_languages(issued: Issued) -> None:
     changed = flipped(issued.pdf, _a_handful(issued)[0].offset)
-    for language, label, verdict in [
-        ("en", "The bank's signature on the PDF file", "✘"),
-        ("zh", "PDF 文件的银行签名", "✘"),
-    ]:
-        client.set_cookie("lang", language)
-        page = html.unescape(
-            client.post(
-                "/verify", data={"file": (io.BytesIO(changed), "certificate.pdf")}, content_type="multipart/form-data"
-            ).get_data(as_text=True)
-        )
-        assert label in page
-        assert verdict in page
-        good = html.unescape(
-            client.post(
-                "/verify",
-                data={"file": (io.BytesIO(issued.pdf), "certificate.pdf")},
-                content_type="multipart/form-data",
-            ).get_data(as_text=True)
-        )
-        assert label in good
-        assert "the whole file is signed by" in good
+    for language in ("zh", "en"):
+        label = MESSAGES["check_pdf_signature"][language]
+        refused = _verify_page(issued, changed, language)
+        assert label in refused
+        assert MESSAGES["verify_invalid"][language] in refused
+        accepted = _verify_page(issued, issued.pdf, language)
+        assert label in accepted
+        assert MESSAGES["verify_valid"][language] in accepted
 
 
 @pytest.fixture
