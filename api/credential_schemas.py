@@ -32,6 +32,35 @@ class CheckSchema(Schema):
     reason = fields.String(required=True)
 
 
+class ClaimSchema(Schema):
+    title = fields.String(allow_none=True, metadata={"description": "the achievement's or qualification's name"})
+    achievement_type = fields.String(allow_none=True, metadata={"description": "OB 3.0 achievementType"})
+    qualification = fields.Boolean(metadata={"description": "an awarded qualification rather than an achievement"})
+    code = fields.String(allow_none=True, metadata={"description": "the institution's course code (humanCode)"})
+    institution = fields.String(allow_none=True, metadata={"description": "the institution that awarded it"})
+    credits = fields.Float(allow_none=True, metadata={"description": "credits earned"})
+    level = fields.String(allow_none=True, metadata={"description": "the framework level's name"})
+    level_code = fields.String(allow_none=True, metadata={"description": "the framework level's number"})
+    framework = fields.String(allow_none=True, metadata={"description": "the qualifications framework"})
+    completed = fields.String(allow_none=True, metadata={"description": "completion date (YYYY-MM-DD)"})
+    credential_id = fields.String(metadata={"description": "in a transcript: the wrapped credential's id"})
+
+
+class SummarySchema(Schema):
+    id = fields.String(allow_none=True, metadata={"description": "the credential id"})
+    transcript = fields.Boolean(metadata={"description": "a CLR transcript wrapping achievement credentials"})
+    title = fields.String(allow_none=True)
+    issuer = fields.String(allow_none=True)
+    valid_from = fields.String(allow_none=True)
+    valid_until = fields.String(allow_none=True, metadata={"description": "null: does not expire"})
+    ledger_seq = fields.Integer(
+        allow_none=True,
+        metadata={"description": "seq of the credential.issued entry, once the ledger check proved it; else null"},
+    )
+    ledger_time = fields.String(allow_none=True, metadata={"description": "when the ledger recorded it"})
+    achievements = fields.List(fields.Nested(ClaimSchema))
+
+
 class ReportSchema(Schema):
     valid = fields.Boolean(
         required=True, metadata={"description": "true only when the verdict is valid; false for the other two"}
@@ -48,3 +77,16 @@ class ReportSchema(Schema):
     credential_id = fields.String(allow_none=True)
     source = fields.String(required=True, metadata={"description": "pdf or json"})
     checks = fields.List(fields.Nested(CheckSchema), required=True)
+    identity = fields.String(
+        required=True,
+        validate=validate.OneOf(("matches", "does_not_match", "not_checked")),
+        metadata={
+            "description": "the holder comparison (name and birth_date given), apart from the verdict: "
+            "does_not_match is about what was entered, not the credential"
+        },
+    )
+    summary = fields.Nested(
+        SummarySchema,
+        allow_none=True,
+        metadata={"description": "what the credential says, as sent (believe it only as far as the verdict goes)"},
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Response, abort, jsonify, request
@@ -11,6 +10,7 @@ from api import auth
 from api.blueprint import Blueprint
 from api.credential_schemas import CredentialQuery, IssuedSchema, IssueInputSchema, ReportSchema
 from api.operations import problems
+from certificates.names import BirthDateError, parse_birth_date
 from certificates.verify import Identity
 from creditbank.errors import InvalidInput
 from creditbank.runtime import current_bank
@@ -99,9 +99,9 @@ def _identity() -> Identity | None:
     if not name or not born:
         raise InvalidInput("give both name and birth_date to check the holder", errors={"name": ["with birth_date"]})
     try:
-        return Identity(name, date.fromisoformat(born))
-    except ValueError:
-        raise InvalidInput("birth_date must be YYYY-MM-DD", errors={"birth_date": ["not a date"]}) from None
+        return Identity(name, parse_birth_date(born))
+    except BirthDateError as exc:
+        raise InvalidInput(f"birth_date: {exc}", errors={"birth_date": [str(exc)]}) from None
 
 
 def uploaded_bytes() -> bytes:

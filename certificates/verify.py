@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from certificates import bounds, pdf_signature, proofs, receipts, shape
+from certificates import bounds, names, pdf_signature, proofs, receipts, shape, summary
 from certificates.contexts import ContextError
 from certificates.credentials import identity_hash
 from certificates.multibase import MultibaseError, public_key_bytes
@@ -108,10 +108,15 @@ class Report:
     credential: dict[str, Any] | None = None
     # Set when the file was refused because an object in it names a key twice (a door may answer 400 for it).
     duplicate_key: strict_json.DuplicateKeyError | None = None
+    # The credential.issued entry, once the ledger check has proved it: shown beside what the credential says.
+    ledger_seq: int | None = None
+    ledger_time: str | None = None
 
     @property
     def verdict(self) -> Verdict:
-        if not self.checks or self.credential is None or any(c.outcome == "fail" for c in self.checks):
+        # The holder comparison is not about the credential: a wrong name typed in leaves an authentic one authentic.
+        failed = any(c.outcome == "fail" and c.check != "identity" for c in self.checks)
+        if not self.checks or self.credential is None or failed:
             return "invalid"
         if any(c.outcome == "skip" and c.check in DECISIVE for c in self.checks):
             return "authentic_unchecked"
@@ -120,6 +125,12 @@ class Report:
     @property
     def valid(self) -> bool:
         return self.verdict == "valid"
+
+    @property
+    def identity(self) -> Literal["matches", "does_not_match", "not_checked"]:
+        """Whether the holder the verifier named is the credential's, reported apart from the verdict."""
+        outcome = next((c.outcome for c in self.checks if c.check == "identity"), "skip")
+        return "matches" if outcome == "pass" else "does_not_match" if outcome == "fail" else "not_checked"
 
     def add(self, check: str, outcome: Outcome, reason: str) -> None:
         self.checks.append(Check(check, outcome, reason))
@@ -132,6 +143,8 @@ class Report:
             "credential_id": self.credential_id,
             "source": self.source,
             "checks": [{"check": c.check, "result": c.outcome, "reason": c.reason} for c in self.checks],
+            "identity": self.identity,
+            "summary": summary.describe(self.credential, ledger_seq=self.ledger_seq, ledger_time=self.ledger_time),
         }
 
 
@@ -503,6 +516,7 @@ def _ledger(
         f"recorded at ledger entry #{recorded.seq} ({recorded.time}), included in the signed checkpoint of "
         f"size {recorded.tree_size}",
     )
+    report.ledger_seq, report.ledger_time = recorded.seq, recorded.time
     return _instant(recorded.time), receipts.issued_body(receipt)
 
 
@@ -645,10 +659,17 @@ def _identity(document: Mapping[str, Any], identity: Identity | None, report: Re
     ]
     if not hashed:
         report.add("identity", "fail", "the credential carries no identity hash to compare with")
-    # One identifier per form of the holder's name (Chinese, Latin): whichever form the verifier was given counts.
+    # One identifier per form of the holder's name (Chinese, Latin): whichever form the verifier was given counts,
+    # in any of the few spellings that could have been hashed at issuance (see certificates.names).
     elif any(
-        identity_hash(identity.name, identity.birth_date, item["salt"]) == item.get("identityHash") for item in hashed
+        identity_hash(candidate, identity.birth_date, item["salt"]) == item.get("identityHash")
+        for candidate in names.name_candidates(identity.name)
+        for item in hashed
     ):
         report.add("identity", "pass", "the name and birth date match the credential's holder")
     else:
-        report.add("identity", "fail", "the name and birth date do not match the credential's holder")
+        report.add(
+            "identity",
+            "fail",
+            "the name or birth date does not match what you entered; this says nothing against the credential itself",
+        )

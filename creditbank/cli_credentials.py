@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,8 @@ import click
 from creditbank.cli import _Context, keys, main, pass_ctx
 
 # Exit 2 is click's usage error, so "authentic, status not checked" takes 3: a script can never read it as valid.
+# 4: the credential is authentic (valid or status not checked) but the --name/--birth-date given are not its holder's.
+IDENTITY_MISMATCH = 4
 EXIT_CODES = {"valid": 0, "invalid": 1, "authentic_unchecked": 3}
 VERDICT_WORDS = {
     "valid": "VALID",
@@ -157,7 +158,7 @@ def _read_json(path: Path, what: str) -> Any:
 )
 @click.option("--status", "status_files", type=_IN, multiple=True, help="Status list credential(s) to check against.")
 @click.option("--name", help="The holder's name, to check the identity binding.")
-@click.option("--birth-date", type=click.DateTime(formats=["%Y-%m-%d"]), help="The holder's birth date (YYYY-MM-DD).")
+@click.option("--birth-date", help="The holder's birth date (1952-10-03 or 1952年10月3日).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_ctx
 def verify_command(
@@ -167,19 +168,25 @@ def verify_command(
     checkpoint_file: Path | None,
     status_files: tuple[Path, ...],
     name: str | None,
-    birth_date: Any,
+    birth_date: str | None,
     as_json: bool,
 ) -> None:
     """Verify a credential (PDF or JSON) without a server.
 
     Exit status: 0 valid; 1 not valid; 3 authentic, status not checked (signature, key, ledger and dates hold, but
-    revocation and suspension could not be checked: give the bank's status lists with --status, or ask the bank).
+    revocation and suspension could not be checked: give the bank's status lists with --status, or ask the bank);
+    4 not invalid, but --name and --birth-date do not match the credential's holder.
     """
     from certificates import verify as engine
 
     if (name is None) != (birth_date is None):
         raise click.UsageError("--name and --birth-date go together")
-    identity = engine.Identity(name, date(birth_date.year, birth_date.month, birth_date.day)) if name else None
+    from certificates.names import BirthDateError, parse_birth_date
+
+    try:
+        identity = engine.Identity(name, parse_birth_date(birth_date)) if name and birth_date is not None else None
+    except BirthDateError as exc:
+        raise click.BadParameter(str(exc), param_hint="--birth-date") from None
     if trust_file is not None:
         try:
             trust = engine.did_document_trust(_read_json(trust_file, "--trust"))
@@ -207,7 +214,38 @@ def verify_command(
         click.echo(f"{path}: {VERDICT_WORDS[report.verdict]}")
         for check in report.checks:
             click.echo(f"  {check.outcome:4}  {check.check:9} {check.reason}")
+        _print_summary(report.to_json()["summary"])
+    if report.verdict != "invalid" and report.identity == "does_not_match":
+        # The credential holds, the holder named does not: a script must not read that as a confirmed holder.
+        sys.exit(IDENTITY_MISMATCH)
     sys.exit(EXIT_CODES[report.verdict])
+
+
+def _print_summary(summary: dict[str, Any] | None) -> None:
+    """What the credential says, to compare with its paper copy."""
+    if summary is None:
+        return
+    seq = summary["ledger_seq"]
+    click.echo("what the credential says:")
+    rows = [
+        ("title", summary["title"]),
+        ("issuer", summary["issuer"]),
+        ("valid from", summary["valid_from"]),
+        ("valid until", summary["valid_until"] or "does not expire"),
+        ("credential", summary["id"]),
+        ("ledger seq", f"#{seq} ({summary['ledger_time']})" if seq is not None else "not proved"),
+    ]
+    for item in summary["achievements"]:
+        rows += [
+            ("qualification" if item["qualification"] else "achievement", item["title"]),
+            ("  institution", item["institution"]),
+            ("  credits", item["credits"]),
+            ("  level", item["level"] or item["level_code"]),
+            ("  framework", item["framework"]),
+            ("  completed", item["completed"]),
+        ]
+    for label, value in rows:
+        click.echo(f"  {label + ':':15} {'-' if value is None else value}")
 
 
 def _status_from_files(paths: tuple[Path, ...], trust: Any) -> Any:

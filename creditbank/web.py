@@ -5,11 +5,11 @@ They call the same services as the API and speak the visitor's language through 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 
+from certificates.names import BirthDateError, parse_birth_date
 from certificates.verify import Identity
 from creditbank.errors import NotFound, VerificationLimit
 from creditbank.portal.i18n import translate
@@ -28,8 +28,8 @@ def _identity() -> tuple[Identity | None, str | None]:
     if not name or not born:
         return None, "verify_need_both"
     try:
-        return Identity(name, date.fromisoformat(born)), None
-    except ValueError:
+        return Identity(name, parse_birth_date(born)), None
+    except BirthDateError:
         return None, "verify_bad_date"
 
 

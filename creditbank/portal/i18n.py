@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import g, request
 
+from creditbank.portal.verify_words import VERIFY_WORDS
+
 LANGUAGES = ("zh", "en")
 COOKIE = "lang"
 
@@ -181,15 +183,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "verify_paste": {"zh": "或粘贴 JSON", "en": "Or paste the JSON"},
     "verify_name": {"zh": "持有人姓名（可选）", "en": "Holder's name (optional)"},
     "verify_birth": {
-        "zh": "持有人出生日期（可选，格式 1958-03-04）",
-        "en": "Holder's birth date (optional, e.g. 1958-03-04)",
+        "zh": "持有人出生日期（可选，写成 1952-10-03 或 1952年10月3日）",
+        "en": "Holder's birth date (optional, written 1952-10-03 or 1952年10月3日)",
     },
     "verify_button": {"zh": "验证", "en": "Verify"},
     "verify_valid": {"zh": "✔ 有效", "en": "✔ Valid"},
     "verify_invalid": {"zh": "✘ 无效", "en": "✘ Not valid"},
     "verify_need_file": {"zh": "请选择文件或粘贴 JSON。", "en": "Choose a file or paste the JSON."},
     "verify_need_both": {"zh": "请同时填写姓名和出生日期。", "en": "Give both the name and the birth date."},
-    "verify_bad_date": {"zh": "出生日期格式应为 YYYY-MM-DD。", "en": "The birth date must be written YYYY-MM-DD."},
+    "verify_bad_date": {
+        "zh": "出生日期请写成 1952-10-03 或 1952年10月3日，并且须是真实存在的日期。",
+        "en": "Write the birth date as 1952-10-03 or 1952年10月3日, and as a date that exists.",
+    },
     "verify_limit": {
         "zh": "文件超出验证的限制（{limit}：最多 {maximum:g}），未经检查即被拒绝。",
         "en": "The file exceeds a verification limit ({limit}: at most {maximum:g}) and was refused before checking.",
@@ -276,6 +281,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "删除已记录在账本中。您的账户已关闭。",
         "en": "The erasure is recorded in the ledger. Your account is closed.",
     },
+    **VERIFY_WORDS,
 }
 
 

@@ -24,6 +24,7 @@ from certificates import bounds, budget, proofs, receipts
 from certificates import credentials as documents
 from certificates import verify as engine
 from certificates.status_list import StatusBits, status_entry, status_list_credential
+from certificates.summary import describe
 from creditbank import ledger_store, metrics, projections
 from creditbank.errors import Conflict, InvalidInput, MalformedDocument, NotFound, VerificationLimit
 from creditbank.models import (
@@ -702,6 +703,8 @@ def public_summary(bank: Bank, credential_id: str) -> dict[str, Any]:
             "issued_at": row.issued_at,
             "seq": row.issued_seq,
             "status": state,
+            # What the signed credential says, as the verify page shows it, with the ledger entry that recorded it.
+            "details": describe(signed, ledger_seq=row.issued_seq, ledger_time=row.issued_at),
         }
     if state == "valid":
         # The ledger's status alone is not the verdict: a key compromised or retired before the ledger recorded the
