@@ -43,7 +43,9 @@ class ClaimSchema(Schema):
     level_code = fields.String(allow_none=True, metadata={"description": "the framework level's number"})
     framework = fields.String(allow_none=True, metadata={"description": "the qualifications framework"})
     completed = fields.String(allow_none=True, metadata={"description": "completion date (YYYY-MM-DD)"})
-    credential_id = fields.String(metadata={"description": "in a transcript: the wrapped credential's id"})
+    credential_id = fields.String(
+        allow_none=True, metadata={"description": "in a transcript: the wrapped credential's id"}
+    )
 
 
 class SummarySchema(Schema):
