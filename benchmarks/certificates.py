@@ -7,7 +7,8 @@ Measured in one run, on a demo bank in a temporary SQLite instance:
 2. a five-page transcript PDF (80 achievements; the whole service call, so reading them and the receipt too):
    p50/p95, target p95 <= 2.5 s;
 3. issuing a credential (build and sign, eddsa-rdfc-2022): p50/p95;
-4. verifying a JSON credential with its receipt (every check): rate, target >= 200/s on one core;
+4. verifying a JSON credential with its receipt (every check): rate per second of CPU time on one core, target
+   >= 400/s; the wall-clock rate, and the rate through the verification child pool the doors use, beside it;
 5. verifying a PDF certificate: p50/p95, and of that the PAdES signature check alone;
 6. the raw Ed25519 verify rate on this machine, the floor no credential check can beat, reported beside (4);
 7. signing the certificate PDF of (1) with the bank's PAdES signature: p50/p95, its share of the render time of (1)
@@ -31,13 +32,14 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results"
 # Enough achievements for the transcript to run to five A4 pages (the run checks and records the page count).
 TRANSCRIPT_ROWS = 80
+VERIFY_TARGET = 400
 
 
 def _timings(action: Callable[[], Any], count: int) -> dict[str, float]:
@@ -55,13 +57,19 @@ def _timings(action: Callable[[], Any], count: int) -> dict[str, float]:
     }
 
 
-def _rate(action: Callable[[], Any], seconds: float) -> float:
+@overload
+def _rate(action: Callable[[], Any], seconds: float) -> float: ...
+@overload
+def _rate(action: Callable[[], Any], seconds: float, *, cpu: Literal[True]) -> tuple[float, float]: ...
+def _rate(action: Callable[[], Any], seconds: float, *, cpu: bool = False) -> float | tuple[float, float]:
+    """Actions per second of wall time (and, with cpu, per second of this process's CPU time)."""
     action()
-    done, started = 0, time.perf_counter()
+    done, started, used = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - started < seconds:
         action()
         done += 1
-    return done / (time.perf_counter() - started)
+    wall = done / (time.perf_counter() - started)
+    return (wall, done / (time.process_time() - used)) if cpu else wall
 
 
 def main() -> None:
@@ -73,7 +81,7 @@ def main() -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from pypdf import PdfReader
 
-    from certificates import pdf_signature, proofs
+    from certificates import budget, pdf_signature, proofs
     from certificates import verify as engine
     from certificates.pdf_render import Bilingual, CertificatePage, render_certificate
     from creditbank import create_app, demo, migrate
@@ -177,21 +185,30 @@ def main() -> None:
     print("verifying…", flush=True)
     bundle = json.dumps(credentials.bundle(bank, None, issued["id"])).encode()
     trust = engine.did_document_trust(json.loads(app.test_client().get("/.well-known/did.json").data))
-    assert engine.verify_bytes(bundle, trust).valid
-    rate = _rate(lambda: engine.verify_bytes(bundle, trust), 3 if args.quick else 10)
+    # Offline trust: status is not checked (no list given), every other check must pass.
+    assert not [c for c in engine.verify_bytes(bundle, trust).checks if c.outcome == "fail"]
+    rate, cpu_rate = _rate(lambda: engine.verify_bytes(bundle, trust), 3 if args.quick else 10, cpu=True)
     public = key.public_key()
     signature = key.sign(b"x" * 64)
-    ed_rate = _rate(lambda: public.verify(signature, b"x" * 64), 2)
+    ed_rate, ed_cpu_rate = _rate(lambda: public.verify(signature, b"x" * 64), 2, cpu=True)
+    # As the doors run it: in a verification child under the CPU budget (two processes, so not one core).
+    pooled = _rate(lambda: budget.run(engine.verify_bytes, bundle, trust), 2 if args.quick else 5)
     report["verify_json"] = {
+        # Per second of this process's CPU time (one core, one thread): the figure other processes on a shared
+        # machine disturb least. The wall-clock rate is beside it, and the machine's load average.
+        "per_cpu_s": round(cpu_rate, 1),
         "per_s": round(rate, 1),
-        "target_per_s": 200,
-        "ratio": round(rate / 200, 2),
+        "target_per_s": VERIFY_TARGET,
+        "ratio": round(cpu_rate / VERIFY_TARGET, 2),
+        "ed25519_verify_per_cpu_s": round(ed_cpu_rate),
         "ed25519_verify_per_s": round(ed_rate),
-        "share_of_ed25519_rate": round(rate / ed_rate, 4),
+        "share_of_ed25519_rate": round(cpu_rate / ed_cpu_rate, 4),
+        "through_budget_pool_per_s": round(pooled, 1),
+        "load_average": [round(value, 2) for value in os.getloadavg()],
     }
     print(f"  {report['verify_json']}")
     pdf = credentials.pdf(bank, None, issued["id"])
-    assert engine.verify_bytes(pdf, trust).valid
+    assert not [c for c in engine.verify_bytes(pdf, trust).checks if c.outcome == "fail"]
     report["verify_pdf"] = _timings(lambda: engine.verify_bytes(pdf, trust), samples)
     report["verify_pdf"]["signature_check"] = _timings(lambda: pdf_signature.verify(pdf, trust.pdf_roots), samples)
     print(f"  pdf {report['verify_pdf']}")

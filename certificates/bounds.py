@@ -15,7 +15,7 @@ because pypdf extracts text at about 1 MB a second.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 # The upload, before parsing: every object and array starts with one of these bytes (a string may hold some too,
@@ -78,24 +78,27 @@ def check_bytes(data: bytes) -> None:
 
 def check_json(document: Any) -> None:
     """Depth, size and width of a parsed upload; stops at the first limit crossed, so the scan itself is bounded."""
-    pending: list[tuple[Any, int]] = [(document, 1)]
+    level: list[Any] = [document]
+    depth = 0
     values = 0
-    while pending:
-        item, level = pending.pop()
-        values += 1
+    while level:
+        depth += 1
+        values += len(level)
         if values > MAX_VALUES:
             raise LimitExceeded("values", MAX_VALUES)
-        if level > MAX_DEPTH:
+        if depth > MAX_DEPTH:
             raise LimitExceeded("depth", MAX_DEPTH)
-        if isinstance(item, dict):
-            children: Sequence[Any] = list(item.values())
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if len(children) > MAX_ARRAY:
-            raise LimitExceeded("array", MAX_ARRAY)
-        pending.extend((child, level + 1) for child in children)
+        below: list[Any] = []
+        for item in level:
+            if isinstance(item, dict):
+                if len(item) > MAX_ARRAY:
+                    raise LimitExceeded("array", MAX_ARRAY)
+                below.extend(item.values())
+            elif isinstance(item, list):
+                if len(item) > MAX_ARRAY:
+                    raise LimitExceeded("array", MAX_ARRAY)
+                below.extend(item)
+        level = below
 
 
 def check_credential(credential: Any) -> None:

@@ -67,6 +67,14 @@ class WorkerFailed(Exception):
     """The child ended without an answer for another reason than the budget (it ran out of memory, say)."""
 
 
+class _CallbackFailed(Exception):
+    """What the child sees when a callback raised in the caller; the caller raises the original error instead, so
+    the child never has to unpickle (import) the caller's exception classes."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_CallbackFailed, self.args)
+
+
 # -- transport ------------------------------------------------------------------------------------------------------
 
 
@@ -211,6 +219,7 @@ class _Child:
         self.process = _Process(target=_serve, args=(theirs, memory), daemon=True, name="creditbank-verify")
         self.process.start()
         theirs.close()
+        self.idle = True  # no job under way: the pipe holds nothing unread
 
     def run(self, function: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], seconds: float) -> T:
         kept: list[Callable[..., Any]] = []
@@ -221,6 +230,8 @@ class _Child:
             seconds,
         )
         self.connection.send_bytes(_dumps(job))
+        self.idle = False
+        failure: BaseException | None = None
         deadline = time.monotonic() + WALL_SECONDS
         while True:
             remaining = deadline - time.monotonic()
@@ -235,11 +246,14 @@ class _Child:
                 try:
                     reply: tuple[str, Any] = ("return", kept[index](*call_args, **call_kwargs))
                 except Exception as exc:
-                    reply = ("raise", exc)
+                    failure = exc
+                    reply = ("raise", _CallbackFailed(f"{type(exc).__name__}: {exc}"))
                 self.connection.send_bytes(_dumps(reply))
                 continue
+            self.idle = True
             if kind == "raise":
-                raise rest[0]
+                # The callback's own error (a database that went away, say), if that is what ended the job.
+                raise failure if isinstance(rest[0], _CallbackFailed) and failure is not None else rest[0]
             result: T = rest[0]
             return result
 
@@ -279,9 +293,9 @@ class Pool:
             child.stop()
             raise
         except BaseException:
-            # The job raised (a normal outcome) — or this thread was interrupted mid-conversation, after which the
-            # pipe's state is unknown: only a child that answered is reused.
-            if child.alive() and not child.connection.poll(0):
+            # The job raised (a normal outcome) — or this thread was interrupted mid-conversation (a worker timeout,
+            # say), leaving the child busy: only a child that gave its answer is reused.
+            if child.idle and child.alive():
                 self._give_back(child)
             else:
                 child.stop()

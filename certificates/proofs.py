@@ -9,7 +9,6 @@ could be added to a signed credential without breaking its signature.
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,14 +45,16 @@ class ProofError(Exception):
 # on the identity of the (immutable) active context it was derived from and on the local context: URLs, or mappings
 # that are part of a pinned context document. Contexts a document carries inline are never kept, so an upload cannot
 # fill this with its own data. The entry holds the active context, so its id cannot be reused while the entry lives.
+# Plain dicts, emptied when full: their single operations are atomic under the GIL, and a lookup here is most of
+# what a hit costs (a lost entry costs one recomputation, never a wrong answer).
 _MEMO_SIZE = 4096
-_memo: LRUCache[tuple[Any, ...], tuple[Any, Any]] = LRUCache(maxsize=_MEMO_SIZE)
-_memo_lock = threading.Lock()
+_memo: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 _pinned: tuple[Mapping[str, Any], frozenset[int]] | None = None
 # Term and IRI expansions per active context, for the same reason: a credential expands the same few dozen terms
-# against the same few active contexts. Bounded both in contexts and in terms per context.
-_iri_memo: LRUCache[int, tuple[Any, dict[tuple[str, Any, bool], Any]]] = LRUCache(maxsize=512)
-_IRIS_PER_CONTEXT = 2048
+# against the same few active contexts.
+_IRI_MEMO_SIZE = 65_536
+_IRI_MAX_LENGTH = 200
+_iri_memo: dict[tuple[int, str, Any, bool], tuple[Any, Any]] = {}
 
 
 def _pinned_ids() -> frozenset[int]:
@@ -71,9 +72,8 @@ def _pinned_ids() -> frozenset[int]:
             elif isinstance(item, list):
                 ids.add(id(item))
                 pending.extend(item)
-        with _memo_lock:
-            _memo.clear()
-            _iri_memo.clear()
+        _memo.clear()
+        _iri_memo.clear()
         # Holding the documents keeps the ids above from being reused by other objects.
         _pinned = (documents, frozenset(ids))
     return _pinned[1]
@@ -107,14 +107,14 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # PyLD ships no
             return super()._process_context(*arguments)
         key = (id(active_ctx), local, override_protected, propagate, validate_scoped, options.get("base"),
                options.get("processingMode"))  # fmt: skip
-        with _memo_lock:
-            hit = _memo.get(key)
+        hit = _memo.get(key)
         if hit is not None and hit[0] is active_ctx:
             return hit[1]
         result = super()._process_context(*arguments)
         if isinstance(result, frozendict):
-            with _memo_lock:
-                _memo[key] = (active_ctx, result)
+            if len(_memo) >= _MEMO_SIZE:
+                _memo.clear()
+            _memo[key] = (active_ctx, result)
         return result
 
     def _expand_iri(
@@ -129,18 +129,17 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # PyLD ships no
         # During context processing (local_ctx given) expansion defines terms as a side effect: not cacheable.
         if local_ctx or defined is not None or not isinstance(value, str) or not isinstance(active_ctx, frozendict):
             return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
-        key = (value, base, vocab)
-        with _memo_lock:
-            entry = _iri_memo.get(id(active_ctx))
-        if entry is not None and entry[0] is active_ctx and key in entry[1]:
-            return entry[1][key]
+        # Terms are short; a long string is some upload's, and keeping it would let uploads fill memory.
+        if len(value) > _IRI_MAX_LENGTH:
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        key = (id(active_ctx), value, base, vocab)
+        hit = _iri_memo.get(key)
+        if hit is not None and hit[0] is active_ctx:
+            return hit[1]
         result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
-        with _memo_lock:
-            if entry is None or entry[0] is not active_ctx:
-                entry = (active_ctx, {})
-                _iri_memo[id(active_ctx)] = entry
-            if len(entry[1]) < _IRIS_PER_CONTEXT:
-                entry[1][key] = result
+        if len(_iri_memo) >= _IRI_MEMO_SIZE:
+            _iri_memo.clear()
+        _iri_memo[key] = (active_ctx, result)
         return result
 
 

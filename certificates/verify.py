@@ -252,9 +252,7 @@ def verify_bytes(
         except ValueError as exc:
             report.add("format", "fail", f"{exc} (expected a PDF certificate or a JSON credential)")
             return report
-        if shape.depth(loaded) > shape.MAX_DEPTH:
-            report.add("format", "fail", f"the document is nested deeper than {shape.MAX_DEPTH} levels")
-            return report
+        # No separate depth check: _load_json refused anything nested deeper than bounds.MAX_DEPTH.
         document, receipt = _unwrap(loaded)
     bounds.check_credential(document)
     return verify_document(
