@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -79,4 +80,21 @@ def test_refusals_are_one_line_and_exit_non_zero(cli, monkeypatch, request, tmp_
         assert message in out, out
         assert len(out.strip().splitlines()) == 1, out
     # None of that wrote a row or a key: the intact archive still restores.
+    assert "audit passed" in cli("restore", str(archive))
+
+
+def test_a_target_whose_own_audit_left_a_finding_still_counts_as_empty(cli, monkeypatch, request, tmp_path):
+    """`ledger audit` records its result for /ready; run on the empty target first, that row is no content."""
+    archive = tmp_path / "bank.cbbackup"
+    cli("backup", str(archive))
+    _move_to_new_bank(cli, monkeypatch, request, tmp_path / "new")
+    cli("db", "upgrade")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(os.environ["CREDITBANK_DATABASE_URL"])
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO operations_findings (name, ok, detail, checked_at) VALUES ('audit', true, 'ok', 0)")
+        )
+    engine.dispose()
     assert "audit passed" in cli("restore", str(archive))
