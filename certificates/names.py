@@ -96,4 +96,6 @@ def parse_birth_date(text: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise BirthDateError(f"{text.strip()!r} is not a date that exists") from None
+        raise BirthDateError(
+            f"{text.strip()!r} is not a date that exists (written as 1952-10-03 or 1952年10月3日)"
+        ) from None

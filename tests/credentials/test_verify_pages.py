@@ -218,11 +218,14 @@ def test_a_birth_date_in_another_form_is_refused_clearly(held: Held, born: str) 
         status, page = verify_page(held, language, name="陈秀英", birth_date=born)
         assert status == 400
         assert MESSAGES["verify_bad_date"][language] in page
+        # The message names both forms accepted.
+        assert "1952-10-03" in MESSAGES["verify_bad_date"][language]
+        assert "1952年10月3日" in MESSAGES["verify_bad_date"][language]
     answer = held.client.post(
         "/api/v1/verify", data=json.dumps(held.bundle), query_string={"name": "x", "birth_date": born}
     )
     assert answer.status_code == 422
-    assert "birth_date" in answer.get_json()["errors"]
+    assert "1952年10月3日" in answer.get_json()["errors"]["birth_date"][0]
 
 
 def _explanations(page: str) -> list[str]:
