@@ -44,6 +44,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -77,9 +78,13 @@ __all__ = [
 FIELD_NAME = "CreditBankSignature"
 # A signing time a little ahead of the verifier's clock is a clock difference, not a forgery.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
-# Room for the CMS with an ECDSA signature and both certificates (about 1.7 KB); reserving it up front saves
+# Hex digits reserved for the CMS (two per byte): it takes about 1.7 KB with an ECDSA signature and both
+# certificates, up to 2.5 KB with the longest names X.509 allows, so 4 KB leaves room. Reserving it up front saves
 # pyHanko a trial signature to measure the size, a third of the signing time.
-_RESERVED = 4096
+_RESERVED = 8192
+# The order of P-256. An ECDSA signature (r, s) has a twin (r, n - s) that verifies as well; the bank writes the one
+# with the smaller s and accepts no other, so nobody can make a second valid file out of a signed one.
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 # pyHanko logs each problem it repairs or tolerates in an uploaded file; a verifier's answer is the report, so those
 # notes stay out of the service's logs. Set once for the process: a level changed and restored around each call
@@ -232,6 +237,14 @@ def _asn1(certificate: x509.Certificate | bytes) -> asn1_x509.Certificate:
 # --- signing ------------------------------------------------------------------------------------------------
 
 
+class _LowS(signers.SimpleSigner):
+    """pyHanko's signer, writing each ECDSA signature in its low-s form."""
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        r, s = decode_dss_signature(super().sign_raw(data, digest_algorithm))
+        return encode_dss_signature(r, min(s, _P256_ORDER - s))
+
+
 class _Pdf17Signer(signers.PdfSigner):
     """Declares the PAdES extension only (PDF 1.7 level 1), keeping the file at the version PDF/A-3 is based on."""
 
@@ -258,7 +271,7 @@ def sign(pdf: bytes, signer: Signer) -> bytes:
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
-    cms_signer = signers.SimpleSigner(
+    cms_signer = _LowS(
         signing_cert=_asn1(signer.certificate),
         signing_key=private,
         cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]  # pyHanko leaves it untyped
@@ -352,8 +365,9 @@ def _der_walk(data: bytes, start: int, end: int, depth: int = 0) -> None:
         position += length
 
 
-def _check_cms(data: bytes, roots: Sequence[bytes]) -> None:
-    """The CMS fields a signature does not cover must hold what the bank's signer writes and nothing else."""
+def _check_cms(data: bytes, roots: Sequence[bytes]) -> bytes:
+    """The CMS fields a signature does not cover must hold what the bank's signer writes and nothing else; returns
+    the certificate it carries besides the root (the signer's, as the caller checks)."""
     _der_walk(data, 0, len(data))
     try:
         info = asn1_cms.ContentInfo.load(data, strict=True)
@@ -371,23 +385,32 @@ def _check_cms(data: bytes, roots: Sequence[bytes]) -> None:
             raise SignatureError("the signature value carries unsigned attributes")
         if signed["crls"].native is not None:
             raise SignatureError("the signature value carries revocation lists")
+        encapsulated = signed["encap_content_info"]
+        if encapsulated["content_type"].native != "data" or encapsulated["content"].native is not None:
+            raise SignatureError("the signature value is not a detached signature over the file's bytes")
         digests = [algorithm.dump() for algorithm in signed["digest_algorithms"]]
         if digests != [signer_info["digest_algorithm"].dump()]:
             raise SignatureError("the signature value lists other digest algorithms than the one it uses")
-        certificates = [choice.chosen.dump() for choice in signed["certificates"]]
+        certificates: list[bytes] = [choice.chosen.dump() for choice in signed["certificates"]]
+        value = signer_info["signature"].native
+        r, s = decode_dss_signature(value)
+        if encode_dss_signature(r, s) != value or not 0 < s <= _P256_ORDER // 2:
+            raise SignatureError("the signature value is not in the one form the bank writes (DER, low s)")
     except SignatureError:
         raise
     except Exception as exc:  # whatever asn1crypto raises on a malformed structure
         raise SignatureError("the signature value is not a well-formed CMS structure") from exc
-    if len(certificates) != len(set(certificates)) or not certificates:
-        raise SignatureError("the signature value lists a certificate twice, or none")
-    # Only the signer's certificate (checked below, through the chain) and the trusted roots themselves.
+    # Exactly the signer's certificate (the one pyHanko finds is compared after) and one trusted root, in the order
+    # DER gives a SET OF: nothing added, dropped or moved, though these bytes are outside what the signature covers.
     extra = [cert for cert in certificates if cert not in roots]
-    if len(extra) > 1:
+    if len(extra) != 1 or len(certificates) != 2:
         raise SignatureError(
-            "the signature carries certificates outside the bank's chain: its signer does not chain to the bank's "
-            "trusted PDF root"
+            "the signature does not carry the bank's chain (its signing certificate and the bank's PDF root): its "
+            "signer does not chain to the bank's trusted PDF root"
         )
+    if certificates != sorted(certificates):
+        raise SignatureError("the signature's certificates are not in DER order")
+    return extra[0]
 
 
 def _utc(moment: datetime) -> datetime:
@@ -442,7 +465,7 @@ def _verify(pdf: bytes, roots: Sequence[bytes], moment: datetime) -> VerifiedSig
             "leaving out only the signature value)"
         )
     value, cms = _contents(pdf, first, gap_end)
-    _check_cms(cms, roots)
+    carried = _check_cms(cms, roots)
     try:
         if embedded.pkcs7_content not in (value, cms):
             raise SignatureError("the signature value is not the one the signature dictionary holds")
@@ -457,6 +480,8 @@ def _verify(pdf: bytes, roots: Sequence[bytes], moment: datetime) -> VerifiedSig
     signed_at = _utc(signed_at)
     if signed_at > moment + MAX_CLOCK_SKEW:
         raise SignatureError(f"the signature claims a signing time in the future ({signed_at.isoformat()})")
+    if signer_certificate.dump() != carried:
+        raise SignatureError("the signature carries another certificate than its signer's")
     certificate = x509.load_der_x509_certificate(signer_certificate.dump())
     if certificate.public_bytes(serialization.Encoding.DER) in roots:
         raise SignatureError("the PDF is signed with the root certificate itself, not a document-signing one")

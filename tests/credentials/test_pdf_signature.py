@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asn1crypto import cms as asn1_cms
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from pyhanko.pdf_utils.generic import NameObject, TextStringObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
@@ -485,3 +487,46 @@ def test_the_chain_is_kept_in_the_instance_folder_with_its_keys_sealed(issued: I
         pdf_keys._open_key(
             folder / signing[0].replace(".pem", ".key"), pdf_keys._passphrase(bank), pdf_keys.ROOT_PURPOSE
         )
+
+
+# —— the unsigned parts of the CMS ——
+
+
+def _with_cms(pdf: bytes, change: Any) -> bytes:
+    """``pdf`` with its CMS structure changed by ``change`` and written back into the same gap, zero-padded."""
+    start = pdf.rindex(b"/Contents <") + len(b"/Contents <")
+    end = pdf.index(b">", start)
+    value = bytes.fromhex(pdf[start:end].decode())
+    info = asn1_cms.ContentInfo.load(value[: int.from_bytes(value[2:4], "big") + 4])
+    change(info["content"])
+    digits = info.dump(force=True).hex().upper().encode()
+    assert len(digits) <= end - start
+    return pdf[:start] + digits + b"0" * (end - start - len(digits)) + pdf[end:]
+
+
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def test_the_other_ecdsa_twin_and_other_certificate_lists_are_refused(issued: Issued) -> None:
+    def twin(signed: Any) -> None:
+        signer_info = signed["signer_infos"][0]
+        r, s = decode_dss_signature(signer_info["signature"].native)
+        signer_info["signature"] = encode_dss_signature(r, P256_ORDER - s)
+
+    def root_dropped(signed: Any) -> None:
+        signed["certificates"] = [c for c in signed["certificates"] if c.chosen.ca is not True]
+
+    def root_twice(signed: Any) -> None:
+        signed["certificates"] = [*signed["certificates"], signed["certificates"][0]]
+
+    # The twin verifies cryptographically as well: only the rule of the one form refuses it.
+    for change, expected in [
+        (twin, "low s"),
+        (root_dropped, "does not carry the bank's chain"),
+        (root_twice, "does not carry the bank's chain"),
+    ]:
+        report = verify(issued, _with_cms(issued.pdf, change))
+        assert not report.valid
+        assert expected in reasons(report)["pdf_signature"], (change.__name__, reasons(report))
+    # Written back unchanged, the file is the same file and still verifies.
+    assert _with_cms(issued.pdf, lambda signed: None) == issued.pdf
