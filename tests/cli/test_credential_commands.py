@@ -1,5 +1,6 @@
 """`creditbank credentials …`, `keys rotate` and the offline `verify`: bank staff issue, revoke and suspend; anyone
-verifies a file with nothing but the bank's DID document, and the exit status says valid (0) or not (1)."""
+verifies a file with nothing but the bank's DID document, and the exit status says valid (0), not valid (1) or
+authentic with its status not checked (3)."""
 
 from __future__ import annotations
 
@@ -55,17 +56,21 @@ def test_issue_write_and_verify_offline(cli, tmp_path: Path) -> None:
     assert re.search(r"issued qualification credential urn:uuid:\S+ at seq \d+", out)
     did = _did(cli, tmp_path)
     for name in ("c.json", "c.pdf"):
-        report = cli("verify", str(tmp_path / name), "--trust", str(did), "--json")
+        # Without the status lists nothing says it was not revoked: authentic, status not checked (exit 3).
+        report = cli("verify", str(tmp_path / name), "--trust", str(did), "--json", code=3)
         body = json.loads(report)
-        assert body["valid"] is True, body
+        assert body["valid"] is False, body
+        assert body["verdict"] == "authentic_unchecked", body
         assert {c["check"]: c["result"] for c in body["checks"]}["status"] == "skip"
-    text = cli("verify", str(tmp_path / "c.pdf"), "--trust", str(did), "--name", "陈秀英", "--birth-date", "1952-10-03")
-    assert "VALID" in text
+    text = cli(
+        "verify", str(tmp_path / "c.pdf"), "--trust", str(did), "--name", "陈秀英", "--birth-date", "1952-10-03", code=3
+    )
+    assert "AUTHENTIC, STATUS NOT CHECKED" in text
     assert "pass  identity" in text
     wrong = cli(
-        "verify", str(tmp_path / "c.pdf"), "--trust", str(did), "--name", "陈秀英", "--birth-date", "1952-10-04", code=1
+        "verify", str(tmp_path / "c.pdf"), "--trust", str(did), "--name", "陈秀英", "--birth-date", "1952-10-04", code=4
     )
-    assert "NOT VALID" in wrong
+    assert "fail  identity" in wrong
 
 
 def test_revocation_shows_offline_through_a_status_list_file(cli, tmp_path: Path) -> None:
@@ -104,7 +109,11 @@ def test_a_rotated_key_keeps_earlier_credentials_valid(cli, tmp_path: Path) -> N
     assert old["proof"][0]["verificationMethod"] != new["proof"][0]["verificationMethod"]
     assert old["proof"][0]["verificationMethod"] == retired[0]["id"]
     for name in ("old.json", "new.json"):
-        assert json.loads(cli("verify", str(tmp_path / name), "--trust", str(did_path), "--json"))["valid"] is True
+        body = json.loads(cli("verify", str(tmp_path / name), "--trust", str(did_path), "--json", code=3))
+        assert body["verdict"] == "authentic_unchecked", body
+        assert not [check for check in body["checks"] if check["result"] == "fail"], body
+        # The bank's own view checks status as well: valid.
+        assert json.loads(cli("verify", str(tmp_path / name), "--json"))["verdict"] == "valid"
 
 
 def test_usage_errors_name_the_problem(cli, tmp_path: Path) -> None:

@@ -146,7 +146,8 @@ def _trust(issued: Issued) -> Trust:
 def test_an_expired_credential_is_not_valid(issued: Issued) -> None:
     later = datetime.now(UTC) + timedelta(days=1)
     data = json.dumps(issued.bundle).encode()
-    assert verify_bytes(data, _trust(issued)).valid
+    # Offline without status lists: authentic, status not checked — nothing failed.
+    assert verify_bytes(data, _trust(issued)).verdict == "authentic_unchecked"
     expired = copy.deepcopy(issued.bundle)
     expired["credential"]["validUntil"] = "2026-01-01T00:00:00Z"
     report = verify_bytes(json.dumps(expired).encode(), _trust(issued), now=later)
@@ -157,7 +158,9 @@ def test_an_expired_credential_is_not_valid(issued: Issued) -> None:
 def test_offline_status_is_reported_skipped_not_passed(issued: Issued) -> None:
     report = verify_bytes(json.dumps(issued.bundle).encode(), _trust(issued))
     assert {c.check: c.outcome for c in report.checks}["status"] == "skip"
-    assert report.valid
+    # A skipped status is never a pass: the report has the third verdict, and is not valid.
+    assert not report.valid
+    assert report.verdict == "authentic_unchecked"
 
 
 def test_revoked_and_suspended_credentials_are_not_valid(issued: Issued) -> None:
