@@ -85,6 +85,10 @@ _RESERVED = 8192
 # The order of P-256. An ECDSA signature (r, s) has a twin (r, n - s) that verifies as well; the bank writes the one
 # with the smaller s and accepts no other, so nobody can make a second valid file out of a signed one.
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+# The algorithm identifiers as the bank writes them (sha256 with NULL parameters, ecdsa-with-SHA256 without): the
+# other spellings DER allows would verify too.
+_SHA256 = bytes.fromhex("300d06096086480165030402010500")
+_ECDSA_SHA256 = bytes.fromhex("300a06082a8648ce3d040302")
 
 # pyHanko logs each problem it repairs or tolerates in an uploaded file; a verifier's answer is the report, so those
 # notes stay out of the service's logs. Set once for the process: a level changed and restored around each call
@@ -389,8 +393,14 @@ def _check_cms(data: bytes, roots: Sequence[bytes]) -> bytes:
         if encapsulated["content_type"].native != "data" or encapsulated["content"].native is not None:
             raise SignatureError("the signature value is not a detached signature over the file's bytes")
         digests = [algorithm.dump() for algorithm in signed["digest_algorithms"]]
-        if digests != [signer_info["digest_algorithm"].dump()]:
-            raise SignatureError("the signature value lists other digest algorithms than the one it uses")
+        if digests != [_SHA256] or signer_info["digest_algorithm"].dump() != _SHA256:
+            raise SignatureError(
+                "the signature value names another digest algorithm than SHA-256 as the bank writes it"
+            )
+        if signer_info["signature_algorithm"].dump() != _ECDSA_SHA256:
+            raise SignatureError("the signature value names another algorithm than ECDSA with SHA-256")
+        if signer_info["sid"].name != "issuer_and_serial_number":
+            raise SignatureError("the signature value names its signer in another form than the bank writes")
         certificates: list[bytes] = [choice.chosen.dump() for choice in signed["certificates"]]
         value = signer_info["signature"].native
         r, s = decode_dss_signature(value)
@@ -482,6 +492,12 @@ def _verify(pdf: bytes, roots: Sequence[bytes], moment: datetime) -> VerifiedSig
         raise SignatureError(f"the signature claims a signing time in the future ({signed_at.isoformat()})")
     if signer_certificate.dump() != carried:
         raise SignatureError("the signature carries another certificate than its signer's")
+    # The signer's name and serial exactly as its certificate spells them: names compare equal in other spellings.
+    sid = embedded.signer_info["sid"].chosen
+    if sid["issuer"].dump() != signer_certificate.issuer.dump() or sid["serial_number"].native != (
+        signer_certificate.serial_number
+    ):
+        raise SignatureError("the signature names its signer otherwise than the signer's certificate does")
     certificate = x509.load_der_x509_certificate(signer_certificate.dump())
     if certificate.public_bytes(serialization.Encoding.DER) in roots:
         raise SignatureError("the PDF is signed with the root certificate itself, not a document-signing one")

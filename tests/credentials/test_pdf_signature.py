@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asn1crypto import algos as asn1_algos
 from asn1crypto import cms as asn1_cms
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -519,14 +520,31 @@ def test_the_other_ecdsa_twin_and_other_certificate_lists_are_refused(issued: Is
     def root_twice(signed: Any) -> None:
         signed["certificates"] = [*signed["certificates"], signed["certificates"][0]]
 
-    # The twin verifies cryptographically as well: only the rule of the one form refuses it.
+    def certificate_twin(signed: Any) -> None:
+        # The root's signature on the signing certificate has a twin too; the certificate's bytes change.
+        for choice in signed["certificates"]:
+            certificate = choice.chosen
+            if certificate.ca is not True:
+                r, s = decode_dss_signature(certificate["signature_value"].native)
+                certificate["signature_value"] = encode_dss_signature(r, P256_ORDER - s)
+
+    def digest_without_null(signed: Any) -> None:
+        algorithm = asn1_algos.DigestAlgorithm.load(bytes.fromhex("300b0609608648016503040201"))
+        signed["signer_infos"][0]["digest_algorithm"] = algorithm
+        signed["digest_algorithms"] = [algorithm]
+
+    # Each of these verifies cryptographically: only the rule of the one form refuses it.
     for change, expected in [
         (twin, "low s"),
+        (certificate_twin, ""),
+        (digest_without_null, "SHA-256 as the bank writes it"),
         (root_dropped, "does not carry the bank's chain"),
         (root_twice, "does not carry the bank's chain"),
     ]:
-        report = verify(issued, _with_cms(issued.pdf, change))
-        assert not report.valid
+        changed = _with_cms(issued.pdf, change)
+        assert changed != issued.pdf, change.__name__
+        report = verify(issued, changed)
+        assert not report.valid, change.__name__
         assert expected in reasons(report)["pdf_signature"], (change.__name__, reasons(report))
     # Written back unchanged, the file is the same file and still verifies.
     assert _with_cms(issued.pdf, lambda signed: None) == issued.pdf
