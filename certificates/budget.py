@@ -19,6 +19,7 @@ holds up no other one. The pool is per process id: a process forked after creati
 from __future__ import annotations
 
 import dataclasses
+import gc
 import io
 import multiprocessing
 import multiprocessing.context
@@ -152,6 +153,9 @@ def _serve(connection: Connection, memory: int) -> None:
     signal.signal(signal.SIGPROF, signal.SIG_DFL)
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # What the fork server imported lives as long as the child: out of the collector's way, or every full collection
+    # (canonicalization allocates enough to trigger many) walks all of it again.
+    gc.freeze()
     while True:
         try:
             job = connection.recv_bytes()
