@@ -5,6 +5,7 @@ the signature and ledger checks hold and only the check under test can catch the
 from __future__ import annotations
 
 import copy
+import json
 import secrets
 import uuid
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from typing import Any
 from certificates import proofs, receipts
 from certificates.credentials import timestamp
 from creditbank import ledger_store, projections
-from creditbank.models import CredentialKey
+from creditbank.models import CredentialDocument, CredentialKey
 from creditbank.runtime import Bank
 from creditbank.services import checkpoints, credential_keys, credentials
 from tests.credentials.issued_world import Issued
@@ -66,6 +67,8 @@ def record(
     with bank.db.writing() as session:
         entries = ledger_store.append(session, [ledger_store.NewEntry(receipts.ISSUED_KIND, "bank:credentials", body)])
         projections.apply(session, entries)
+        # Kept like an issued document, so the QR page can show it.
+        session.add(CredentialDocument(id=signed["id"], document=json.dumps(signed), language_order="zh-en"))
     checkpoints.sign(bank)
     return {"credential": signed, "receipt": credentials.receipt(bank, signed["id"])}
 
