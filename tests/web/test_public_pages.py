@@ -135,3 +135,26 @@ def test_credential_page_for_an_unknown_id_says_not_found(page: Page) -> None:
     snap(page, "credential-not-found")
     expect(page.get_by_role("alert")).to_contain_text("没有找到")
     expect(verdict(page)).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    ("name", "born", "holder"),
+    [("陳秀英", "1952年10月3日", "✔ 姓名和出生日期与证书持有人一致。"), ("陈秀兰", "1952-10-03", "✘ 与您输入的不一致")],
+)
+def test_the_verdict_page_shows_what_the_certificate_says_and_the_holder_apart(
+    page: Page, live_server: LiveServer, name: str, born: str, holder: str
+) -> None:
+    # The demo's showcase learner is 陈秀英, born 3 October 1952: typed in traditional characters and a Chinese date
+    # she matches; another name is told apart from the verdict, which stays valid.
+    open_page(page, "/verify")
+    page.locator("input[type=file]").set_input_files(str(live_server.certificate_pdf))
+    page.get_by_label(re.compile("姓名")).fill(name)
+    page.get_by_label(re.compile("出生日期")).fill(born)
+    with page.expect_navigation():
+        page.get_by_role("button", name=VERIFY_BUTTON).click()
+    expect(verdict(page)).to_have_text(VALID["zh"])
+    expect(page.locator("#identity-result")).to_contain_text(holder)
+    summary = page.locator("#summary")
+    expect(summary).to_contain_text("证书上写的内容")
+    expect(summary).to_contain_text(live_server.credential_id)
+    expect(summary.locator(".ledger-seq")).to_contain_text(re.compile(r"第 \d+ 条"))
