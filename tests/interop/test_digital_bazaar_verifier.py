@@ -79,3 +79,18 @@ def test_the_harness_rejects_forgeries_of_its_own() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert " 0 failed" in done.stdout
+
+
+def test_a_compromised_key_is_refused_by_the_third_party_stack(issued: Issued, tmp_path: Path) -> None:
+    # Routine rotation leaves a key in assertionMethod (what it signed stays good everywhere); a compromise takes it
+    # out, so a standard verifier refuses everything it signed, while the bank's own verifier still dates each one.
+    world = issued.world
+    made = credentials.issue(world.bank, None, credentials.Request(world.learner, "achievement", issued.achievement))
+    key = made["credential"]["proof"][0]["verificationMethod"].rsplit("#", 1)[1]
+    assert third_party(tmp_path, made["credential"], credential_keys.did_document(world.bank))["verified"] is True
+    credentials.compromise_key(world.bank, key, "2026-01-01T00:00:00Z", "interop")
+    result = third_party(tmp_path, made["credential"], credential_keys.did_document(world.bank))
+    assert result["verified"] is False
+    assert result["errors"]
+    fresh = credentials.issue(world.bank, None, credentials.Request(world.learner, "achievement", issued.achievement))
+    assert third_party(tmp_path, fresh["credential"], credential_keys.did_document(world.bank))["verified"] is True
