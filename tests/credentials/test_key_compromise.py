@@ -114,6 +114,11 @@ def test_compromise_refuses_what_was_signed_or_recorded_since_and_keeps_what_cam
     # The QR page says what the verifier says, and the status lists are signed again by the current key.
     assert credentials.public_summary(bank, honest["id"])["status"] == "valid"
     assert credentials.public_summary(bank, stolen["credential"]["id"])["status"] == "invalid"
+    page = issued.world.client.get(f"/v/{stolen['credential']['id']}").get_data(as_text=True)
+    verdict = page.split('id="verdict"')[1].split("</p>")[0]
+    assert "✘" in verdict
+    assert "无效" in verdict
+    assert "✔" not in verdict
     name = honest["credential"]["credentialStatus"]["statusListCredential"].rsplit("/", 1)[1]
     listed_doc = issued.world.client.get(f"/status/{name}").get_json()
     assert listed_doc["proof"][0]["verificationMethod"].endswith(f"#{done['current_key']}")

@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jsonschema
 import pytest
 from flask import render_template
 
@@ -25,6 +26,7 @@ from tests.credentials.resign import (
     status_entry,
     variant,
 )
+from tests.vectors import load_json
 
 
 def _offline(issued: Issued) -> Trust:
@@ -314,6 +316,21 @@ def test_achievement_credential_is_accepted_as_the_ob3_alias(issued: Issued) -> 
     assert report["kind"] == "OpenBadgeCredential"
     other = recorded_variant(issued, type=["VerifiableCredential", "SomeOtherCredential"])
     assert _failed(_api(issued, other), "format")
+
+
+def test_ob3_admits_one_status_entry_so_the_credential_names_only_its_revocation_list(issued: Issued) -> None:
+    # Why third-party verifiers see revocation but not suspension: VC 2.0 allows an array of status entries, the
+    # OB 3.0 JSON Schema (credentialStatus: one CredentialStatus object) does not.
+    schema = jsonschema.Draft201909Validator(load_json("ob3-schema/ob_achievementcredential.json"))
+    credential = issued.bundle["credential"]
+    schema.validate(credential)
+    assert credential["credentialStatus"]["statusPurpose"] == "revocation"
+    both = copy.deepcopy(credential)
+    both["credentialStatus"] = [
+        credential["credentialStatus"],
+        {**credential["credentialStatus"], "statusPurpose": "suspension"},
+    ]
+    assert not schema.is_valid(both)
 
 
 def test_the_pdf_door_reports_the_verdict_too(issued: Issued) -> None:
