@@ -227,8 +227,8 @@ def main() -> None:
             wall = time.perf_counter() - started
             time.sleep(0.3)  # let a killed child be reaped, so its CPU reaches its parent's counters
             cpu = _session_cpu(server.pid) - before
-            detail = json.loads(body).get("detail", "") if body.startswith(b"{") else ""
-            named = limit in detail
+            problem = json.loads(body) if body.startswith(b"{") else {}
+            named = f"limit {limit}:" in " ".join(problem.get("errors", {}).get("file", []))
             costs[name] = {"bytes": len(data), "status": status, "limit": limit, "named": named,
                            "server_cpu_s": round(cpu, 3), "wall_s": round(wall, 3)}  # fmt: skip
             print(f"  {name}: {costs[name]}", flush=True)
