@@ -10,6 +10,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from certificates import proofs
 from certificates.verify import did_document_trust, verify_bytes
 from creditbank.models import CredentialKey
@@ -72,6 +74,26 @@ def test_rotation_keeps_what_the_old_key_signed_and_refuses_it_after(issued: Iss
     assert "retired" in reason
     offline = did_document_trust(credential_keys.did_document(issued.world.bank))
     assert verify_bytes(json.dumps(backdated).encode(), offline).verdict == "invalid"
+
+
+def test_a_wrapped_credential_signed_by_a_retired_key_makes_the_transcript_invalid(issued: Issued) -> None:
+    bank = issued.world.bank
+    with bank.db.reading() as session:
+        retired = session.scalars(
+            select(CredentialKey).where(CredentialKey.retired_at.is_not(None)).order_by(CredentialKey.seq)
+        ).first()
+        assert retired is not None
+        session.expunge(retired)
+    made = credentials.issue(bank, None, credentials.Request(issued.world.learner, "transcript", None, "en-zh"))
+    slot = fresh_slot()
+    clr = variant(made["credential"], credentialStatus=status_entry(issued, *slot))
+    inner = clr["credentialSubject"]["verifiableCredential"]
+    # Dated back to when the old key was in use: the transcript was recorded after its retirement all the same.
+    inner[0] = sign_with(bank, inner[0], retired, _seconds_later(retired.active_from, 0).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    bundle = record(issued, sign_with(bank, clr), slot=slot, kind="transcript")
+    reason = _key_reason(_api(issued, bundle))
+    assert reason.startswith("wrapped credential 1 (")
+    assert "retired" in reason
 
 
 def test_a_key_signing_before_it_existed_is_refused(issued: Issued) -> None:
