@@ -508,7 +508,9 @@ def award(
     actor = principal.actor if principal is not None else BANK_ACTOR
 
     def work(session: Session) -> Outcome:
-        learner = _learner(session, principal, learner_id)
+        # An award redeems credits, a write: consent only ever opens reads, so the awarding body must hold the
+        # learner itself, not just a ``credits`` grant.
+        learner = require_enrolled(session, principal, learner_id) if principal else _learner(session, None, learner_id)
         if learner.status == "erased":
             raise Conflict(f"learner {learner_id} has been erased")
         book = credit_rules.rulebook(session)

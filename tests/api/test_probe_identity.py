@@ -1,0 +1,66 @@
+"""What another institution can still reach through the edges of consent and linking.
+
+Consent opens reads only; a read must not name the institution that enrolled the person first; and a grant erasure
+ended is not listed as live."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from creditbank import ledger_store
+from creditbank.models import QualificationAward
+from creditbank.runtime import Bank
+from creditbank.services import consent
+from tests.integration.credit_world import CreditWorld, build
+
+
+@pytest.fixture
+def world(client: FlaskClient, bank: Bank) -> CreditWorld:
+    return build(client, bank)
+
+
+def _learner_of(world: CreditWorld, institution: str) -> str:
+    """A learner enrolled with ``institution`` alone, holding enough credits there for the test diploma."""
+    person = {"name": {"zh": "张三"}, "birth_date": "1960-01-01"}
+    answer = world.client.post("/api/v1/learners", json=person, headers=world.headers(institution))
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    learner: str = answer.get_json()["id"]
+    for number in range(12):
+        item = {
+            "learner": learner,
+            "record_id": f"R-{number}",
+            "kind": "course",
+            "title": {"en": "x"},
+            "credits": 2,
+            "completed": "2026-01-10",
+        }
+        posted = world.client.post("/api/v1/achievements", json=item, headers=world.headers(institution))
+        assert posted.status_code == 201, posted.get_data(as_text=True)
+    return learner
+
+
+def test_a_credits_grant_lets_an_awarding_body_read_but_not_award(world: CreditWorld) -> None:
+    learner = _learner_of(world, "uni-b")
+    consent.grant(world.bank, learner, "uni-a", "credits", 30)
+    progress = world.client.get(
+        f"/api/v1/learners/{learner}/progress?qualification=test-diploma", headers=world.headers("uni-a")
+    )
+    assert progress.get_json()["met"] is True
+    with world.bank.db.reading() as session:
+        before = ledger_store.tree_size(session)
+    answer = world.client.post(
+        f"/api/v1/learners/{learner}/qualifications",
+        json={"qualification": "test-diploma"},
+        headers=world.headers("uni-a"),
+    )
+    assert answer.status_code == 404, answer.get_data(as_text=True)
+    assert answer.mimetype == "application/problem+json"
+    with world.bank.db.reading() as session:
+        assert ledger_store.tree_size(session) == before
+        assert session.query(QualificationAward).count() == 0
+
+
+def _first_enroller(world: CreditWorld, seq: int) -> str:
+    actor: str = world.client.get(f"/ledger/entries/{seq}").get_json()["entry"]["actor"]
+    return actor
