@@ -69,7 +69,9 @@ class LearnerEnrolledSchema(Schema):
 class LearnerProfileSchema(Schema):
     id = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(("active", "erased")))
-    enrolled_seq = fields.Integer(required=True)
+    enrolled_seq = fields.Integer(
+        metadata={"description": "seq of the caller's own learner.enrolled entry; absent for a reader by consent"}
+    )
     erased_seq = fields.Integer()
     name = fields.Nested(PersonNameSchema)
     birth_date = fields.String()

@@ -288,7 +288,12 @@ def profile(bank: Bank, principal: Principal, learner_id: str) -> dict[str, Any]
     learner's ``profile`` consent), the pseudonym alone after erasure or when it submitted nothing."""
     with bank.db.reading() as session:
         learner = _visible(session, principal, learner_id, "profile")
-        result: dict[str, Any] = {"id": learner.id, "status": learner.status, "enrolled_seq": learner.enrolled_seq}
+        result: dict[str, Any] = {"id": learner.id, "status": learner.status}
+        # The caller's own enrollment, never the first one: that entry's public actor names the institution that
+        # enrolled the person first, which is not the caller's to know. A reader by consent alone enrolled nobody.
+        own = session.get(Enrollment, (learner_id, principal.institution_id))
+        if own is not None:
+            result["enrolled_seq"] = own.seq
         if learner.status == "erased":
             result["erased_seq"] = learner.erased_seq
             return result

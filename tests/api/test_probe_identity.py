@@ -5,6 +5,8 @@ ended is not listed as live."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -64,3 +66,17 @@ def test_a_credits_grant_lets_an_awarding_body_read_but_not_award(world: CreditW
 def _first_enroller(world: CreditWorld, seq: int) -> str:
     actor: str = world.client.get(f"/ledger/entries/{seq}").get_json()["entry"]["actor"]
     return actor
+
+
+def test_a_profile_names_the_callers_own_enrollment_not_the_first(world: CreditWorld) -> None:
+    for institution in ("uni-b", "mooc-x", "senior-c"):
+        profile: dict[str, Any] = world.client.get(
+            f"/api/v1/learners/{world.learner}", headers=world.headers(institution)
+        ).get_json()
+        # The public entry at that seq names its writer: it must be the caller, never the first institution.
+        assert _first_enroller(world, profile["enrolled_seq"]) == f"inst:{institution}"
+    learner = _learner_of(world, "uni-b")
+    consent.grant(world.bank, learner, "mooc-x", "profile", 30)
+    seen = world.client.get(f"/api/v1/learners/{learner}", headers=world.headers("mooc-x")).get_json()
+    assert seen["name"] == {"zh": "张三"}
+    assert "enrolled_seq" not in seen
