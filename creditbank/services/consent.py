@@ -122,7 +122,10 @@ def for_institution(bank: Bank, institution_id: str) -> list[dict[str, Any]]:
     with bank.db.reading() as session:
         rows = session.scalars(
             select(ConsentGrant)
+            # Erasure ended these grants (see holds): listing them as live would keep naming a person who is gone.
+            .join(Learner, Learner.id == ConsentGrant.learner_id)
             .where(
+                Learner.status != "erased",
                 ConsentGrant.institution_id == institution_id,
                 ConsentGrant.withdrawn_seq.is_(None),
                 ConsentGrant.expires_at > now,

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from creditbank import ledger_store
 from creditbank.models import QualificationAward
 from creditbank.runtime import Bank
-from creditbank.services import consent
+from creditbank.services import consent, learners
 from tests.integration.credit_world import CreditWorld, build
 
 
@@ -80,3 +80,12 @@ def test_a_profile_names_the_callers_own_enrollment_not_the_first(world: CreditW
     seen = world.client.get(f"/api/v1/learners/{learner}", headers=world.headers("mooc-x")).get_json()
     assert seen["name"] == {"zh": "张三"}
     assert "enrolled_seq" not in seen
+
+
+def test_an_erased_learners_grants_are_not_listed_as_live(world: CreditWorld) -> None:
+    learner = _learner_of(world, "uni-b")
+    consent.grant(world.bank, learner, "uni-a", "records", 30)
+    listed = world.client.get("/api/v1/consents", headers=world.headers("uni-a")).get_json()["items"]
+    assert [row["learner"] for row in listed] == [learner]
+    learners.erase(world.bank, learner)
+    assert world.client.get("/api/v1/consents", headers=world.headers("uni-a")).get_json()["items"] == []
