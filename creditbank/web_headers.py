@@ -32,7 +32,9 @@ def _headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         headers["X-Frame-Options"] = "DENY"
-    if personal(request.path):
+    # An answer to a request with credentials is what that caller alone may read (a profile, a private entry body,
+    # a credential's PDF): no browser or proxy cache may keep it for the next user of the machine.
+    if personal(request.path) or "Authorization" in request.headers:
         headers["Cache-Control"] = "no-store"
         headers.pop("Expires", None)
     if str(current_app.config.get("CREDITBANK_PUBLIC_URL", "")).startswith("https://"):

@@ -89,3 +89,15 @@ def test_an_erased_learners_grants_are_not_listed_as_live(world: CreditWorld) ->
     assert [row["learner"] for row in listed] == [learner]
     learners.erase(world.bank, learner)
     assert world.client.get("/api/v1/consents", headers=world.headers("uni-a")).get_json()["items"] == []
+
+
+def test_answers_to_a_caller_with_credentials_are_never_cached(world: CreditWorld) -> None:
+    world.record("uni-a", "A-1", credits=4)
+    base = f"/api/v1/learners/{world.learner}"
+    enrolled = world.client.get(base, headers=world.headers("uni-a")).get_json()["enrolled_seq"]
+    # A profile, the statement, the records and a private entry body: each is this caller's alone to read.
+    for path in (base, f"{base}/credits", f"{base}/achievements", f"/ledger/entries/{enrolled}", "/ledger/key"):
+        answer = world.client.get(path, headers=world.headers("uni-a"))
+        assert answer.status_code == 200, path
+        assert answer.headers["Cache-Control"] == "no-store", path
+    assert world.client.get("/ledger/key").headers["Cache-Control"] != "no-store"
