@@ -13,6 +13,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from creditbank import logs
 from creditbank.db import DATABASE_ERRORS, storage_failure
 from creditbank.errors import PAGE_ERRORS, DomainError, StorageUnavailable
 from ledger import strict_json
@@ -157,7 +158,8 @@ def _from_validation(exc: ValidationError) -> Response:
 
 
 def _from_unexpected(exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    # By route template, like the access log: the raw path may hold a share token or a credential id.
+    log.exception("unhandled error on %s %s", request.method, logs.route_of())
     page = _page_error(500, None)
     if page is not None:
         return page

@@ -5,9 +5,11 @@ ended is not listed as live."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from creditbank import ledger_store
@@ -101,3 +103,24 @@ def test_answers_to_a_caller_with_credentials_are_never_cached(world: CreditWorl
         assert answer.status_code == 200, path
         assert answer.headers["Cache-Control"] == "no-store", path
     assert world.client.get("/ledger/key").headers["Cache-Control"] != "no-store"
+
+
+def test_an_unexpected_failure_is_logged_by_route_never_by_its_path(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A view that fails the way a bug would, on a path shaped like a share link's: the token must not reach the log.
+    @app.route("/s/<string(maxlength=64):token>/fails")
+    def fails(token: str) -> str:
+        raise RuntimeError("a bug")
+
+    token = "q9ZtV7kLmN3xR5yB8wC1dE4fG6hJ0aS2"
+    with caplog.at_level(logging.ERROR, logger="api.errors"):
+        answer = app.test_client().get(f"/s/{token}/fails?next=/me")
+    assert answer.status_code == 500
+    logged = [record for record in caplog.records if record.name == "api.errors"]
+    assert logged
+    for record in logged:
+        text = record.getMessage() + (record.exc_text or "")
+        assert token not in text
+        assert "next=" not in text
+    assert "/s/<string(maxlength=64):token>/fails" in logged[0].getMessage()
