@@ -149,7 +149,10 @@ def test_kept_contexts_change_no_canonical_form(issued: Issued) -> None:
     proof_options = {**{k: v for k, v in issued.bundle["credential"]["proof"][0].items() if k != "proofValue"}}
     proof_options["@context"] = credential["@context"]
     with_evidence = {**credential, "evidence": [{"http://example.org/p": {"http://example.org/p": "x"}}] * 20}
-    documents = [credential, proof_options, with_evidence]
+    # Blank nodes that only their links tell apart: the canonicalizer's tie-breaking paths run.
+    link = "http://example.org/link"
+    tied = [{"id": f"_:n{i}", link: [{"id": f"_:n{j}"} for j in range(3) if j != i] + [{link: "x"}]} for i in range(3)]
+    documents = [credential, proof_options, with_evidence, {**credential, "evidence": tied}]
     for _ in range(2):  # cold, then with everything kept
         for document in documents:
             assert proofs.canonical(document) == proofs.canonical(document, plain_loader)
