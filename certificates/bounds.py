@@ -15,7 +15,6 @@ because pypdf extracts text at about 1 MB a second.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 # The upload, before parsing: every object and array starts with one of these bytes (a string may hold some too,
@@ -107,7 +106,7 @@ def check_credential(credential: Any) -> None:
     Counted on the JSON, before any JSON-LD processing: an object without an id is a blank node (a language map or
     value object counted too only makes the bound safer), and a string id starting with "_:" is a blank node label.
     """
-    if not isinstance(credential, Mapping):
+    if not isinstance(credential, dict):
         return
     credentials = 0
     blank = 0
@@ -116,9 +115,7 @@ def check_credential(credential: Any) -> None:
     while pending:
         item, blank_level, is_credential = pending.pop()
         if isinstance(item, list):
-            pending.extend((child, blank_level, is_credential) for child in item)
-            continue
-        if not isinstance(item, Mapping):
+            pending.extend((child, blank_level, is_credential) for child in item if isinstance(child, dict | list))
             continue
         if is_credential:
             credentials += 1
@@ -127,7 +124,7 @@ def check_credential(credential: Any) -> None:
             proofs = item.get("proof")
             if isinstance(proofs, list) and len(proofs) > MAX_PROOFS:
                 raise LimitExceeded("proofs", MAX_PROOFS)
-        identifier = item.get("id", item.get("@id"))
+        identifier = item["id"] if "id" in item else item.get("@id")
         if isinstance(identifier, str) and identifier.startswith("_:"):
             labels.add(identifier)
             if len(labels) > MAX_BLANK_LABELS:
@@ -142,7 +139,7 @@ def check_credential(credential: Any) -> None:
         else:
             blank_level = 0
         for key, value in item.items():
-            if key == "@context":
-                continue
-            # A CLR's wrapped credentials are signed documents of their own: their proofs count against them.
-            pending.append((value, blank_level, key == "verifiableCredential"))
+            # Only objects and arrays can hold blank nodes; an inline context holds none.
+            if isinstance(value, dict | list) and key != "@context":
+                # A CLR's wrapped credentials are signed documents of their own: their proofs count against them.
+                pending.append((value, blank_level, key == "verifiableCredential"))
