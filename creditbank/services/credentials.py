@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from certificates import bounds, budget, proofs, receipts
 from certificates import credentials as documents
 from certificates import verify as engine
+from certificates.shape import parse_datetime
 from certificates.status_list import StatusBits, status_entry, status_list_credential
 from certificates.summary import describe
 from creditbank import ledger_store, metrics, projections
@@ -706,9 +707,36 @@ def public_summary(bank: Bank, credential_id: str) -> dict[str, Any]:
             # What the signed credential says, as the verify page shows it, with the ledger entry that recorded it.
             "details": describe(signed, ledger_seq=row.issued_seq, ledger_time=row.issued_at),
         }
-    if state == "valid":
-        # The ledger's status alone is not the verdict: a key compromised or retired before the ledger recorded the
-        # credential makes it invalid too, so the QR page says what the verifier says.
-        checked = engine.verify_document(signed, trust(bank), receipt=receipt(bank, credential_id))
-        summary["status"] = "valid" if checked.valid else "invalid"
+    if state == "valid" and not _still_valid(bank, signed, summary["issued_at"]):
+        summary["status"] = "invalid"
     return summary
+
+
+def _still_valid(bank: Bank, signed: Mapping[str, Any], recorded_at: str) -> bool:
+    """What can make a credential the bank itself signed and recorded invalid later, besides its status: its dates,
+    and its key — compromised, or retired before the ledger recorded it. The signatures are not checked again: the
+    page is anonymous, and a transcript's would cost one canonicalization per wrapped credential on every view."""
+    now = datetime.now(UTC)
+    recorded = parse_datetime(recorded_at)
+    subject = signed.get("credentialSubject")
+    wrapped = subject.get("verifiableCredential", []) if isinstance(subject, dict) else []
+    with bank.db.reading() as session:
+        keys = {row.id: row for row in credential_keys.all_keys(session)}
+    for document in [signed, *(item for item in wrapped if isinstance(item, dict))]:
+        start, end = parse_datetime(document.get("validFrom")), parse_datetime(document.get("validUntil"))
+        if start is None or recorded is None or now < start:
+            return False
+        if "validUntil" in document and (end is None or now > end):
+            return False
+        for proof in document.get("proof") or []:
+            key = keys.get(str(proof.get("verificationMethod", "")).rpartition("#")[2])
+            created = parse_datetime(proof.get("created"))
+            if key is None or created is None or recorded < (parse_datetime(key.active_from) or recorded):
+                return False
+            retired = parse_datetime(key.retired_at) if key.retired_at else None
+            compromised = parse_datetime(key.compromised_at) if key.compromised_at else None
+            if retired is not None and recorded >= retired:
+                return False
+            if compromised is not None and (created >= compromised or recorded >= compromised):
+                return False
+    return True
