@@ -99,9 +99,24 @@ def credentials_list(ctx: _Context, learner_id: str) -> None:
 
 
 @keys.command("rotate")
+@click.option(
+    "--pdf", "pdf", is_flag=True, help="Rotate the PDF document-signing key and certificate instead (same root)."
+)
 @pass_ctx
-def keys_rotate(ctx: _Context) -> None:
-    """Add a new credential-signing key (key.rotated); the old one is kept, retired, in the DID document."""
+def keys_rotate(ctx: _Context, pdf: bool) -> None:
+    """Add a new credential-signing key (key.rotated); the old one is kept, retired, in the DID document.
+
+    With --pdf, a new document-signing certificate under the bank's PDF root signs PDFs from now on; PDFs signed
+    before stay valid."""
+    if pdf:
+        from creditbank.services import pdf_keys
+
+        certificate = pdf_keys.rotate(ctx.bank())
+        click.echo(
+            f"PDF signing certificate {certificate.serial_number:x} valid from "
+            f"{certificate.not_valid_before_utc.isoformat()} to {certificate.not_valid_after_utc.isoformat()}"
+        )
+        return
     from creditbank.services import credentials as service
 
     rotated = service.rotate_key(ctx.bank())

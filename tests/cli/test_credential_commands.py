@@ -127,3 +127,22 @@ def test_usage_errors_name_the_problem(cli, tmp_path: Path) -> None:
     )
     assert "NOT VALID" in cli("verify", str(tmp_path / "junk.json"), code=1)
     assert "does not exist" in cli("verify", str(tmp_path / "missing.pdf"), code=2)
+
+
+def test_the_pdf_signing_key_rotates_and_earlier_pdfs_keep_verifying(cli, tmp_path: Path) -> None:
+    learner, award = _showcase(cli)
+    before = tmp_path / "before.pdf"
+    cli("credentials", "issue", "--learner", learner, "--qualification", award, "--pdf", str(before))
+    first_signers = sorted(
+        p.name for p in (Path(cli.settings["CREDITBANK_INSTANCE_PATH"]) / "keys").glob("pdf-signing-*.pem")
+    )
+    out = cli("keys", "rotate", "--pdf")
+    assert out.startswith("PDF signing certificate ")
+    signers = sorted(
+        p.name for p in (Path(cli.settings["CREDITBANK_INSTANCE_PATH"]) / "keys").glob("pdf-signing-*.pem")
+    )
+    assert len(signers) == len(first_signers) + 1
+    after = tmp_path / "after.pdf"
+    cli("credentials", "issue", "--learner", learner, "--qualification", award, "--pdf", str(after))
+    for pdf in (before, after):
+        assert json.loads(cli("verify", str(pdf), "--json"))["verdict"] == "valid"
