@@ -243,15 +243,23 @@ def shared(token: str) -> Any:
 def my_data() -> Any:
     bank, learner = current_bank(), _learner()
     if request.method == "GET":
-        return render_template("portal/data.html", error=None)
+        return render_template("portal/data.html", error=None, failed=None)
     security.check_csrf()
-    if request.form.get("action") == "export":
+    action = "export" if request.form.get("action") == "export" else "erase"
+    if action == "erase" and request.form.get("confirm", "").strip().upper() not in ("ERASE", "删除"):
+        return render_template("portal/data.html", error="erase_confirm", failed="erase"), 400
+    # A copied cookie alone must not erase the person or carry off everything held, the full ID number included.
+    try:
+        accounts.reauthenticate(bank, learner, request.form.get("password", ""), _client())
+    except accounts.AccountError as refused:
+        status = 429 if refused.reason == "throttled" else 401
+        error = "throttled" if refused.reason == "throttled" else "current_wrong"
+        return render_template("portal/data.html", error=error, failed=action), status
+    if action == "export":
         body = json.dumps(portal.export(bank, learner), ensure_ascii=False, indent=2, default=str)
         return Response(
             body, mimetype="application/json", headers={"Content-Disposition": "attachment; filename=my-data.json"}
         )
-    if request.form.get("confirm", "").strip().upper() not in ("ERASE", "删除"):
-        return render_template("portal/data.html", error="erase_confirm"), 400
     learners.erase(bank, learner, actor="learner")
     security.sign_out()
     return render_template("portal/erased.html")

@@ -389,6 +389,13 @@ def authenticate(bank: Bank, login: str, password: str, client: str) -> Login:
     return Login(found)
 
 
+def reauthenticate(bank: Bank, learner_id: str, password: str, client: str = "unknown") -> None:
+    """The signed-in learner's password again, before an act a copied cookie must not be enough for (erasure, the
+    export of everything held); throttled like a login."""
+    if _check_throttled(bank, learner_id, "", password, client) is None:
+        raise AccountError("current_wrong", "the current password is wrong")
+
+
 def change_password(bank: Bank, learner_id: str, current: str, new: str, again: str, client: str = "unknown") -> str:
     """Set a new password after checking the current one (throttled like a login). Every session of the learner
     ends, the current browser's too; the token of a new session for the browser that made the change is returned."""

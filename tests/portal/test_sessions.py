@@ -152,7 +152,9 @@ def test_erasure_ends_every_session(seeded: tuple[Any, Bank]) -> None:
     learner, name = fresh_account(bank)
     here, elsewhere = signed_in(app, name), signed_in(app, name)
     page = here.get("/me/data").get_data(as_text=True)
-    erased = here.post("/me/data", data={"action": "erase", "confirm": "ERASE", "csrf_token": csrf(page)})
+    erased = here.post(
+        "/me/data", data={"action": "erase", "confirm": "ERASE", "password": PASSWORD, "csrf_token": csrf(page)}
+    )
     assert erased.status_code == 200
     assert sessions_of(bank, learner) == 0
     assert elsewhere.get("/me").status_code == 302

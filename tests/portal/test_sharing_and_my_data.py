@@ -108,7 +108,12 @@ def test_export_holds_everything_and_erasure_needs_confirmation(seeded: tuple[An
     client = app.test_client()
     login(client, login_of(learner), password)
     page = client.get("/me/data").get_data(as_text=True)
-    exported = client.post("/me/data", data={"action": "export", "csrf_token": csrf(page)})
+    for wrong in ("", "not the password"):
+        refused = client.post("/me/data", data={"action": "export", "password": wrong, "csrf_token": csrf(page)})
+        assert refused.status_code == 401
+        assert "当前密码不正确" in refused.get_data(as_text=True)
+        assert "周八" not in refused.get_data(as_text=True)
+    exported = client.post("/me/data", data={"action": "export", "password": password, "csrf_token": csrf(page)})
     body = exported.get_json()
     assert body["personal_data"]["name"]["zh"] == "周八"
     assert len(body["achievements"]) == 2
@@ -116,7 +121,13 @@ def test_export_holds_everything_and_erasure_needs_confirmation(seeded: tuple[An
     unconfirmed = client.post("/me/data", data={"action": "erase", "confirm": "yes", "csrf_token": csrf(page)})
     assert unconfirmed.status_code == 400
     assert "以确认" in unconfirmed.get_data(as_text=True)
-    erased = client.post("/me/data", data={"action": "erase", "confirm": "删除", "csrf_token": csrf(page)})
+    # A copied cookie is not enough: erasure asks for the password again.
+    uncertain = {"action": "erase", "confirm": "删除", "password": "a copied cookie", "csrf_token": csrf(page)}
+    assert client.post("/me/data", data=uncertain).status_code == 401
+    assert client.get("/me").status_code == 200
+    erased = client.post(
+        "/me/data", data={"action": "erase", "confirm": "删除", "password": password, "csrf_token": csrf(page)}
+    )
     assert erased.status_code == 200
     assert "个人信息已删除" in erased.get_data(as_text=True)
     assert client.get("/me").status_code == 302
