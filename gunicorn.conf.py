@@ -31,6 +31,9 @@ if METRICS_DIRECTORY and os.environ.get("PROMETHEUS_MULTIPROC_DIR") != METRICS_D
 
 bind = os.environ.get("CREDITBANK_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads, so that a worker whose request waits for a verification running to its 2 s CPU budget in a child process
+# still answers /health and honest verifications; the heavy work runs in those children, not in these threads.
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Certificates and transcripts render in a few hundred milliseconds to seconds; verification uploads reach 20 MB.
 timeout = 60
 graceful_timeout = 20

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "deploy.md"
 # Read by gunicorn's settings module rather than by creditbank's own settings.
-OTHER_VARIABLES = {"CREDITBANK_BIND", "WEB_CONCURRENCY"}
+OTHER_VARIABLES = {"CREDITBANK_BIND", "WEB_CONCURRENCY", "GUNICORN_THREADS"}
 
 
 @dataclass
