@@ -13,7 +13,7 @@ from creditbank.models.credits import (
 from creditbank.models.institutions import INSTITUTION_TYPES, ApiKey, Institution
 from creditbank.models.learners import ConsentGrant, Enrollment, Learner, LearnerPersonalData
 from creditbank.models.ledger import APPEND_ONLY_TABLES, LedgerBody, LedgerCheckpoint, LedgerEntry
-from creditbank.models.operations import IdempotentRequest, SchedulerLease
+from creditbank.models.operations import IdempotentRequest, OperationsFinding, SchedulerLease
 
 __all__ = [
     "ACHIEVEMENT_KINDS",
@@ -41,6 +41,7 @@ __all__ = [
     "LedgerCheckpoint",
     "LedgerEntry",
     "LoginThrottle",
+    "OperationsFinding",
     "PublishedFramework",
     "PublishedRuleSet",
     "QualificationAward",

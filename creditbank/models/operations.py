@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, DateTime, Float, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from creditbank.models.base import Base
@@ -16,6 +16,20 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[float] = mapped_column(Float)
+
+
+class OperationsFinding(Base):
+    """What the last full audit and the checkpoint monitor found, for ``/ready`` in every web worker.
+
+    These rows describe this deployment's checks, not the bank: backups leave the table out (``SKIPPED_TABLES``).
+    """
+
+    __tablename__ = "operations_findings"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[str] = mapped_column(Text)
+    checked_at: Mapped[float] = mapped_column(Float)
 
 
 class IdempotentRequest(Base):

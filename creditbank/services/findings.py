@@ -11,24 +11,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, Column, Float, MetaData, String, Table, Text, delete, insert, select
+from sqlalchemy import delete, insert, select
 
+from creditbank.models import OperationsFinding
 from creditbank.runtime import Bank
 
 AUDIT = "audit"
 MONITOR = "monitor"
 _DETAIL = 2000
 
-# Not in the models' metadata on purpose: these rows describe this deployment's checks, not the bank, so a backup
-# (which archives the models' tables) must not carry them to another database. Migration 0010 creates the table.
-findings = Table(
-    "operations_findings",
-    MetaData(),
-    Column("name", String(32), primary_key=True),
-    Column("ok", Boolean, nullable=False),
-    Column("detail", Text, nullable=False),
-    Column("checked_at", Float, nullable=False),
-)
+# Backups leave these rows out (they describe this deployment's checks, not the bank): see SKIPPED_TABLES.
+findings = OperationsFinding.__table__
 
 
 @dataclass(frozen=True)
