@@ -22,7 +22,7 @@ import opencc
 
 MAX_CANDIDATES = 12
 # Middle dots separate the parts of Uyghur, Tibetan and transliterated names; keyboards offer several.
-_MIDDLE_DOTS = str.maketrans(dict.fromkeys("\u30fb\u2022\u2027\u22c5\u0387\u16eb\u2219\uff65", "\u00b7"))
+MIDDLE_DOTS = str.maketrans(dict.fromkeys("\u30fb\u2022\u2027\u22c5\u0387\u16eb\u2219\uff65", "\u00b7"))
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # After NFKC full-width digits and the ideographic space are ordinary ones, so only these two shapes remain.
@@ -46,7 +46,7 @@ def _convert(config: str, text: str) -> str:
 
 
 def _normalized(name: str) -> str:
-    text = unicodedata.normalize("NFKC", name).translate(_MIDDLE_DOTS)
+    text = unicodedata.normalize("NFKC", name).translate(MIDDLE_DOTS)
     return " ".join(text.split())
 
 

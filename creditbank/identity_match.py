@@ -12,16 +12,16 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from certificates.names import MIDDLE_DOTS
+
 NAME_FORMS = ("zh", "latin")
-# Middle dots separate the parts of Uyghur, Tibetan and transliterated foreign names; keyboards offer several.
-_MIDDLE_DOTS = {"\u00b7", "\u30fb", "\u2022", "\u2027", "\u22c5", "\u0387", "\u16eb", "\u2219"}
 
 
 def name_key(name: str) -> str:
     """The form names are compared in: NFKC (full-width letters become ordinary ones), case folded, without
     spaces of any width, and one kind of middle dot."""
-    folded = unicodedata.normalize("NFKC", name).casefold()
-    return "".join("\u00b7" if char in _MIDDLE_DOTS else char for char in folded if not char.isspace())
+    folded = unicodedata.normalize("NFKC", name).translate(MIDDLE_DOTS).casefold()
+    return "".join(char for char in folded if not char.isspace())
 
 
 def name_keys(names: Mapping[str, Any]) -> set[tuple[str, str]]:

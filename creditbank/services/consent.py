@@ -102,10 +102,6 @@ def holds(session: Session, learner_id: str, institution_id: str, scope: str) ->
     return found is not None
 
 
-def scopes_held(session: Session, learner_id: str, institution_id: str) -> set[str]:
-    return {scope for scope in SCOPES if holds(session, learner_id, institution_id, scope)}
-
-
 def for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
     """The learner's grants, newest first, with whether each still counts."""
     now = ledger_store.timestamp(_now())

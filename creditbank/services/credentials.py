@@ -35,15 +35,13 @@ from creditbank.models import (
     CreditLine,
     Institution,
     Learner,
-    LearnerPersonalData,
     QualificationAward,
     StatusListDocument,
 )
-from creditbank.personal_data import Sealed
 from creditbank.runtime import Bank
 from creditbank.services import checkpoints, credential_keys, credit_rules
 from creditbank.services.api_keys import Principal
-from creditbank.services.learners import require_enrolled, submitted_by
+from creditbank.services.learners import personal_of, require_enrolled, submitted_by
 from ledger.merkle import verify_inclusion
 from ledger.numbers import NotADecimal, parse_decimal
 
@@ -96,10 +94,9 @@ def _personal(bank: Bank, session: Session, learner: Learner, names_from: str | 
     """The holder's name forms and birth date: as the bank holds them, or, for a credential an institution asked
     for (``names_from``), as that institution submitted them, so that a PDF it downloads prints no name another
     institution recorded."""
-    stored = session.get(LearnerPersonalData, learner.id) if learner.status != "erased" else None
-    if stored is None:
+    personal = personal_of(bank, session, learner.id) if learner.status != "erased" else None
+    if personal is None:
         raise Conflict(f"learner {learner.id} has been erased; no credential can name them")
-    personal = bank.vault().open(learner.id, Sealed(stored.wrapped_key, stored.sealed))
     identity = personal["identity"] if names_from is None else submitted_by(session, learner, names_from, personal)
     names = [name for name in (identity.get("name", {}).get("zh"), identity.get("name", {}).get("latin")) if name]
     if not names:

@@ -267,20 +267,18 @@ def _masked(number: str) -> str:
     return "*" * max(len(number) - 4, 0) + number[-4:]
 
 
-def identity_of(bank: Bank, session: Session, learner_id: str) -> dict[str, Any] | None:
-    """The learner's decrypted identity (names, birth date, ID, e-mail), or None once it has been erased."""
-    stored = session.get(LearnerPersonalData, learner_id)
-    if stored is None:
-        return None
-    identity: dict[str, Any] = bank.vault().open(learner_id, Sealed(stored.wrapped_key, stored.sealed))["identity"]
-    return identity
-
-
-def _personal(bank: Bank, session: Session, learner_id: str) -> dict[str, Any] | None:
+def personal_of(bank: Bank, session: Session, learner_id: str) -> dict[str, Any] | None:
+    """The learner's whole sealed record (identity, salts, other submissions), or None once erased."""
     stored = session.get(LearnerPersonalData, learner_id)
     if stored is None:
         return None
     return bank.vault().open(learner_id, Sealed(stored.wrapped_key, stored.sealed))
+
+
+def identity_of(bank: Bank, session: Session, learner_id: str) -> dict[str, Any] | None:
+    """The learner's decrypted identity (names, birth date, ID, e-mail), or None once it has been erased."""
+    personal = personal_of(bank, session, learner_id)
+    return None if personal is None else personal["identity"]
 
 
 def profile(bank: Bank, principal: Principal, learner_id: str) -> dict[str, Any]:
@@ -297,7 +295,7 @@ def profile(bank: Bank, principal: Principal, learner_id: str) -> dict[str, Any]
         if learner.status == "erased":
             result["erased_seq"] = learner.erased_seq
             return result
-        personal = _personal(bank, session, learner_id)
+        personal = personal_of(bank, session, learner_id)
         if personal is None:
             return result
         if consent.holds(session, learner_id, principal.institution_id, "profile"):
