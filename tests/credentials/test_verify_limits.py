@@ -46,13 +46,14 @@ def test_the_engine_refuses_each_hostile_input_before_the_work_naming_the_limit(
     # Built before the clock starts: the trust comes from the bank (its first use may open sealed key files), while
     # what is timed is the refusal of the upload alone.
     trust = _trust(issued)
-    started = time.process_time()
+    started = time.thread_time()
     with pytest.raises(bounds.LimitExceeded) as refused:
         verify_bytes(data, trust)
     assert refused.value.limit == limit
     assert f"limit {limit!r}" in str(refused.value)
-    # Counting is cheap: the clique of eight took minutes to canonicalize before.
-    assert time.process_time() - started < 0.5
+    # Counting is cheap: the clique of eight took minutes to canonicalize before. Timed in this thread's CPU: the
+    # engine refuses in the caller's thread, and other threads of the test process are not its cost.
+    assert time.thread_time() - started < 0.5
 
 
 @pytest.mark.parametrize("name", ["clique_8_blank_nodes", "proofs_1000", "containers_100k", "pdf_shared_stream"])
