@@ -12,7 +12,7 @@ from typing import Any
 
 from creditbank.credits.documents import CATEGORY, CODE, SLUG, VERSION, Reader
 from creditbank.credits.frameworks import MAX_CREDITS, Bilingual, Framework
-from creditbank.models import ACHIEVEMENT_KINDS
+from creditbank.credits.kinds import ACHIEVEMENT_KINDS
 
 CENT = Decimal("0.01")
 

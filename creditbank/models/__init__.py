@@ -1,5 +1,6 @@
+from creditbank.credits.kinds import ACHIEVEMENT_KINDS
 from creditbank.models.accounts import ActivationCode, LearnerAccount, LoginThrottle, ShareLink
-from creditbank.models.achievements import ACHIEVEMENT_KINDS, Achievement, AchievementVersion, InstitutionKey
+from creditbank.models.achievements import Achievement, AchievementVersion, InstitutionKey
 from creditbank.models.base import Base
 from creditbank.models.credentials import Credential, CredentialDocument, CredentialKey, StatusListDocument
 from creditbank.models.credits import (

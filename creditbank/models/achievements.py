@@ -7,17 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from creditbank.models.base import Base
 
-ACHIEVEMENT_KINDS = (
-    "course",
-    "module",
-    "micro_credential",
-    "certificate",
-    "diploma",
-    "degree",
-    "non_formal",
-    "prior_learning",
-)
-
 
 class Achievement(Base):
     __tablename__ = "achievements"
