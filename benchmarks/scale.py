@@ -74,7 +74,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from creditbank import achievement_rules, demo, ledger_store, projections
-from creditbank.ledger_store import NewEntry, Recorded
+from creditbank.ledger_store import NewEntry
 from creditbank.models import Achievement, AchievementVersion, CreditLine, Enrollment, Learner, LearnerAccount
 from creditbank.personal_data import Vault
 from creditbank.runtime import Bank
@@ -92,9 +92,9 @@ from creditbank.services import (
 from creditbank.services.achievements import Submission
 from creditbank.services.api_keys import SCOPES, Principal
 from creditbank.services.portal import RECORD_PAGE
-from ledger.canonical import canonical_bytes
-from ledger.entry import SALT_SIZE, PublicEntry
-from ledger.merkle import leaf_hash, verify_inclusion
+from ledger.entry import PublicEntry
+from ledger.merkle import verify_inclusion
+from ledger.sealing import Sealed, seal_entries
 from ledger.subtrees import CompactRange, frontier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -465,22 +465,20 @@ class _UnitBuilder:
         self.leaves: list[bytes] = []
         self.extra: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
-    def append(self, items: Sequence[NewEntry]) -> list[Recorded]:
-        """What `ledger_store.append` computes for these entries at the next seqs (less the subtree hashes above
-        each leaf, which need the whole tree), then the projectors, as every use case applies them."""
-        prepared = [(item, os.urandom(SALT_SIZE), canonical_bytes(dict(item.body))) for item in items]
-        when = ledger_store.timestamp()
-        recorded = []
-        for item, salt, body in prepared:
-            entry = PublicEntry(self.seq, item.kind, when, item.actor, hashlib.sha256(salt + body).digest())
-            public = entry.canonical()
-            self.prefixes.append(self.entries.prefix(entry.seq, entry.kind, entry.actor, when, public))
-            self.leaves.append(leaf_hash(public))
-            self.extra["ledger_bodies"].append({"seq": entry.seq, "salt": salt, "body": body})
-            recorded.append(Recorded(entry, salt, body))
-            self.seq += 1
-        projections.apply(self.capture, recorded)  # type: ignore[arg-type]
-        return recorded
+    def append(self, items: Sequence[NewEntry]) -> list[Sealed]:
+        """`ledger_store.append`'s sealing of these entries at the next seqs (less the subtree hashes above each
+        leaf, which need the whole tree), then the projectors, as every use case applies them."""
+        sealed = seal_entries(self.seq, ledger_store.prepare(items), ledger_store.timestamp())
+        for entry in sealed:
+            public = entry.public
+            self.prefixes.append(
+                self.entries.prefix(entry.seq, entry.entry.kind, entry.entry.actor, entry.entry.time, public)
+            )
+            self.leaves.append(entry.leaf)
+            self.extra["ledger_bodies"].append({"seq": entry.seq, "salt": entry.salt, "body": entry.body})
+        self.seq += len(sealed)
+        projections.apply(self.capture, sealed)  # type: ignore[arg-type]
+        return sealed
 
     def enroll(self, learner: int, rng: random.Random) -> None:
         """`learners.enroll` at each of the learner's institutions: a new person first, then linked."""
@@ -845,7 +843,7 @@ def reprojection_check(bank: Bank, learner_ids: Sequence[str]) -> dict[str, Any]
             for seq, kind, when, actor, salt, body in found:
                 salt, body = bytes(salt), bytes(body)
                 entry = PublicEntry(seq, kind, when, actor, hashlib.sha256(salt + body).digest())
-                recorded.append(Recorded(entry, salt, body))
+                recorded.append(Sealed(entry, entry.canonical(), entry.leaf_hash(), salt, body))
         projections.apply(session, recorded)
         session.flush()
         after, _ = _rows_of(session, learner_ids)

@@ -6,7 +6,6 @@ projection changes of the use case that made it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,10 +19,10 @@ from sqlalchemy.orm import Session
 from creditbank.errors import LedgerIntegrityError
 from creditbank.models import LedgerBody, LedgerEntry
 from ledger.canonical import canonical_bytes
-from ledger.entry import SALT_SIZE, PublicEntry
-from ledger.merkle import HASH_SIZE, leaf_hash
+from ledger.entry import SALT_SIZE
+from ledger.merkle import HASH_SIZE
+from ledger.sealing import Sealed, Unsealed, seal
 from ledger.subtrees import (
-    CompactRange,
     Node,
     consistency_ranges,
     frontier,
@@ -46,17 +45,6 @@ class NewEntry:
     kind: str
     actor: str
     body: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Recorded:
-    entry: PublicEntry
-    salt: bytes
-    body: bytes
-
-    @property
-    def seq(self) -> int:
-        return self.entry.seq
 
 
 def timestamp(now: datetime | None = None) -> str:
@@ -115,32 +103,35 @@ def read_nodes(session: Session, nodes: Iterable[Node]) -> dict[Node, bytes]:
     return found
 
 
-def append(session: Session, items: Sequence[NewEntry], *, now: datetime | None = None) -> list[Recorded]:
-    """Append entries with contiguous seqs in the session's transaction."""
+def prepare(items: Sequence[NewEntry]) -> list[Unsealed]:
+    """Canonical bodies and fresh salts: everything about an entry that does not depend on its seq."""
+    return [Unsealed(item.kind, item.actor, canonical_bytes(dict(item.body)), os.urandom(SALT_SIZE)) for item in items]
+
+
+def append(session: Session, items: Sequence[NewEntry], *, now: datetime | None = None) -> list[Sealed]:
+    """Append entries with contiguous seqs in the session's transaction.
+
+    Use cases record through :func:`creditbank.recording.record`, which also projects what this appends.
+    """
     if not items:
         return []
-    # Canonical bodies do not depend on seq, so they are prepared before taking the sequencer.
-    prepared = [(item, os.urandom(SALT_SIZE), canonical_bytes(dict(item.body))) for item in items]
+    # Bodies are prepared before taking the sequencer, so the lock covers only reading the frontier and inserting.
+    prepared = prepare(items)
     when = timestamp(now)
     lock(session, SEQUENCER_LOCK)
     size = tree_size(session)
     edge = frontier(size)
     stored = read_nodes(session, edge)
-    tree = CompactRange(size, [stored[node] for node in edge])
-    entry_rows: list[tuple[Any, ...]] = []
-    body_rows: list[tuple[Any, ...]] = []
-    recorded: list[Recorded] = []
-    for offset, (item, salt, body) in enumerate(prepared):
-        entry = PublicEntry(size + offset, item.kind, when, item.actor, hashlib.sha256(salt + body).digest())
-        public = entry.canonical()
-        completed = tree.append(leaf_hash(public))
-        entry_rows.append((entry.seq, entry.kind, entry.actor, when, public, b"".join(completed)))
-        body_rows.append((entry.seq, salt, body))
-        recorded.append(Recorded(entry, salt, body))
+    sealing = seal(size, [stored[node] for node in edge], prepared, when)
+    entry_rows = [
+        (s.entry.seq, s.entry.kind, s.entry.actor, when, s.public, nodes)
+        for s, nodes in zip(sealing.entries, sealing.nodes, strict=True)
+    ]
+    body_rows = [(s.entry.seq, s.salt, s.body) for s in sealing.entries]
     with _driver_cursor(session) as (cursor, placeholders):
         cursor.executemany(placeholders(_INSERT_ENTRY), entry_rows)
         cursor.executemany(placeholders(_INSERT_BODY), body_rows)
-    return recorded
+    return sealing.entries
 
 
 def root_at(session: Session, size: int) -> bytes:

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
-from creditbank.ledger_store import Recorded
 from creditbank.models import (
     Achievement,
     AchievementVersion,
@@ -37,6 +36,7 @@ from creditbank.models import (
     QualificationAward,
     Redemption,
 )
+from ledger.sealing import Sealed
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def _run(session: Session, entries: Iterable[Applied]) -> None:
             function(session, list(run))
 
 
-def apply(session: Session, recorded: Sequence[Recorded]) -> None:
+def apply(session: Session, recorded: Sequence[Sealed]) -> None:
     """Project entries the caller has just appended in this transaction."""
     _run(
         session,

@@ -28,6 +28,7 @@ from creditbank.services.idempotency import Outcome, RetryKey
 from creditbank.services.learners import require_enrolled
 from creditbank.services.random_ids import random_id
 from ledger.canonical import canonical_bytes
+from ledger.sealing import Sealed
 
 MAX_BATCH = 1000
 
@@ -196,7 +197,7 @@ def _held(session: Session, institution: str, record_ids: list[str]) -> dict[str
 
 
 def _fresh_view(
-    achievement_id: str, institution: str, item: Submission, recorded: ledger_store.Recorded
+    achievement_id: str, institution: str, item: Submission, recorded: Sealed
 ) -> dict[str, Any]:
     """What a just-recorded achievement reads as, without reading it back."""
     return {
