@@ -1,4 +1,4 @@
-"""Commands for credentials: issuing, revoking and suspending, rotating the signing key, and verifying offline."""
+"""The `creditbank verify` command: verifying a credential offline, with an exit status a script can act on."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from creditbank.cli import _Context, keys, main, pass_ctx
+from creditbank.cli.context import Context, pass_ctx
 
 # Exit 2 is click's usage error, so "authentic, status not checked" takes 3: a script can never read it as valid.
 # 4: the credential is authentic (valid or status not checked) but the --name/--birth-date given are not its holder's.
@@ -22,138 +22,6 @@ VERDICT_WORDS = {
     "authentic_unchecked": "AUTHENTIC, STATUS NOT CHECKED (not a verdict of valid)",
 }
 _IN = click.Path(path_type=Path, dir_okay=False, exists=True)
-_OUT = click.Path(path_type=Path, dir_okay=False)
-
-
-@main.group()
-def credentials() -> None:
-    """Verifiable credentials (Open Badges 3.0 and CLR 2.0) and their PDFs."""
-
-
-@credentials.command("issue")
-@click.option("--learner", "learner_id", required=True)
-@click.option("--achievement", "achievement_id", help="Issue for one achievement.")
-@click.option("--qualification", "award_id", help="Issue for one awarded qualification (its award id).")
-@click.option("--transcript", is_flag=True, help="Issue a transcript of all the learner's achievements.")
-@click.option("--json", "json_out", type=_OUT, help="Write the credential with its ledger receipt here.")
-@click.option("--pdf", "pdf_out", type=_OUT, help="Write the PDF certificate or transcript here.")
-@click.option("--lang", type=click.Choice(["zh-en", "en-zh"]), default="zh-en", show_default=True)
-@pass_ctx
-def credentials_issue(
-    ctx: _Context,
-    learner_id: str,
-    achievement_id: str | None,
-    award_id: str | None,
-    transcript: bool,
-    json_out: Path | None,
-    pdf_out: Path | None,
-    lang: str,
-) -> None:
-    """Issue a signed credential for a learner and record it in the ledger."""
-    from creditbank.services import credentials as service
-
-    chosen = [name for name, value in (("achievement", achievement_id), ("qualification", award_id)) if value]
-    if transcript:
-        chosen.append("transcript")
-    if len(chosen) != 1:
-        raise click.UsageError("give exactly one of --achievement, --qualification, --transcript")
-    bank = ctx.bank()
-    request = service.Request(learner_id, chosen[0], achievement_id or award_id, lang)
-    issued = service.issue(bank, None, request)
-    click.echo(f"issued {issued['kind']} credential {issued['id']} at seq {issued['seq']}")
-    if json_out is not None:
-        json_out.write_text(json.dumps(service.bundle(bank, None, issued["id"]), ensure_ascii=False, indent=2))
-        click.echo(f"credential and receipt written to {json_out}")
-    if pdf_out is not None:
-        pdf_out.write_bytes(service.pdf(bank, None, issued["id"]))
-        click.echo(f"PDF written to {pdf_out}")
-
-
-def _status_command(name: str, change: str, help_text: str) -> None:
-    @credentials.command(name, help=help_text)
-    @click.argument("credential_id")
-    @click.option("--reason", help="Why; kept in the ledger entry's private body.")
-    @pass_ctx
-    def command(ctx: _Context, credential_id: str, reason: str | None) -> None:
-        from creditbank.services import credentials as service
-
-        done = service.change_status(ctx.bank(), credential_id, change, reason)
-        click.echo(f"{credential_id}: {change} recorded at seq {done['seq']}; status lists republished")
-
-
-_status_command("revoke", "revoke", "Revoke a credential for good.")
-_status_command("suspend", "suspend", "Suspend a credential until it is reinstated.")
-_status_command("reinstate", "reinstate", "Lift a suspension.")
-
-
-@credentials.command("list")
-@click.option("--learner", "learner_id", required=True)
-@pass_ctx
-def credentials_list(ctx: _Context, learner_id: str) -> None:
-    """List a learner's credentials and their status."""
-    from creditbank.services import credentials as service
-
-    for item in service.list_for_learner(ctx.bank(), learner_id):
-        state = "revoked" if item["revoked"] else "suspended" if item["suspended"] else "valid"
-        click.echo(f"{item['id']}  {item['kind']:13} seq {item['seq']:<8} {item['issued_at']}  {state}")
-
-
-@keys.command("rotate")
-@click.option(
-    "--pdf", "pdf", is_flag=True, help="Rotate the PDF document-signing key and certificate instead (same root)."
-)
-@pass_ctx
-def keys_rotate(ctx: _Context, pdf: bool) -> None:
-    """Add a new credential-signing key (key.rotated); the old one is kept, retired, in the DID document.
-
-    With --pdf, a new document-signing certificate under the bank's PDF root signs PDFs from now on; PDFs signed
-    before stay valid."""
-    if pdf:
-        from creditbank.services import pdf_keys
-
-        certificate = pdf_keys.rotate(ctx.bank())
-        click.echo(
-            f"PDF signing certificate {certificate.serial_number:x} valid from "
-            f"{certificate.not_valid_before_utc.isoformat()} to {certificate.not_valid_after_utc.isoformat()}"
-        )
-        return
-    from creditbank.services import credentials as service
-
-    rotated = service.rotate_key(ctx.bank())
-    click.echo(f"credential key {rotated['key']} active from {rotated['active_from']} ({rotated['public_key']})")
-
-
-@keys.command("compromised")
-@click.argument("key_id")
-@click.option("--since", required=True, help="From when the key may have been in other hands (RFC 3339, with a zone).")
-@click.option("--reason", help="Kept in the ledger entry's private body.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@pass_ctx
-def keys_compromised(ctx: _Context, key_id: str, since: str, reason: str | None, as_json: bool) -> None:
-    """Record that a credential-signing key was compromised (key.compromised).
-
-    Unlike rotation, which keeps an old key good for what it signed, the key leaves assertionMethod in the DID
-    document (standard verifiers then refuse everything it signed) and the bank's verifier refuses what it signed,
-    or the ledger recorded, from SINCE on. A key still in use is rotated out first. Lists the credentials it signed,
-    to be reissued.
-    """
-    from creditbank.errors import Conflict, InvalidInput, NotFound
-    from creditbank.services import credentials as service
-
-    try:
-        done = service.compromise_key(ctx.bank(), key_id, since, reason)
-    except (InvalidInput, NotFound, Conflict) as exc:
-        raise click.ClickException(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps(done, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"credential key {key_id} recorded as compromised since {since}; signing key now {done['current_key']}")
-    click.echo(f"{len(done['credentials'])} credential(s) it signed, to reissue:")
-    for item in done["credentials"]:
-        refused = "refused by the bank too" if item["after_since"] else "refused by standard verifiers"
-        revoked = ", revoked" if item["revoked"] else ""
-        where = f"learner {item['learner']}  seq {item['seq']}"
-        click.echo(f"  {item['id']}  {item['kind']:13} {where}  ({refused}{revoked})")
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -165,7 +33,7 @@ def _read_json(path: Path, what: str) -> Any:
         raise click.BadParameter(f"{path} is not a readable JSON file: {exc}", param_hint=what) from None
 
 
-@main.command("verify")
+@click.command("verify")
 @click.argument("path", type=_IN)
 @click.option("--trust", "trust_file", type=_IN, help="The bank's DID document (did.json) to trust, fully offline.")
 @click.option(
@@ -177,7 +45,7 @@ def _read_json(path: Path, what: str) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_ctx
 def verify_command(
-    ctx: _Context,
+    ctx: Context,
     path: Path,
     trust_file: Path | None,
     checkpoint_file: Path | None,

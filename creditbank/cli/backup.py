@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from creditbank.cli import _Context, main, pass_ctx
+from creditbank.cli.context import Context, pass_ctx
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -17,11 +17,11 @@ def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-@main.command("backup")
+@click.command("backup")
 @click.argument("dest", type=_FILE)
 @click.option("--force", is_flag=True, help="Replace DEST if it exists.")
 @pass_ctx
-def backup_command(ctx: _Context, dest: Path, force: bool) -> None:
+def backup_command(ctx: Context, dest: Path, force: bool) -> None:
     """Write a consistent snapshot of the whole bank to DEST while the service keeps running.
 
     DEST holds every table and the instance's key files as they are on disk (encrypted with the passphrase when the
@@ -48,10 +48,10 @@ def backup_command(ctx: _Context, dest: Path, force: bool) -> None:
         click.echo(f"warning: no key file for credential keys {', '.join(report.missing_keys)}", err=True)
 
 
-@main.command("restore")
+@click.command("restore")
 @click.argument("src", type=_FILE)
 @pass_ctx
-def restore_command(ctx: _Context, src: Path) -> None:
+def restore_command(ctx: Context, src: Path) -> None:
     """Restore a backup into an empty database, then audit the ledger. Exit 1 unless the audit passes and the
     archive's latest checkpoint is reproduced exactly.
 

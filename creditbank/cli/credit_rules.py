@@ -1,14 +1,13 @@
-"""Commands for the credit bank: publishing frameworks, rule sets and catalogue outcomes, reconverting, awarding."""
+"""The `creditbank frameworks`, `rules` and `catalogue` groups: what the credit bank publishes to convert by."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from creditbank.cli import _Context, main, pass_ctx
+from creditbank.cli.context import Context, pass_ctx
 
 _FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -19,7 +18,7 @@ def _report(published: Any) -> None:
     click.echo(f"{published.kind} {published.id}{version}: {state} at seq {published.seq} (sha256 {published.hash})")
 
 
-@main.group()
+@click.group()
 def frameworks() -> None:
     """Qualifications frameworks."""
 
@@ -27,7 +26,7 @@ def frameworks() -> None:
 @frameworks.command("publish")
 @click.argument("path", type=_FILE)
 @pass_ctx
-def frameworks_publish(ctx: _Context, path: Path) -> None:
+def frameworks_publish(ctx: Context, path: Path) -> None:
     """Validate a framework file (TOML or JSON) and publish it as a framework.published entry."""
     from creditbank.services import credit_rules
 
@@ -37,7 +36,7 @@ def frameworks_publish(ctx: _Context, path: Path) -> None:
 
 @frameworks.command("list")
 @pass_ctx
-def frameworks_list(ctx: _Context) -> None:
+def frameworks_list(ctx: Context) -> None:
     """List published frameworks."""
     from creditbank.services import credit_rules
 
@@ -46,7 +45,7 @@ def frameworks_list(ctx: _Context) -> None:
         click.echo(f"{view['id']:24} {view['version']:10} {len(view['levels'])} levels  {view['name']['en']}{example}")
 
 
-@main.group()
+@click.group()
 def rules() -> None:
     """Conversion rule sets."""
 
@@ -54,7 +53,7 @@ def rules() -> None:
 @rules.command("publish")
 @click.argument("path", type=_FILE)
 @pass_ctx
-def rules_publish(ctx: _Context, path: Path) -> None:
+def rules_publish(ctx: Context, path: Path) -> None:
     """Validate a rule set file and publish it as a rules.published entry; it becomes its framework's active set."""
     from creditbank.services import credit_rules
 
@@ -64,7 +63,7 @@ def rules_publish(ctx: _Context, path: Path) -> None:
 
 @rules.command("list")
 @pass_ctx
-def rules_list(ctx: _Context) -> None:
+def rules_list(ctx: Context) -> None:
     """List published rule sets, oldest first."""
     from creditbank.services import credit_rules
 
@@ -72,7 +71,7 @@ def rules_list(ctx: _Context) -> None:
         click.echo(f"{row['version']:16} {row['framework']:24} seq {row['seq']:<8} sha256 {row['hash']}")
 
 
-@main.group()
+@click.group()
 def catalogue() -> None:
     """The outcome catalogue."""
 
@@ -80,7 +79,7 @@ def catalogue() -> None:
 @catalogue.command("propose")
 @click.argument("path", type=_FILE)
 @pass_ctx
-def catalogue_propose(ctx: _Context, path: Path) -> None:
+def catalogue_propose(ctx: Context, path: Path) -> None:
     """Propose every outcome in a catalogue file (all or none)."""
     from creditbank.services import credit_rules
 
@@ -93,7 +92,7 @@ def catalogue_propose(ctx: _Context, path: Path) -> None:
 @click.argument("codes", nargs=-1, required=True)
 @click.option("--reviewer", required=True, help="Who reviewed the outcome (recorded in the entry).")
 @pass_ctx
-def catalogue_approve(ctx: _Context, codes: tuple[str, ...], reviewer: str) -> None:
+def catalogue_approve(ctx: Context, codes: tuple[str, ...], reviewer: str) -> None:
     """Approve proposed outcomes, so conversions may use them."""
     from creditbank.services import credit_rules
 
@@ -106,7 +105,7 @@ def catalogue_approve(ctx: _Context, codes: tuple[str, ...], reviewer: str) -> N
 @catalogue.command("list")
 @click.option("--status", type=click.Choice(["approved", "proposed", "all"]), default="all", show_default=True)
 @pass_ctx
-def catalogue_list(ctx: _Context, status: str) -> None:
+def catalogue_list(ctx: Context, status: str) -> None:
     """List catalogue outcomes."""
     from creditbank.services import credit_rules
 
@@ -115,52 +114,3 @@ def catalogue_list(ctx: _Context, status: str) -> None:
             f"{row['code']:14} {row['status']:9} L{row['level']} {row['credits']:>6} {row['category']:18} "
             f"{row['name']['zh']} / {row['name']['en']}"
         )
-
-
-@main.group()
-def credits() -> None:
-    """Credit accounts."""
-
-
-@credits.command("reconvert")
-@click.option("--rules", "version", required=True, help="The published rule set version to re-evaluate under.")
-@pass_ctx
-def credits_reconvert(ctx: _Context, version: str) -> None:
-    """Re-evaluate every standing achievement under a rule set, appending entries where the result changes."""
-    from creditbank.services import credits as service
-
-    report = service.reconvert(ctx.bank(), version)
-    click.echo(
-        f"rule set {report['rules']} ({report['framework']}): {report['changed']} achievements reconverted, "
-        f"{report['unchanged']} unchanged"
-    )
-
-
-@credits.command("show")
-@click.argument("learner_id")
-@pass_ctx
-def credits_show(ctx: _Context, learner_id: str) -> None:
-    """Print a learner's credit account as JSON."""
-    from creditbank.services import credits as service
-
-    click.echo(json.dumps(service.account(ctx.bank(), None, learner_id), ensure_ascii=False, indent=2))
-
-
-@main.group()
-def qualifications() -> None:
-    """Qualification awards."""
-
-
-@qualifications.command("award")
-@click.option("--learner", "learner_id", required=True)
-@click.option("--qualification", "qualification_id", required=True)
-@pass_ctx
-def qualifications_award(ctx: _Context, learner_id: str, qualification_id: str) -> None:
-    """Award a qualification as bank staff, redeeming the credits it uses."""
-    from creditbank.services import credits as service
-
-    outcome = service.award(ctx.bank(), None, learner_id, qualification_id)
-    body = outcome.body
-    click.echo(f"awarded {body['qualification']} to {learner_id} as {body['id']} at seq {body['awarded_seq']}")
-    for used in body["used"]:
-        click.echo(f"  used {used['credits']} credits of conversion #{used['conversion']}")
