@@ -656,7 +656,7 @@ def generate(
     with bank.db.reading() as session:
         setup_size = ledger_store.tree_size(session)
         book = credit_rules.rulebook(session)
-        issuers = credits._issuers(session, set(RECORDING))
+        issuers = credits.issuers(session, set(RECORDING))
         tables = copy_tables(session, WRITE_ORDER)
         edge = frontier(setup_size)
         stored = ledger_store.read_nodes(session, edge)

@@ -39,7 +39,7 @@ from creditbank.models import (
 from ledger.sealing import Sealed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Applied:
     seq: int
     kind: str
@@ -81,18 +81,19 @@ def projector(kind: str) -> Callable[[Projector], Projector]:
     return register
 
 
-def _run(session: Session, entries: Iterable[Applied]) -> None:
+def project(session: Session, entries: Iterable[Applied]) -> None:
+    """Project entries the caller has just appended in this transaction, or replays."""
     for kind, run in itertools.groupby(entries, key=lambda applied: applied.kind):
         function = PROJECTORS.get(kind)
         if function is not None:
             function(session, list(run))
 
 
-def apply(session: Session, recorded: Sequence[Sealed]) -> None:
-    """Project entries the caller has just appended in this transaction."""
-    _run(
+def apply(session: Session, appended: Sequence[Sealed]) -> None:
+    """Project entries appended with ``ledger_store.append``; use cases record through ``recording.record``."""
+    project(
         session,
-        (Applied(r.seq, r.entry.kind, r.entry.time, r.entry.actor, json.loads(r.body)) for r in recorded),
+        (Applied(s.entry.seq, s.entry.kind, s.entry.time, s.entry.actor, json.loads(s.body)) for s in appended),
     )
 
 
@@ -127,7 +128,7 @@ def replay(session: Session, *, batch: int = 5000) -> int:
         ).all()
         if not rows:
             return applied
-        _run(session, (Applied(seq, kind, time, actor, json.loads(body)) for seq, kind, time, actor, body in rows))
+        project(session, (Applied(seq, kind, time, actor, json.loads(body)) for seq, kind, time, actor, body in rows))
         applied += len(rows)
         last = rows[-1][0]
         session.flush()

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from creditbank import achievement_rules, ledger_store, projections
+from creditbank import achievement_rules, ledger_store, projections, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Achievement, AchievementVersion, Enrollment, Learner
 from creditbank.runtime import Bank
@@ -28,7 +28,6 @@ from creditbank.services.idempotency import Outcome, RetryKey
 from creditbank.services.learners import require_enrolled
 from creditbank.services.random_ids import random_id
 from ledger.canonical import canonical_bytes
-from ledger.sealing import Sealed
 
 MAX_BATCH = 1000
 
@@ -149,8 +148,7 @@ def record(
             ledger_store.NewEntry("achievement.recorded", principal.actor, _recorded_body(aid, institution, item))
             for aid, (_, item) in zip(ids, fresh, strict=True)
         ]
-        recorded = ledger_store.append(session, entries)
-        projections.apply(session, recorded)
+        recorded = recording.record(session, entries)
         credits.convert_recorded(session, recorded)
         if not batch:
             if ids:
@@ -197,7 +195,7 @@ def _held(session: Session, institution: str, record_ids: list[str]) -> dict[str
 
 
 def _fresh_view(
-    achievement_id: str, institution: str, item: Submission, recorded: Sealed
+    achievement_id: str, institution: str, item: Submission, recorded: recording.Recorded
 ) -> dict[str, Any]:
     """What a just-recorded achievement reads as, without reading it back."""
     return {
@@ -210,7 +208,7 @@ def _fresh_view(
         "recorded_seq": recorded.seq,
         "last_seq": recorded.seq,
         "signed_by": item.signature[0] if item.signature else None,
-        "data": json.loads(recorded.body)["data"],
+        "data": recorded.body["data"],
     }
 
 
@@ -301,8 +299,7 @@ def correct(
             "changed": sorted(key for key in {*current, *merged} if current.get(key) != merged.get(key)),
             "reason": reason,
         }
-        recorded = ledger_store.append(session, [ledger_store.NewEntry("achievement.corrected", principal.actor, body)])
-        projections.apply(session, recorded)
+        recorded = recording.record(session, [ledger_store.NewEntry("achievement.corrected", principal.actor, body)])
         credits.compensate(session, recorded[0], merged)
         return Outcome(True, _view(session, achievement_id, history=True))
 
@@ -322,8 +319,7 @@ def revoke(
             "previous": achievement.last_seq,
             "reason": reason,
         }
-        recorded = ledger_store.append(session, [ledger_store.NewEntry("achievement.revoked", principal.actor, body)])
-        projections.apply(session, recorded)
+        recorded = recording.record(session, [ledger_store.NewEntry("achievement.revoked", principal.actor, body)])
         credits.compensate(session, recorded[0], None)
         return Outcome(True, _view(session, achievement_id, history=True))
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from creditbank import ledger_store, projections
+from creditbank import ledger_store, projections, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import ConsentGrant, Institution, Learner
 from creditbank.runtime import Bank
@@ -54,8 +54,7 @@ def grant(bank: Bank, learner_id: str, institution_id: str, scope: str, days: in
             "scope": scope,
             "expires": ledger_store.timestamp(_now() + timedelta(days=days)),
         }
-        recorded = ledger_store.append(session, [ledger_store.NewEntry(GRANTED, PORTAL_ACTOR, body)])
-        projections.apply(session, recorded)
+        recorded = recording.record(session, [ledger_store.NewEntry(GRANTED, PORTAL_ACTOR, body)])
         return recorded[0].seq
 
 
@@ -70,8 +69,7 @@ def withdraw(bank: Bank, learner_id: str, grant_seq: int) -> int:
         if row.withdrawn_seq is not None:
             raise Conflict(f"consent {grant_seq} was already withdrawn at seq {row.withdrawn_seq}")
         body = {"learner": learner_id, "grant": grant_seq}
-        recorded = ledger_store.append(session, [ledger_store.NewEntry(WITHDRAWN, PORTAL_ACTOR, body)])
-        projections.apply(session, recorded)
+        recorded = recording.record(session, [ledger_store.NewEntry(WITHDRAWN, PORTAL_ACTOR, body)])
         return recorded[0].seq
 
 

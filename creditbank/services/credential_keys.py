@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from certificates.multibase import public_multikey
 from certificates.shape import parse_datetime
-from creditbank import keys, ledger_store, projections
+from creditbank import keys, ledger_store, projections, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Credential, CredentialKey
 from creditbank.runtime import Bank
@@ -73,8 +73,7 @@ def rotate(bank: Bank) -> CredentialKey:
     with bank.db.writing() as session:
         previous = current(session)
         body = {"key": key_id, "public_key": public_multikey(raw), "retires": previous.id if previous else None}
-        recorded = ledger_store.append(session, [ledger_store.NewEntry(ROTATED, BANK_ACTOR, body)])
-        projections.apply(session, recorded)
+        recording.record(session, [ledger_store.NewEntry(ROTATED, BANK_ACTOR, body)])
         row = session.get(CredentialKey, key_id)
         assert row is not None
         session.expunge(row)
@@ -105,8 +104,7 @@ def compromise(bank: Bank, key_id: str, since: str, reason: str | None = None) -
     # Kept in UTC like every time an entry carries; parsed strictly above, so an impossible date never lands.
     body = {"key": key_id, "since": ledger_store.timestamp(moment), "reason": reason}
     with bank.db.writing() as session:
-        recorded = ledger_store.append(session, [ledger_store.NewEntry(COMPROMISED, BANK_ACTOR, body)])
-        projections.apply(session, recorded)
+        recording.record(session, [ledger_store.NewEntry(COMPROMISED, BANK_ACTOR, body)])
         signed = session.scalars(select(Credential).where(Credential.key_id == key_id).order_by(Credential.issued_seq))
         return [
             {

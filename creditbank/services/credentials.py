@@ -26,7 +26,7 @@ from certificates import verify as engine
 from certificates.shape import parse_datetime
 from certificates.status_list import StatusBits, status_entry, status_list_credential
 from certificates.summary import describe
-from creditbank import ledger_store, metrics, projections
+from creditbank import ledger_store, metrics, projections, recording
 from creditbank.errors import Conflict, InvalidInput, MalformedDocument, NotFound, VerificationLimit
 from creditbank.models import (
     Achievement,
@@ -323,8 +323,7 @@ def issue(bank: Bank, principal: Principal | None, request: Request) -> dict[str
         names_from = principal.institution_id if principal is not None else None
         try:
             with bank.db.writing() as session:
-                recorded = ledger_store.append(session, [ledger_store.NewEntry(receipts.ISSUED_KIND, actor, body)])
-                projections.apply(session, recorded)
+                recorded = recording.record(session, [ledger_store.NewEntry(receipts.ISSUED_KIND, actor, body)])
                 session.add(
                     CredentialDocument(
                         id=credential_id,
@@ -469,8 +468,7 @@ def change_status(bank: Bank, credential_id: str, change: str, reason: str | Non
         body: dict[str, Any] = {"credential_id": credential_id, "reason": reason}
         if kinds[change] == "credential.suspended":
             body["suspended"] = change == "suspend"
-        recorded = ledger_store.append(session, [ledger_store.NewEntry(kinds[change], BANK_ACTOR, body)])
-        projections.apply(session, recorded)
+        recorded = recording.record(session, [ledger_store.NewEntry(kinds[change], BANK_ACTOR, body)])
         number = row.status_list
     for purpose in PURPOSES:
         publish_list(bank, number, purpose)

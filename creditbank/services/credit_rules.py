@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from creditbank import ledger_store, projections
+from creditbank import ledger_store, projections, recording
 from creditbank.credits import catalogue, frameworks, rules
 from creditbank.credits.catalogue import Outcome
 from creditbank.credits.documents import DocumentError, Reader, digest, parse_file
@@ -85,8 +85,7 @@ def publish_framework(bank: Bank, document: dict[str, Any], *, source: str, acto
         if existing is not None:
             return _same_or_conflict("framework", framework.id, framework.version, existing.hash, hash_, existing.seq)
         body = {"framework": framework.id, "version": framework.version, "hash": hash_, "document": document}
-        recorded = ledger_store.append(session, [ledger_store.NewEntry("framework.published", actor, body)])
-        projections.apply(session, recorded)
+        recorded = recording.record(session, [ledger_store.NewEntry("framework.published", actor, body)])
         return Published("framework", framework.id, framework.version, hash_, recorded[0].seq, True)
 
 
@@ -114,8 +113,7 @@ def publish_rules(bank: Bank, document: dict[str, Any], *, source: str, actor: s
         if existing is not None:
             return _same_or_conflict("rule set", rule_set.version, "", existing.hash, hash_, existing.seq)
         body = {"rules": rule_set.version, "framework": rule_set.framework, "hash": hash_, "document": document}
-        recorded = ledger_store.append(session, [ledger_store.NewEntry("rules.published", actor, body)])
-        projections.apply(session, recorded)
+        recorded = recording.record(session, [ledger_store.NewEntry("rules.published", actor, body)])
         return Published("rule set", rule_set.version, "", hash_, recorded[0].seq, True)
 
 
@@ -148,12 +146,8 @@ def propose_outcomes(bank: Bank, items: list[Any], *, actor: str, source: str) -
                 continue
             body = {"outcome": outcome.code, "hash": digest(document), "document": document}
             entries.append(ledger_store.NewEntry("catalogue.outcome_proposed", actor, body))
-        recorded = ledger_store.append(session, entries) if entries else []
-        projections.apply(session, recorded)
-        answers.extend(
-            Published("outcome", r_body["outcome"], "", r_body["hash"], r.seq, True)
-            for r, r_body in ((r, json.loads(r.body)) for r in recorded)
-        )
+        recorded = recording.record(session, entries)
+        answers.extend(Published("outcome", r.body["outcome"], "", r.body["hash"], r.seq, True) for r in recorded)
         return answers
 
 
@@ -168,10 +162,9 @@ def approve_outcome(bank: Bank, code: str, reviewer: str) -> Published:
             assert held.approved_seq is not None
             return Published("outcome", code, "", digest(json.loads(held.document)), held.approved_seq, False)
         body = {"outcome": code, "proposal": held.proposed_seq, "reviewer": reviewer.strip()}
-        recorded = ledger_store.append(
+        recorded = recording.record(
             session, [ledger_store.NewEntry("catalogue.outcome_approved", f"{BANK_ACTOR}:reviewer", body)]
         )
-        projections.apply(session, recorded)
         return Published("outcome", code, "", digest(json.loads(held.document)), recorded[0].seq, True)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from creditbank import achievement_rules, ledger_store, projections
+from creditbank import achievement_rules, ledger_store, projections, recording
 from creditbank.credits.conversion import Conversion, Source, convert
 from creditbank.credits.documents import as_number
 from creditbank.credits.frameworks import QualificationType
@@ -30,6 +30,7 @@ from creditbank.models import (
     QualificationAward,
     Redemption,
 )
+from creditbank.projections import Applied
 from creditbank.runtime import Bank
 from creditbank.services import consent, credit_rules, idempotency
 from creditbank.services.api_keys import Principal
@@ -60,7 +61,8 @@ class _Issuer:
     hours: Decimal | None
 
 
-def _issuers(session: Session, ids: set[str]) -> dict[str, _Issuer]:
+def issuers(session: Session, ids: set[str]) -> dict[str, _Issuer]:
+    """The credit systems conversions read (institution type, native unit and its hours), by institution id."""
     rows = session.execute(
         select(Institution.id, Institution.type, Institution.credit_unit, Institution.hours_per_unit).where(
             Institution.id.in_(ids)
@@ -85,19 +87,23 @@ def _entries_for(book: Rulebook, sources: Sequence[tuple[Source, date]]) -> list
     return entries
 
 
-def convert_recorded(session: Session, recorded: Sequence[ledger_store.Recorded]) -> None:
+def conversions(book: Rulebook, found: dict[str, _Issuer], recorded: Sequence[Applied]) -> list[ledger_store.NewEntry]:
+    """The ``credits.converted`` entries for ``achievement.recorded`` entries, under each framework's active rule set
+    as of the day each was recorded; ``found`` holds the recording institutions' :func:`issuers`."""
+    sources = [
+        (_source(r.body, r.seq, found[r.body["institution"]], r.body["data"]), date.fromisoformat(r.time[:10]))
+        for r in recorded
+    ]
+    return _entries_for(book, sources)
+
+
+def convert_recorded(session: Session, recorded: Sequence[Applied]) -> None:
     """Convert just-recorded achievements under each framework's active rule set, in the caller's transaction."""
     book = credit_rules.rulebook(session)
     if not book.active or not recorded:
         return
-    bodies = [json.loads(r.body) for r in recorded]
-    issuers = _issuers(session, {body["institution"] for body in bodies})
-    sources = [
-        (_source(body, r.seq, issuers[body["institution"]], body["data"]), date.fromisoformat(r.entry.time[:10]))
-        for r, body in zip(recorded, bodies, strict=True)
-    ]
-    appended = ledger_store.append(session, _entries_for(book, sources))
-    projections.apply(session, appended)
+    found = issuers(session, {r.body["institution"] for r in recorded})
+    recording.record(session, conversions(book, found, recorded))
 
 
 def _open_lines(session: Session, achievement_id: str, framework: str | None = None) -> list[CreditLine]:
@@ -128,11 +134,10 @@ def _reversal(line: CreditLine, source_seq: int, why: dict[str, str]) -> ledger_
     return ledger_store.NewEntry("credits.converted", CONVERSION_ACTOR, body)
 
 
-def compensate(session: Session, amended: ledger_store.Recorded, data: dict[str, Any] | None) -> None:
+def compensate(session: Session, amended: Applied, data: dict[str, Any] | None) -> None:
     """After a correction (``data`` = the new values) or a revocation (``None``): reverse the achievement's open
     conversions and, for a correction, convert the new values."""
-    body = json.loads(amended.body)
-    achievement = session.get(Achievement, body["achievement"])
+    achievement = session.get(Achievement, amended.body["achievement"])
     assert achievement is not None
     lines = _open_lines(session, achievement.id)
     change_zh, change_en = ("更正", "corrected") if data is not None else ("撤销", "revoked")
@@ -145,16 +150,16 @@ def compensate(session: Session, amended: ledger_store.Recorded, data: dict[str,
     ]
     if data is not None:
         book = credit_rules.rulebook(session)
-        issuer = _issuers(session, {achievement.institution_id})[achievement.institution_id]
+        issuer = issuers(session, {achievement.institution_id})[achievement.institution_id]
         source_body = {
             "achievement": achievement.id,
             "learner": achievement.learner_id,
             "institution": achievement.institution_id,
         }
         source = _source(source_body, amended.seq, issuer, data)
-        entries.extend(_entries_for(book, [(source, date.fromisoformat(amended.entry.time[:10]))]))
+        entries.extend(_entries_for(book, [(source, date.fromisoformat(amended.time[:10]))]))
     if entries:
-        projections.apply(session, ledger_store.append(session, entries))
+        recording.record(session, entries)
 
 
 def _today() -> date:
@@ -184,7 +189,7 @@ def reconvert(bank: Bank, version: str, *, chunk: int = 500) -> dict[str, Any]:
             if not achievements:
                 break
             after = achievements[-1].id
-            issuers = _issuers(session, {a.institution_id for a in achievements})
+            found = issuers(session, {a.institution_id for a in achievements})
             entries: list[ledger_store.NewEntry] = []
             for achievement in achievements:
                 body = {
@@ -193,7 +198,7 @@ def reconvert(bank: Bank, version: str, *, chunk: int = 500) -> dict[str, Any]:
                     "institution": achievement.institution_id,
                 }
                 source = _source(
-                    body, achievement.last_seq, issuers[achievement.institution_id], json.loads(achievement.data)
+                    body, achievement.last_seq, found[achievement.institution_id], json.loads(achievement.data)
                 )
                 result = convert(source, rule_set, framework, book.outcomes, as_of)
                 lines = _open_lines(session, achievement.id, rule_set.framework)
@@ -212,7 +217,7 @@ def reconvert(bank: Bank, version: str, *, chunk: int = 500) -> dict[str, Any]:
                 converted = result.body(source, rule_set, rules_hash, as_of)
                 entries.append(ledger_store.NewEntry("credits.converted", CONVERSION_ACTOR, converted))
             if entries:
-                projections.apply(session, ledger_store.append(session, entries))
+                recording.record(session, entries)
     return {"rules": version, "framework": rule_set.framework, "changed": changed, "unchanged": unchanged}
 
 
@@ -233,7 +238,7 @@ def preview(bank: Bank, principal: Principal, data: dict[str, Any], framework: s
         raise InvalidInput("the achievement has invalid fields; see errors", errors=problems)
     with bank.db.reading() as session:
         book = credit_rules.rulebook(session)
-        issuer = _issuers(session, {principal.institution_id})[principal.institution_id]
+        issuer = issuers(session, {principal.institution_id})[principal.institution_id]
     chosen = {k: v for k, v in book.active.items() if framework is None or k == framework}
     if not chosen:
         raise NotFound(
@@ -547,14 +552,13 @@ def award(
             "credits": as_number(found.total),
             "requirements": [requirement.view() for requirement in found.requirements],
         }
-        recorded = ledger_store.append(
+        recording.record(
             session,
             [
                 ledger_store.NewEntry("credits.redeemed", actor, redeemed),
                 ledger_store.NewEntry("qualification.awarded", actor, awarded),
             ],
         )
-        projections.apply(session, recorded)
         row = session.get(QualificationAward, award_id)
         assert row is not None
         return Outcome(True, {**_award_view(row), "learner": learner_id, "used": used})

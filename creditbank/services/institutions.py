@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from creditbank import ledger_store, projections
+from creditbank import ledger_store, projections, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import INSTITUTION_TYPES, Institution
 from creditbank.runtime import Bank
@@ -71,8 +71,7 @@ def register(bank: Bank, data: InstitutionInput, *, actor: str = BANK_ACTOR) -> 
             raise Conflict(f"institution {data.id!r} is already registered", errors={"id": "already registered"})
         if data.parent and session.get(Institution, data.parent) is None:
             raise InvalidInput(f"parent institution {data.parent!r} is not registered", errors={"parent": "unknown"})
-        recorded = ledger_store.append(session, [ledger_store.NewEntry("institution.registered", actor, body)])
-        projections.apply(session, recorded)
+        recording.record(session, [ledger_store.NewEntry("institution.registered", actor, body)])
         institution = session.get(Institution, data.id)
         assert institution is not None
         return institution

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from creditbank import identity_match, ledger_store, projections
+from creditbank import identity_match, ledger_store, projections, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Enrollment, Learner, LearnerPersonalData
 from creditbank.personal_data import Sealed, cn_resident_id_valid, normalize_national_id
@@ -141,8 +141,7 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
             commitment = _commitment(salt, identity)
             state = "enrolled"
         body = {"learner": learner_id, "institution": institution, "identity": commitment}
-        recorded = ledger_store.append(session, [ledger_store.NewEntry("learner.enrolled", principal.actor, body)])
-        projections.apply(session, recorded)
+        recorded = recording.record(session, [ledger_store.NewEntry("learner.enrolled", principal.actor, body)])
         answer: dict[str, Any] = {"id": learner_id, "status": state, "seq": recorded[0].seq}
         if known is None:
             session.add(
@@ -188,8 +187,7 @@ def add_name(bank: Bank, learner_id: str, name_zh: str | None, name_latin: str |
         resealed = vault.seal(learner_id, personal)
         stored.wrapped_key, stored.sealed = resealed.wrapped_key, resealed.sealed
         body = {"learner": learner_id, "identity": _commitment(salt, amended)}
-        recorded = ledger_store.append(session, [ledger_store.NewEntry("learner.identity_amended", BANK_ACTOR, body)])
-        projections.apply(session, recorded)
+        recorded = recording.record(session, [ledger_store.NewEntry("learner.identity_amended", BANK_ACTOR, body)])
         return recorded[0].seq
 
 
@@ -215,10 +213,7 @@ def erase(bank: Bank, learner_id: str, *, actor: str = BANK_ACTOR) -> int:
             raise NotFound(f"no learner {learner_id!r}")
         if learner.status == "erased":
             raise Conflict(f"learner {learner_id} was already erased at seq {learner.erased_seq}")
-        recorded = ledger_store.append(
-            session, [ledger_store.NewEntry("learner.erased", actor, {"learner": learner_id})]
-        )
-        projections.apply(session, recorded)
+        recorded = recording.record(session, [ledger_store.NewEntry("learner.erased", actor, {"learner": learner_id})])
         personal = session.get(LearnerPersonalData, learner_id)
         if personal is not None:
             session.delete(personal)

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from creditbank import ledger_store, projections
+from creditbank import ledger_store, projections, recording
 from creditbank.errors import InvalidInput
 from creditbank.models import InstitutionKey
 from creditbank.runtime import Bank
@@ -58,8 +58,7 @@ def add(bank: Bank, principal: Principal, public_key: str, retry: RetryKey | Non
             "key": kid,
             "public_key": base64.b64encode(raw).decode("ascii"),
         }
-        recorded = ledger_store.append(session, [ledger_store.NewEntry("institution.key_added", principal.actor, body)])
-        projections.apply(session, recorded)
+        recorded = recording.record(session, [ledger_store.NewEntry("institution.key_added", principal.actor, body)])
         return Outcome(True, _view(kid, raw, recorded[0].seq))
 
     return idempotency.once(bank, principal.institution_id, retry, work)
