@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from creditbank import create_app, demo, migrate  # noqa: E402
 from creditbank.runtime import Bank, bank_of  # noqa: E402
-from creditbank.services import backup, checkpoints  # noqa: E402
+from creditbank.services import backup, checkpoints, restore  # noqa: E402
 
 PASSPHRASE = "benchmark-passphrase"
 
@@ -67,7 +67,7 @@ def _once(source: Bank, target_url: str, folder: Path) -> dict[str, Any]:
     target = _bank(target_url, folder / "target")
     try:
         started = time.perf_counter()
-        restored = backup.restore(target, made.path)
+        restored = restore.restore(target, made.path)
         total = time.perf_counter() - started
     finally:
         target.db.dispose()

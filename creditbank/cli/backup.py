@@ -57,9 +57,9 @@ def restore_command(ctx: Context, src: Path) -> None:
 
     The key files go to the instance folder; they open with the passphrase of the bank that wrote the archive.
     """
-    from creditbank.services import backup
+    from creditbank.services import restore
 
-    report = backup.restore(ctx.bank(migrated=False), src)
+    report = restore.restore(ctx.bank(migrated=False), src)
     rate = report.total_rows / report.load_seconds if report.load_seconds else 0.0
     click.echo(
         f"verified {report.path} ({_megabytes(report.compressed)}) in {report.verify_seconds:.2f} s; "

@@ -23,7 +23,7 @@ from creditbank.backup_format import ArchiveError, Reader
 from creditbank.errors import ConfigurationError, Conflict, DomainError
 from creditbank.models import Credential, Learner, LedgerEntry
 from creditbank.runtime import Bank, bank_of
-from creditbank.services import accounts, backup, checkpoints, credentials, learners
+from creditbank.services import accounts, backup, checkpoints, credentials, learners, restore
 from creditbank.services.backup import archived_tables
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.helpers import append
@@ -116,7 +116,7 @@ def test_round_trip_of_a_demo_bank(demo_bank, request, tmp_path):
     assert made.missing_keys == []
 
     with target(source.db.dialect, request, tmp_path / "restored") as restored:
-        report = backup.restore(restored, archive)
+        report = restore.restore(restored, archive)
         assert report.ok, report.audit.problems
         assert report.audit.entries == made.tree_size
         assert report.audit.checkpoints >= 1
@@ -192,7 +192,7 @@ def test_a_backup_under_appends_holds_one_instant(bank, request, tmp_path):
     assert made.checkpoint_size <= made.tree_size
     assert summary.header["checkpoint"]["size"] == made.checkpoint_size
     with target(bank.db.dialect, request, tmp_path / "restored") as restored:
-        report = backup.restore(restored, made.path)
+        report = restore.restore(restored, made.path)
         assert report.ok, report.audit.problems
         assert report.audit.entries == made.tree_size
         assert report.note_identical
@@ -208,13 +208,13 @@ def test_sqlite_to_postgresql_and_back(request, tmp_path):
         first = backup.backup(original, tmp_path / "from-sqlite.cbbackup")
         expected = table_rows(original)
         with target("postgresql", request, tmp_path / "pg") as on_postgres:
-            report = backup.restore(on_postgres, first.path)
+            report = restore.restore(on_postgres, first.path)
             assert report.ok, report.audit.problems
             assert report.note_identical
             assert table_rows(on_postgres) == expected
             second = backup.backup(on_postgres, tmp_path / "from-postgresql.cbbackup")
         with target("sqlite", request, tmp_path / "back") as back_on_sqlite:
-            report = backup.restore(back_on_sqlite, second.path)
+            report = restore.restore(back_on_sqlite, second.path)
             assert report.ok, report.audit.problems
             assert report.note_identical
             assert table_rows(back_on_sqlite) == expected
@@ -264,18 +264,18 @@ def test_damaged_archives_are_refused_and_the_target_stays_empty(demo_bank, requ
             (tmp_path / "missing.cbbackup", "no backup archive"),
         ):
             with pytest.raises(DomainError) as caught:
-                backup.restore(restored, path)
+                restore.restore(restored, path)
             assert message in str(caught.value), (path.name, caught.value)
             assert row_count(restored) == 0, path.name
             assert key_folder(restored) in ([], ["session-secret"]), path.name
-        assert backup.restore(restored, archive).ok  # and the intact one still restores
+        assert restore.restore(restored, archive).ok  # and the intact one still restores
 
 
 def test_only_an_empty_target_with_fitting_keys_is_accepted(demo_bank, request, tmp_path):
     archive = backup.backup(demo_bank, tmp_path / "bank.cbbackup").path
     before = table_rows(demo_bank)
     with pytest.raises(Conflict, match="not empty"):
-        backup.restore(demo_bank, archive)
+        restore.restore(demo_bank, archive)
     assert table_rows(demo_bank) == before
 
     # An empty database, but an instance folder that holds keys of another bank.
@@ -286,7 +286,7 @@ def test_only_an_empty_target_with_fitting_keys_is_accepted(demo_bank, request, 
         keys = Path(other.instance_path) / "keys"
         own_keys = {name: (keys / name).read_bytes() for name in key_folder(other)}
         with pytest.raises(Conflict, match="differs from the archive"):
-            backup.restore(other, archive)
+            restore.restore(other, archive)
         assert row_count(other) == 0
         assert {name: (keys / name).read_bytes() for name in key_folder(other)} == own_keys
 
@@ -298,7 +298,7 @@ def test_only_an_empty_target_with_fitting_keys_is_accepted(demo_bank, request, 
     stranger = bank_of(create_app(wrong))
     try:
         with pytest.raises(ConfigurationError, match="passphrase"):
-            backup.restore(stranger, archive)
+            restore.restore(stranger, archive)
         assert key_folder(stranger) in ([], ["session-secret"])
         assert row_count(stranger) == 0
     finally:
@@ -341,7 +341,7 @@ def test_archives_of_an_older_schema_restore_through_the_migrations(demo_bank, r
 
     older = rewrite(archive, tmp_path / "0004.cbbackup", as_0004)
     with target(demo_bank.db.dialect, request, tmp_path / "restored") as restored:
-        report = backup.restore(restored, older)
+        report = restore.restore(restored, older)
         assert report.ok, report.audit.problems
         assert report.revision == "0004"
         assert report.upgraded_to == migrate.head_revision(restored.db.engine)
@@ -369,9 +369,9 @@ def test_an_archive_from_an_unknown_schema_or_with_foreign_tables_is_refused(dem
     with target(demo_bank.db.dialect, request, tmp_path / "restored") as restored:
         revision = migrate.current_revision(restored.db.engine)
         with pytest.raises(ArchiveError, match="0099"):
-            backup.restore(restored, newer)
+            restore.restore(restored, newer)
         with pytest.raises(ArchiveError, match="alembic_version"):
-            backup.restore(restored, meddling)
+            restore.restore(restored, meddling)
         assert row_count(restored) == 0
         assert migrate.current_revision(restored.db.engine) == revision
 
@@ -387,6 +387,6 @@ def test_the_pdf_signing_chain_travels_with_the_other_keys(demo_bank, request, t
     assert not [name for name in made.keys if name.endswith(".lock") or name == "session-secret"]
     assert not [name for name in made.unencrypted_keys if name.startswith("pdf-")]
     with target(demo_bank.db.dialect, request, tmp_path / "restored") as restored:
-        assert backup.restore(restored, made.path).ok
+        assert restore.restore(restored, made.path).ok
         # The same root, so PDFs signed before the restore keep verifying against the pinned root.
         assert pdf_keys.roots_pem(restored) == pdf_keys.roots_pem(demo_bank)
