@@ -17,10 +17,8 @@ code, before the new password is hashed, so a guesser cannot make the bank do sc
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import unicodedata
@@ -34,7 +32,7 @@ from sqlalchemy.orm import Session
 from creditbank.errors import DomainError, NotFound
 from creditbank.models import ActivationCode, Learner, LearnerAccount, LoginThrottle
 from creditbank.runtime import Bank
-from creditbank.services import portal_sessions
+from creditbank.services import passwords, portal_sessions
 
 CODE_LIFETIME = timedelta(days=14)
 MAX_FAILURES = 5
@@ -46,9 +44,6 @@ MAX_CODE_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 10
-# scrypt at 2^15 × 8 × 1: about 32 MiB and a few tens of milliseconds per check, slow enough to make guessing
-# expensive and quick enough for a login.
-_N, _R, _P = 2**15, 8, 1
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on paper
 _LOGIN_NAME = re.compile(r"[a-z0-9._-]{3,64}")
 # A name that reads like a learner id would invite people to type the id printed on their certificate.
@@ -82,34 +77,6 @@ def _refuse(reason: str) -> AccountError:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def hash_password(password: str) -> str:
-    salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, maxmem=64 * 1024 * 1024, dklen=32)
-    return "$".join(
-        ["scrypt", str(_N), str(_R), str(_P), base64.b64encode(salt).decode(), base64.b64encode(digest).decode()]
-    )
-
-
-def check_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, expected = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        digest = hashlib.scrypt(
-            password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-            maxmem=64 * 1024 * 1024, dklen=32,
-        )  # fmt: skip
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(digest, base64.b64decode(expected))
-
-
-# Checked when a login matches no account, so that answer costs the same scrypt work as a wrong password. The
-# password behind it was random and never kept. A literal rather than one made at start-up: making it would cost
-# the first unknown login a second scrypt, which is just the difference this is here to hide.
-DUMMY_HASH = "scrypt$32768$8$1$7QLrhzgWCjZWNR7qsce9DQ==$HLDAVtO5xHR0MefvrW0e5CODWS7ADi8ucmpVcXH6CT8="
 
 
 def _clean_code(code: str) -> str:
@@ -310,7 +277,7 @@ def activate(
                 _clear(session, per_code)
     if refusal is not None:
         raise _refuse(refusal)
-    hashed = hash_password(password)
+    hashed = passwords.hash_password(password)
     with bank.db.writing() as session:
         # Judged again: another activation with the same code may have finished while the password was hashed.
         refusal, learner_id = _judge_code(bank, session, code, born, _now())
@@ -372,7 +339,7 @@ def _check_throttled(bank: Bank, learner_id: str | None, typed: str, password: s
         stored, found = (account.password_hash, account.learner_id) if account else (None, None)
     if not allowed:
         raise AccountError("throttled", THROTTLED)
-    good = check_password(password, stored or DUMMY_HASH) and stored is not None
+    good = passwords.check_password(password, stored or passwords.DUMMY_HASH) and stored is not None
     if not good or found is None:
         return None  # the reservation stands as the failure
     with bank.db.writing() as session:
@@ -402,7 +369,7 @@ def change_password(bank: Bank, learner_id: str, current: str, new: str, again: 
     check_new_password(new, again)
     if _check_throttled(bank, learner_id, "", current, client) is None:
         raise AccountError("current_wrong", "the current password is wrong")
-    hashed = hash_password(new)
+    hashed = passwords.hash_password(new)
     with bank.db.writing() as session:
         account = session.get(LearnerAccount, learner_id)
         if account is None:
