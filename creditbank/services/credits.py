@@ -13,14 +13,16 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
-from creditbank import achievement_rules, ledger_store, projections, recording
+from creditbank import achievement_rules, ledger_store, recording
+from creditbank.credits import statement
 from creditbank.credits.conversion import Conversion, Source, convert
 from creditbank.credits.documents import as_number
 from creditbank.credits.frameworks import QualificationType
-from creditbank.credits.planner import Line, Plan, plan
+from creditbank.credits.planner import Plan, plan
 from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from creditbank.models import (
     Achievement,
@@ -291,10 +293,7 @@ class _Reach:
         return self.full or institution == self.institution
 
 
-# What an awarding body reads of another institution's line: enough to check a qualification's requirements
-# (total, category, level, required outcomes) and the rule set's caps by source; not who recorded it, which
-# achievement it came from, nor the explanation (which quotes the achievement's title and result).
-AWARD_FIELDS = ("seq", "time", "type", "credits", "level", "category", "source", "outcome", "reverses", "reversed_by")
+AWARD_FIELDS = statement.AWARD_FIELDS
 
 
 def _reach(session: Session, principal: Principal | None, learner_id: str) -> _Reach:
@@ -315,20 +314,28 @@ def account(bank: Bank, principal: Principal | None, learner_id: str) -> dict[st
         _learner(session, principal, learner_id)
         reach = _reach(session, principal, learner_id)
         lines = [
-            line
-            for line in session.execute(
+            _credit_line(row)
+            for row in session.execute(
                 select(_LINES).where(_LINES.c.learner_id == learner_id).order_by(_LINES.c.framework, _LINES.c.seq)
             ).mappings()
-            if reach.sees(line["framework"], line["institution_id"])
+            if reach.sees(row["framework"], row["institution_id"])
         ]
-        redemptions = list(
-            session.execute(
-                select(_REDEMPTIONS, QualificationAward.qualification, QualificationAward.time)
+        redemptions = [
+            statement.Redemption(seq, line, award, qualification, time, amount)
+            for seq, line, award, qualification, time, amount in session.execute(
+                select(
+                    _REDEMPTIONS.c.redeemed_seq,
+                    _REDEMPTIONS.c.line_seq,
+                    _REDEMPTIONS.c.award_id,
+                    QualificationAward.qualification,
+                    QualificationAward.time,
+                    _REDEMPTIONS.c.cents,
+                )
                 .join(QualificationAward, QualificationAward.id == _REDEMPTIONS.c.award_id)
                 .where(_REDEMPTIONS.c.learner_id == learner_id)
                 .order_by(_REDEMPTIONS.c.redeemed_seq, _REDEMPTIONS.c.line_seq)
-            ).mappings()
-        )
+            )
+        ]
         awards = [
             award
             for award in session.scalars(
@@ -338,88 +345,54 @@ def account(bank: Bank, principal: Principal | None, learner_id: str) -> dict[st
             )
             if reach.full or award.framework in reach.awarding or award.awarded_by == reach.actor
         ]
-    frameworks_: dict[str, dict[str, Any]] = {}
-    line_framework = {}
-    for line in lines:
-        line_framework[line["seq"]] = line["framework"]
-        account_ = frameworks_.setdefault(
-            line["framework"], {"framework": line["framework"], "balances": {}, "statement": [], "earned": 0, "used": 0}
-        )
-        movement = _movement(line)
-        if not reach.whole(line["institution_id"]):
-            movement = {key: value for key, value in movement.items() if key in AWARD_FIELDS}
-        account_["statement"].append(movement)
-        if line["reverses"] is None and line["reversed_seq"] is None:
-            key = (line["level"], line["category"])
-            held = account_["balances"].setdefault(key, [0, 0, []])
-            held[0] += line["cents"]
-            held[1] += line["consumed_cents"]
-            held[2].append(line["seq"])
-            account_["earned"] += line["cents"]
-            account_["used"] += line["consumed_cents"]
-    for row in redemptions:
-        if row["line_seq"] not in line_framework:
-            continue
-        frameworks_[line_framework[row["line_seq"]]]["statement"].append(
-            {
-                "seq": row["redeemed_seq"],
-                "time": row["time"],
-                "type": "redeemed",
-                "credits": credits_of(-row["cents"]),
-                "conversion": row["line_seq"],
-                "award": row["award_id"],
-                "qualification": row["qualification"],
-            }
-        )
-    result = []
-    for account_ in frameworks_.values():
-        account_["statement"].sort(key=lambda movement: (movement["seq"], movement.get("conversion") or 0))
-        balances = [
-            {
-                "level": level,
-                "category": category,
-                "earned": credits_of(earned),
-                "redeemed": credits_of(used),
-                "available": credits_of(earned - used),
-                "conversions": seqs,
-            }
-            for (level, category), (earned, used, seqs) in sorted(account_["balances"].items())
-        ]
-        result.append(
-            {
-                "framework": account_["framework"],
-                "earned": credits_of(account_["earned"]),
-                "redeemed": credits_of(account_["used"]),
-                "available": credits_of(account_["earned"] - account_["used"]),
-                "balances": balances,
-                "statement": account_["statement"],
-            }
-        )
-    return {"learner": learner_id, "accounts": result, "awards": [_award_view(a) for a in awards]}
-
-
-def _movement(line: Any) -> dict[str, Any]:
-    movement = {
-        "seq": line["seq"],
-        "time": line["time"],
-        "type": "reversed" if line["reverses"] is not None else "converted",
-        "credits": credits_of(line["cents"]),
-        "level": line["level"],
-        "category": line["category"],
-        "source": line["source"],
-        "institution": line["institution_id"],
-        "achievement": line["achievement_id"],
-        "source_seq": line["source_seq"],
-        "rules": line["rules_version"],
-        "explanation": json.loads(line["explanation"]),
+    found = statement.accounts(lines, redemptions, lambda line: reach.whole(line.institution))
+    return {
+        "learner": learner_id,
+        "accounts": [_account_view(a) for a in found],
+        "awards": [_award_view(a) for a in awards],
     }
-    if line["reverses"] is not None:
-        movement["reverses"] = line["reverses"]
-    elif line["reversed_seq"] is not None:
-        movement["reversed_by"] = line["reversed_seq"]
-    if line["outcome"]:
-        movement["outcome"] = line["outcome"]
-    return movement
+
+
+def _credit_line(row: RowMapping) -> statement.CreditLine:
+    return statement.CreditLine(
+        seq=row["seq"],
+        time=row["time"],
+        framework=row["framework"],
+        institution=row["institution_id"],
+        achievement=row["achievement_id"],
+        source_seq=row["source_seq"],
+        rules=row["rules_version"],
+        level=row["level"],
+        category=row["category"],
+        source=row["source"],
+        outcome=row["outcome"],
+        cents=row["cents"],
+        consumed_cents=row["consumed_cents"],
+        reverses=row["reverses"],
+        reversed_by=row["reversed_seq"],
+        explanation=json.loads(row["explanation"]),
+    )
+
+
+def _account_view(found: statement.Account) -> dict[str, Any]:
+    return {
+        "framework": found.framework,
+        "earned": statement.credits(found.earned),
+        "redeemed": statement.credits(found.used),
+        "available": statement.credits(found.available),
+        "balances": [
+            {
+                "level": balance.level,
+                "category": balance.category,
+                "earned": statement.credits(balance.earned),
+                "redeemed": statement.credits(balance.used),
+                "available": statement.credits(balance.available),
+                "conversions": list(balance.conversions),
+            }
+            for balance in found.balances
+        ],
+        "statement": list(found.statement),
+    }
 
 
 def _award_view(award: QualificationAward) -> dict[str, Any]:
@@ -449,22 +422,15 @@ def _plan(
     active = book.active.get(qualification.framework)
     caps = active[0].caps if active else ()
     rows = session.execute(
-        select(_LINES.c.seq, _LINES.c.level, _LINES.c.category, _LINES.c.source, _LINES.c.outcome, _LINES.c.cents)
-        .add_columns(_LINES.c.consumed_cents)
-        .where(
+        select(_LINES).where(
             _LINES.c.learner_id == learner_id,
             _LINES.c.framework == qualification.framework,
             _LINES.c.reverses.is_(None),
             _LINES.c.reversed_seq.is_(None),
             *([_LINES.c.institution_id == only] if only is not None else []),
         )
-    )
-    lines = [
-        Line(seq, level, category, source, outcome, Decimal(total - used) / 100)
-        for seq, level, category, source, outcome, total, used in rows
-        if total > used
-    ]
-    return plan(qualification, lines, caps)
+    ).mappings()
+    return plan(qualification, statement.available(_credit_line(row) for row in rows), caps)
 
 
 def _plan_view(found: Plan, rules: str | None) -> dict[str, Any]:
@@ -564,84 +530,3 @@ def award(
         return Outcome(True, {**_award_view(row), "learner": learner_id, "used": used})
 
     return idempotency.once(bank, owner, retry, work)
-
-
-# --- projectors -------------------------------------------------------------------------------------------------
-
-
-@projections.projector("credits.converted")
-def _project_converted(session: Session, entries: Sequence[projections.Applied]) -> None:
-    rows, reversals = [], []
-    for entry in entries:
-        body = entry.body
-        rows.append(
-            {
-                "seq": entry.seq,
-                "learner_id": body["learner"],
-                "achievement_id": body["achievement"],
-                "source_seq": body["source_seq"],
-                "institution_id": body["institution"],
-                "framework": body["framework"],
-                "rules_version": body["rules"],
-                "level": body["level"],
-                "category": body["category"],
-                "source": body["source"],
-                "outcome": body.get("outcome"),
-                "cents": cents(Decimal(str(body["credits"]))),
-                "consumed_cents": 0,
-                "reverses": body.get("reverses"),
-                "reversed_seq": None,
-                "time": entry.time,
-                "explanation": json.dumps(body["explanation"], ensure_ascii=False),
-            }
-        )
-        if body.get("reverses") is not None:
-            reversals.append((body["reverses"], entry.seq))
-    session.execute(insert(_LINES), rows)
-    for reversed_, by in reversals:
-        session.execute(update(_LINES).where(_LINES.c.seq == reversed_).values(reversed_seq=by))
-
-
-@projections.projector("credits.redeemed")
-def _project_redeemed(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        for used in entry.body["lines"]:
-            amount = cents(Decimal(str(used["credits"])))
-            session.execute(
-                insert(_REDEMPTIONS).values(
-                    redeemed_seq=entry.seq,
-                    line_seq=used["conversion"],
-                    learner_id=entry.body["learner"],
-                    award_id=entry.body["award"],
-                    cents=amount,
-                )
-            )
-            session.execute(
-                update(_LINES)
-                .where(_LINES.c.seq == used["conversion"])
-                .values(consumed_cents=_LINES.c.consumed_cents + amount)
-            )
-
-
-@projections.projector("qualification.awarded")
-def _project_awarded(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        body = entry.body
-        redeemed_seq = session.scalar(
-            select(_REDEMPTIONS.c.redeemed_seq).where(_REDEMPTIONS.c.award_id == body["award"]).limit(1)
-        )
-        session.add(
-            QualificationAward(
-                id=body["award"],
-                learner_id=body["learner"],
-                qualification=body["qualification"],
-                framework=body["framework"],
-                rules_version=body["rules"],
-                redeemed_seq=redeemed_seq if redeemed_seq is not None else entry.seq,
-                awarded_seq=entry.seq,
-                awarded_by=entry.actor,
-                time=entry.time,
-                cents=cents(Decimal(str(body["credits"]))),
-            )
-        )
-    session.flush()
