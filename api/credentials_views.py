@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, jsonify, request
+from flask import Response, jsonify, request
 
 from api import auth
 from api.blueprint import Blueprint
 from api.credential_schemas import CredentialQuery, IssuedSchema, IssueInputSchema, ReportSchema
 from api.operations import problems
-from certificates.names import BirthDateError, parse_birth_date
-from certificates.verify import Identity
+from creditbank import verify_input
 from creditbank.errors import InvalidInput
 from creditbank.runtime import current_bank
 from creditbank.services import credential_keys, credentials
 
 blp = Blueprint("credentials", __name__, url_prefix="/api/v1", description="Verifiable credentials and verification")
 public = Blueprint("credential_documents", __name__, description="did:web document and status lists")
-VERIFY_LIMIT = 20 * 1024 * 1024
 _ID = "<string(maxlength=64):credential_id>"
 _JSON_OBJECT = {"content": {"application/json": {"schema": {"type": "object"}}}}
 _LANGUAGE_ORDER = {
@@ -91,45 +89,49 @@ def get_credential_pdf(credential_id: str) -> Response:
     )
 
 
-def _identity() -> Identity | None:
-    name = request.values.get("name") or request.headers.get("X-Holder-Name")
-    born = request.values.get("birth_date") or request.headers.get("X-Holder-Birth-Date")
-    if not name and not born:
-        return None
-    if not name or not born:
-        raise InvalidInput("give both name and birth_date to check the holder", errors={"name": ["with birth_date"]})
-    try:
-        return Identity(name, parse_birth_date(born))
-    except BirthDateError as exc:
-        raise InvalidInput(f"birth_date: {exc}", errors={"birth_date": [str(exc)]}) from None
-
-
-def uploaded_bytes() -> bytes:
-    """The file to verify: a multipart field `file`, a pasted `json` form field, or the raw request body."""
-    if (request.content_length or 0) > VERIFY_LIMIT:
-        # Refused before parsing: a multipart body cut off by the limit leaves the parser's spool file open.
-        abort(413)
-    request.max_content_length = VERIFY_LIMIT
-    if request.mimetype == "multipart/form-data" or request.mimetype == "application/x-www-form-urlencoded":
-        upload = request.files.get("file")
-        if upload is not None:
-            return upload.read(VERIFY_LIMIT + 1)
-        pasted = request.form.get("json")
-        if pasted:
-            return pasted.encode("utf-8")
-        raise InvalidInput("attach the credential as the `file` field", errors={"file": ["missing"]})
-    return request.get_data(cache=False)
+_HOLDER = [
+    {
+        "in": "query",
+        "name": name,
+        "required": False,
+        "schema": {"type": "string"},
+        "description": f"{what} (also a form field, or the {header} header); give both or neither",
+    }
+    for name, what, header in (
+        ("name", "the holder's name, to compare with the credential", "X-Holder-Name"),
+        ("birth_date", "the holder's birth date (1952-10-03 or 1952年10月3日)", "X-Holder-Birth-Date"),
+    )
+]
+_UPLOAD = {
+    "required": True,
+    "description": f"the PDF certificate or JSON credential (at most {verify_input.LIMIT // (1024 * 1024)} MiB)",
+    "content": {
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        "application/json": {"schema": {"type": "object"}},
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "json": {"type": "string", "description": "the credential pasted as text (when no file)"},
+                    "name": {"type": "string"},
+                    "birth_date": {"type": "string"},
+                },
+            }
+        },
+    },
+}
 
 
 @blp.route("/verify", methods=["POST"])
+@blp.doc(parameters=_HOLDER, requestBody=_UPLOAD)
 @blp.response(200, ReportSchema, description="the report: valid or not, and every check with its reason")
 @problems(blp, 400, 413, 422)
-def verify_credential() -> Response:
+def verify_credential() -> dict[str, Any]:
     """Verify a credential — a PDF or JSON, as multipart `file` or the raw body. No account needed."""
-    data = uploaded_bytes()
-    if len(data) > VERIFY_LIMIT:
-        abort(413)
-    return jsonify(credentials.verify(current_bank(), data, _identity(), refuse_duplicate_keys=True))
+    upload = verify_input.read(request)
+    return credentials.verify(current_bank(), upload.data, upload.identity, refuse_duplicate_keys=True)
 
 
 @public.route("/.well-known/did.json")

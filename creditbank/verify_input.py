@@ -1,0 +1,98 @@
+"""What a verify door was sent: the file to verify and, optionally, the holder to compare it with.
+
+One reading for both doors, the API's ``POST /api/v1/verify`` and the public page ``/verify``: the same fields, the
+same size limit and the same refusals. The file is a multipart or form field ``file``, a pasted ``json`` field, or
+(any other content type) the raw body; the holder is ``name`` and ``birth_date`` (form, query string, or the
+``X-Holder-Name`` / ``X-Holder-Birth-Date`` headers), both or neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from certificates.names import BirthDateError, parse_birth_date
+from certificates.verify import Identity
+from creditbank.errors import InvalidInput
+
+LIMIT = 20 * 1024 * 1024
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+class UnreadableInput(InvalidInput):
+    """A refusal of what was sent (422 on the API); ``message`` is its key in the page's catalogue, so the page
+    says the same in the visitor's language."""
+
+    def __init__(self, detail: str, *, field: str, reason: str, message: str) -> None:
+        super().__init__(detail, errors={field: [reason]})
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    identity: Identity | None
+
+
+def read(request: Request) -> Upload:
+    """The bytes to verify and the holder, read within ``LIMIT``; RequestEntityTooLarge (413) past it."""
+    if (request.content_length or 0) > LIMIT:
+        # Refused before parsing: a multipart body cut off by the limit leaves the parser's spool file open.
+        raise RequestEntityTooLarge()
+    # Set before anything touches the body, so a body without a length is cut off at the limit too.
+    request.max_content_length = LIMIT
+    identity = holder(_given(request, "name", "X-Holder-Name"), _given(request, "birth_date", "X-Holder-Birth-Date"))
+    data = _file(request)
+    if len(data) > LIMIT:
+        raise RequestEntityTooLarge()
+    return Upload(data, identity)
+
+
+def holder(name: str | None, born: str | None) -> Identity | None:
+    """The holder to compare with, from both fields or neither; blank counts as not given."""
+    name = (name or "").strip()
+    born = (born or "").strip()
+    if not name and not born:
+        return None
+    if not name or not born:
+        missing, other = ("name", "birth_date") if not name else ("birth_date", "name")
+        raise UnreadableInput(
+            "give both name and birth_date to check the holder",
+            field=missing,
+            reason=f"required with {other}",
+            message="verify_need_both",
+        )
+    try:
+        return Identity(name, parse_birth_date(born))
+    except BirthDateError as exc:
+        raise UnreadableInput(
+            f"birth_date: {exc}", field="birth_date", reason=str(exc), message="verify_bad_date"
+        ) from None
+
+
+def _given(request: Request, field: str, header: str) -> str | None:
+    return request.values.get(field) or request.headers.get(header)
+
+
+def _file(request: Request) -> bytes:
+    if request.mimetype not in FORM_TYPES:
+        # Bounded: the length was checked above, and a body without one stops at max_content_length. Read whole,
+        # not read(LIMIT + 1): one read of a socket may return less than was sent.
+        return request.get_data(cache=False)
+    upload = request.files.get("file")
+    # LIMIT + 1: one byte past the limit is enough to refuse it.
+    data = upload.read(LIMIT + 1) if upload is not None else b""
+    if not data:
+        # A browser sends an empty `file` part when no file was chosen; the pasted text is then the credential.
+        data = (request.form.get("json") or "").encode("utf-8")
+    if not data:
+        raise UnreadableInput(
+            "attach the credential as the `file` field or paste it as the `json` field",
+            field="file",
+            reason="missing",
+            message="verify_need_file",
+        )
+    return data
