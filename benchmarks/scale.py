@@ -650,7 +650,6 @@ def generate(
     global _CONTEXT
     if bank.db.dialect != "postgresql":
         raise SystemExit("the bulk path loads with PostgreSQL's COPY; give a PostgreSQL database")
-    projections.load_projectors()
     started = time.perf_counter()
     tokens = set_up(bank)
     with bank.db.reading() as session:
@@ -818,7 +817,6 @@ def _rows_of(session: Session, learner_ids: Sequence[str]) -> tuple[dict[str, li
 def reprojection_check(bank: Bank, learner_ids: Sequence[str]) -> dict[str, Any]:
     """Rebuild these learners' projection rows from their own ledger entries with the registered projectors, in a
     transaction that is rolled back, and compare them with the generated rows."""
-    projections.load_projectors()
     achievement = _TABLES["achievements"]
     owned = select(achievement.c.id).where(achievement.c.learner_id.in_(learner_ids))
     session = Session(bank.db.engine)

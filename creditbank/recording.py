@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from creditbank import ledger_store, projections
 from creditbank.ledger_store import NewEntry
-from creditbank.projections import Applied
+from creditbank.projectors import Applied
 from ledger.sealing import Sealed
 
 __all__ = ["NewEntry", "Recorded", "parsed", "record"]

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from creditbank import achievement_rules, ledger_store, projections, recording
+from creditbank import achievement_rules, ledger_store, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Achievement, AchievementVersion, Enrollment, Learner
 from creditbank.runtime import Bank
@@ -226,43 +226,6 @@ def _recorded_body(achievement_id: str, institution: str, item: Submission) -> d
     return body
 
 
-@projections.projector("achievement.recorded")
-def _project_recorded(session: Session, entries: Sequence[projections.Applied]) -> None:
-    achievements, versions = [], []
-    for entry in entries:
-        body = entry.body
-        data = json.dumps(body["data"], ensure_ascii=False, sort_keys=True)
-        achievements.append(
-            {
-                "id": body["achievement"],
-                "learner_id": body["learner"],
-                "institution_id": body["institution"],
-                "record_id": body["record_id"],
-                "kind": body["data"]["kind"],
-                "status": "active",
-                "version": 1,
-                "data": data,
-                "recorded_seq": entry.seq,
-                "last_seq": entry.seq,
-                "signed_by": (body.get("signature") or {}).get("key"),
-            }
-        )
-        versions.append(
-            {
-                "achievement_id": body["achievement"],
-                "version": 1,
-                "seq": entry.seq,
-                "change": "recorded",
-                "time": entry.time,
-                "data": data,
-                "reason": None,
-            }
-        )
-    # Core inserts: the ORM's bulk path costs more than the statements for a thousand-item batch.
-    session.execute(insert(_ACHIEVEMENTS), achievements)
-    session.execute(insert(_VERSIONS), versions)
-
-
 def _owned(session: Session, principal: Principal, achievement_id: str) -> Achievement:
     achievement = session.get(Achievement, achievement_id)
     if achievement is None or achievement.institution_id != principal.institution_id:
@@ -324,48 +287,6 @@ def revoke(
         return Outcome(True, _view(session, achievement_id, history=True))
 
     return idempotency.once(bank, principal.institution_id, retry, work)
-
-
-def _next_version(session: Session, entry: projections.Applied, change: str, data: str | None) -> int:
-    achievement_id = entry.body["achievement"]
-    version = session.scalar(select(Achievement.version).where(Achievement.id == achievement_id))
-    if version is None:
-        raise RuntimeError(f"{entry.kind} at seq {entry.seq} amends unknown achievement {achievement_id}")
-    session.execute(
-        insert(AchievementVersion).values(
-            achievement_id=achievement_id,
-            version=version + 1,
-            seq=entry.seq,
-            change=change,
-            time=entry.time,
-            data=data,
-            reason=entry.body.get("reason"),
-        )
-    )
-    return version + 1
-
-
-@projections.projector("achievement.corrected")
-def _project_corrected(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        data = json.dumps(entry.body["data"], ensure_ascii=False, sort_keys=True)
-        version = _next_version(session, entry, "corrected", data)
-        session.execute(
-            update(Achievement)
-            .where(Achievement.id == entry.body["achievement"])
-            .values(data=data, kind=entry.body["data"]["kind"], version=version, last_seq=entry.seq)
-        )
-
-
-@projections.projector("achievement.revoked")
-def _project_revoked(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        version = _next_version(session, entry, "revoked", None)
-        session.execute(
-            update(Achievement)
-            .where(Achievement.id == entry.body["achievement"])
-            .values(status="revoked", version=version, last_seq=entry.seq)
-        )
 
 
 def _current(achievement: Achievement) -> dict[str, Any]:

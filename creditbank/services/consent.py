@@ -7,14 +7,13 @@ learner gives and withdraws it in the portal, and both are ledger entries whose 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from creditbank import ledger_store, projections, recording
+from creditbank import ledger_store, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import ConsentGrant, Institution, Learner
 from creditbank.runtime import Bank
@@ -143,28 +142,3 @@ def _view(row: ConsentGrant, now: str) -> dict[str, Any]:
     if row.withdrawn_seq is not None:
         view["withdrawn_seq"] = row.withdrawn_seq
     return view
-
-
-@projections.projector(GRANTED)
-def _project_granted(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        session.add(
-            ConsentGrant(
-                seq=entry.seq,
-                learner_id=entry.body["learner"],
-                institution_id=entry.body["institution"],
-                scope=entry.body["scope"],
-                granted_at=entry.time,
-                expires_at=entry.body["expires"],
-                withdrawn_seq=None,
-            )
-        )
-    session.flush()
-
-
-@projections.projector(WITHDRAWN)
-def _project_withdrawn(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        session.execute(
-            update(ConsentGrant).where(ConsentGrant.seq == entry.body["grant"]).values(withdrawn_seq=entry.seq)
-        )

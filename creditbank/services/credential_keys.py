@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from certificates.multibase import public_multikey
 from certificates.shape import parse_datetime
-from creditbank import keys, ledger_store, projections, recording
+from creditbank import keys, ledger_store, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Credential, CredentialKey
 from creditbank.runtime import Bank
@@ -180,28 +180,3 @@ def did_document(bank: Bank) -> dict[str, Any]:
             pdf_keys.did_service(bank),
         ],
     }
-
-
-@projections.projector(ROTATED)
-def _project_rotated(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        retired = entry.body.get("retires")
-        if retired:
-            old = session.get(CredentialKey, retired)
-            if old is not None:
-                old.retired_at = entry.time
-        session.add(
-            CredentialKey(
-                id=entry.body["key"], public_key=entry.body["public_key"], active_from=entry.time, seq=entry.seq
-            )
-        )
-    session.flush()
-
-
-@projections.projector(COMPROMISED)
-def _project_compromised(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        row = session.get(CredentialKey, entry.body["key"])
-        if row is not None:
-            row.compromised_at = entry.body["since"]
-    session.flush()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -26,7 +26,7 @@ from certificates import verify as engine
 from certificates.shape import parse_datetime
 from certificates.status_list import StatusBits, status_entry, status_list_credential
 from certificates.summary import describe
-from creditbank import ledger_store, metrics, projections, recording
+from creditbank import ledger_store, metrics, recording
 from creditbank.errors import Conflict, InvalidInput, MalformedDocument, NotFound, VerificationLimit
 from creditbank.models import (
     Achievement,
@@ -348,30 +348,6 @@ def _summary(facts: _Facts) -> str:
     return f"共 {count} 项成果，合计 {credits} 学分 / {count} achievements, {credits} credits in total"
 
 
-@projections.projector(receipts.ISSUED_KIND)
-def _project_issued(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        body = entry.body
-        session.add(
-            Credential(
-                id=body["credential_id"],
-                learner_id=body["learner"],
-                kind=body["kind"],
-                subject=body.get("subject"),
-                institution_id=entry.actor.removeprefix("inst:") if entry.actor.startswith("inst:") else None,
-                issued_seq=entry.seq,
-                issued_at=entry.time,
-                hash=body["credential_hash"],
-                key_id=body["key"],
-                status_list=body["status_list"],
-                status_index=body["status_index"],
-                sources=json.dumps(body["sources"]),
-                suspended=False,
-            )
-        )
-    session.flush()
-
-
 # --- reading --------------------------------------------------------------------------------------------------
 
 
@@ -474,26 +450,6 @@ def change_status(bank: Bank, credential_id: str, change: str, reason: str | Non
         publish_list(bank, number, purpose)
     checkpoints.sign(bank)
     return {"id": credential_id, "change": change, "seq": recorded[0].seq}
-
-
-@projections.projector("credential.revoked")
-def _project_revoked(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        row = session.get(Credential, entry.body["credential_id"])
-        if row is not None:
-            row.revoked_seq = entry.seq
-            row.status_seq = entry.seq
-    session.flush()
-
-
-@projections.projector("credential.suspended")
-def _project_suspended(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        row = session.get(Credential, entry.body["credential_id"])
-        if row is not None:
-            row.suspended = bool(entry.body.get("suspended"))
-            row.status_seq = entry.seq
-    session.flush()
 
 
 def _bits(session: Session, number: int, purpose: str) -> StatusBits:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from creditbank import ledger_store, projections, recording
+from creditbank import ledger_store, recording
 from creditbank.credits import catalogue, frameworks, rules
 from creditbank.credits.catalogue import Outcome
 from creditbank.credits.documents import DocumentError, Reader, digest, parse_file
@@ -298,66 +298,3 @@ def list_rule_sets(bank: Bank) -> list[dict[str, Any]]:
     with bank.db.reading() as session:
         rows = session.scalars(select(PublishedRuleSet).order_by(PublishedRuleSet.seq)).all()
         return [{"version": r.version, "framework": r.framework, "hash": r.hash, "seq": r.seq} for r in rows]
-
-
-# --- projectors ---------------------------------------------------------------------------------------------
-
-
-@projections.projector("framework.published")
-def _project_framework(session: Session, entries: Any) -> None:
-    for entry in entries:
-        body = entry.body
-        session.add(
-            PublishedFramework(
-                id=body["framework"],
-                version=body["version"],
-                hash=body["hash"],
-                seq=entry.seq,
-                document=json.dumps(body["document"], ensure_ascii=False, sort_keys=True),
-            )
-        )
-    session.flush()
-
-
-@projections.projector("rules.published")
-def _project_rules(session: Session, entries: Any) -> None:
-    for entry in entries:
-        body = entry.body
-        session.add(
-            PublishedRuleSet(
-                version=body["rules"],
-                framework=body["framework"],
-                hash=body["hash"],
-                seq=entry.seq,
-                document=json.dumps(body["document"], ensure_ascii=False, sort_keys=True),
-            )
-        )
-    session.flush()
-
-
-@projections.projector("catalogue.outcome_proposed")
-def _project_proposed(session: Session, entries: Any) -> None:
-    for entry in entries:
-        body = entry.body
-        session.add(
-            CatalogueOutcome(
-                code=body["outcome"],
-                framework=body["document"]["framework"],
-                status="proposed",
-                proposed_seq=entry.seq,
-                proposed_by=entry.actor,
-                approved_seq=None,
-                reviewer=None,
-                document=json.dumps(body["document"], ensure_ascii=False, sort_keys=True),
-            )
-        )
-    session.flush()
-
-
-@projections.projector("catalogue.outcome_approved")
-def _project_approved(session: Session, entries: Any) -> None:
-    for entry in entries:
-        held = session.get(CatalogueOutcome, entry.body["outcome"])
-        assert held is not None
-        held.status, held.approved_seq, held.reviewer = "approved", entry.seq, entry.body["reviewer"]
-    session.flush()

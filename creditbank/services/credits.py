@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
-from creditbank import achievement_rules, ledger_store, projections, recording
+from creditbank import achievement_rules, ledger_store, recording
 from creditbank.credits import statement
 from creditbank.credits.conversion import Conversion, Source, convert
 from creditbank.credits.documents import as_number
@@ -32,7 +32,7 @@ from creditbank.models import (
     QualificationAward,
     Redemption,
 )
-from creditbank.projections import Applied
+from creditbank.projectors import Applied
 from creditbank.runtime import Bank
 from creditbank.services import consent, credit_rules, idempotency
 from creditbank.services.api_keys import Principal
@@ -530,84 +530,3 @@ def award(
         return Outcome(True, {**_award_view(row), "learner": learner_id, "used": used})
 
     return idempotency.once(bank, owner, retry, work)
-
-
-# --- projectors -------------------------------------------------------------------------------------------------
-
-
-@projections.projector("credits.converted")
-def _project_converted(session: Session, entries: Sequence[projections.Applied]) -> None:
-    rows, reversals = [], []
-    for entry in entries:
-        body = entry.body
-        rows.append(
-            {
-                "seq": entry.seq,
-                "learner_id": body["learner"],
-                "achievement_id": body["achievement"],
-                "source_seq": body["source_seq"],
-                "institution_id": body["institution"],
-                "framework": body["framework"],
-                "rules_version": body["rules"],
-                "level": body["level"],
-                "category": body["category"],
-                "source": body["source"],
-                "outcome": body.get("outcome"),
-                "cents": cents(Decimal(str(body["credits"]))),
-                "consumed_cents": 0,
-                "reverses": body.get("reverses"),
-                "reversed_seq": None,
-                "time": entry.time,
-                "explanation": json.dumps(body["explanation"], ensure_ascii=False),
-            }
-        )
-        if body.get("reverses") is not None:
-            reversals.append((body["reverses"], entry.seq))
-    session.execute(insert(_LINES), rows)
-    for reversed_, by in reversals:
-        session.execute(update(_LINES).where(_LINES.c.seq == reversed_).values(reversed_seq=by))
-
-
-@projections.projector("credits.redeemed")
-def _project_redeemed(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        for used in entry.body["lines"]:
-            amount = cents(Decimal(str(used["credits"])))
-            session.execute(
-                insert(_REDEMPTIONS).values(
-                    redeemed_seq=entry.seq,
-                    line_seq=used["conversion"],
-                    learner_id=entry.body["learner"],
-                    award_id=entry.body["award"],
-                    cents=amount,
-                )
-            )
-            session.execute(
-                update(_LINES)
-                .where(_LINES.c.seq == used["conversion"])
-                .values(consumed_cents=_LINES.c.consumed_cents + amount)
-            )
-
-
-@projections.projector("qualification.awarded")
-def _project_awarded(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        body = entry.body
-        redeemed_seq = session.scalar(
-            select(_REDEMPTIONS.c.redeemed_seq).where(_REDEMPTIONS.c.award_id == body["award"]).limit(1)
-        )
-        session.add(
-            QualificationAward(
-                id=body["award"],
-                learner_id=body["learner"],
-                qualification=body["qualification"],
-                framework=body["framework"],
-                rules_version=body["rules"],
-                redeemed_seq=redeemed_seq if redeemed_seq is not None else entry.seq,
-                awarded_seq=entry.seq,
-                awarded_by=entry.actor,
-                time=entry.time,
-                cents=cents(Decimal(str(body["credits"]))),
-            )
-        )
-    session.flush()

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from creditbank import ledger_store, projections, recording
+from creditbank import ledger_store, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import INSTITUTION_TYPES, Institution
 from creditbank.runtime import Bank
@@ -75,28 +73,6 @@ def register(bank: Bank, data: InstitutionInput, *, actor: str = BANK_ACTOR) -> 
         institution = session.get(Institution, data.id)
         assert institution is not None
         return institution
-
-
-@projections.projector("institution.registered")
-def _project_registered(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        body = entry.body
-        unit = body.get("credit_unit") or {}
-        session.add(
-            Institution(
-                id=body["institution"],
-                type=body["type"],
-                name_en=body["names"]["en"],
-                name_zh=body["names"].get("zh"),
-                parent_id=body.get("parent"),
-                credit_unit=unit.get("name"),
-                hours_per_unit=unit.get("hours"),
-                status="active",
-                registered_seq=entry.seq,
-            )
-        )
-        # A branch registered in the same run must find its parent.
-        session.flush()
 
 
 def list_all(bank: Bank) -> list[Institution]:

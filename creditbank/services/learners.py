@@ -10,15 +10,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from creditbank import identity_match, ledger_store, projections, recording
+from creditbank import identity_match, ledger_store, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Enrollment, Learner, LearnerPersonalData
 from creditbank.personal_data import Sealed, cn_resident_id_valid, normalize_national_id
@@ -191,19 +190,6 @@ def add_name(bank: Bank, learner_id: str, name_zh: str | None, name_latin: str |
         return recorded[0].seq
 
 
-@projections.projector("learner.enrolled")
-def _project_enrolled(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        learner_id = entry.body["learner"]
-        if session.get(Learner, learner_id) is None:
-            session.add(
-                Learner(id=learner_id, status="active", enrolled_seq=entry.seq, enrolled_at=entry.time, erased_seq=None)
-            )
-            session.flush()
-        session.add(Enrollment(learner_id=learner_id, institution_id=entry.body["institution"], seq=entry.seq))
-    session.flush()
-
-
 def erase(bank: Bank, learner_id: str, *, actor: str = BANK_ACTOR) -> int:
     """Record ``learner.erased`` and destroy the personal data and its key. Returns the entry's seq."""
     with bank.db.writing() as session:
@@ -221,14 +207,6 @@ def erase(bank: Bank, learner_id: str, *, actor: str = BANK_ACTOR) -> int:
         seq = recorded[0].seq
     bank.db.scrub_freed()  # no copy of the deleted rows left in the WAL or free pages
     return seq
-
-
-@projections.projector("learner.erased")
-def _project_erased(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        session.execute(
-            update(Learner).where(Learner.id == entry.body["learner"]).values(status="erased", erased_seq=entry.seq)
-        )
 
 
 def _visible(session: Session, principal: Principal, learner_id: str, scope: str | None = None) -> Learner:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -13,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from creditbank import ledger_store, projections, recording
+from creditbank import ledger_store, recording
 from creditbank.errors import InvalidInput
 from creditbank.models import InstitutionKey
 from creditbank.runtime import Bank
@@ -66,20 +65,6 @@ def add(bank: Bank, principal: Principal, public_key: str, retry: RetryKey | Non
 
 def _view(kid: str, raw: bytes, seq: int) -> dict[str, Any]:
     return {"id": kid, "algorithm": "Ed25519", "public_key": base64.b64encode(raw).decode("ascii"), "added_seq": seq}
-
-
-@projections.projector("institution.key_added")
-def _project_key_added(session: Session, entries: Sequence[projections.Applied]) -> None:
-    for entry in entries:
-        session.add(
-            InstitutionKey(
-                id=entry.body["key"],
-                institution_id=entry.body["institution"],
-                public_key=base64.b64decode(entry.body["public_key"]),
-                added_seq=entry.seq,
-            )
-        )
-    session.flush()
 
 
 def list_keys(bank: Bank, principal: Principal) -> list[dict[str, Any]]:

@@ -1,0 +1,77 @@
+"""The projections: every entry kind the bank writes, and the projector that derives tables from it.
+
+One table, written out here, is the whole of what a use case's append and ``creditbank ledger replay`` do to the
+projections. A kind mapped to ``None`` is recorded in the ledger alone; a kind missing from the table has had no
+decision yet, which a test catches. Projectors read models and pure helpers only, never the services.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+from creditbank.models import (
+    Achievement,
+    AchievementVersion,
+    CatalogueOutcome,
+    ConsentGrant,
+    Credential,
+    CredentialKey,
+    CreditLine,
+    Enrollment,
+    Institution,
+    InstitutionKey,
+    Learner,
+    PublishedFramework,
+    PublishedRuleSet,
+    QualificationAward,
+    Redemption,
+)
+from creditbank.projectors import consent, credentials, credits, institutions, keys, learners, records, rules
+from creditbank.projectors.applied import Applied, Projector
+
+__all__ = ["PROJECTION_TABLES", "PROJECTORS", "Applied", "Projector"]
+
+PROJECTORS: dict[str, Projector | None] = {
+    "institution.registered": institutions.registered,
+    "institution.key_added": institutions.key_added,
+    "learner.enrolled": learners.enrolled,
+    # Commits to an amended identity whose only copy is the sealed personal data; no table reads it.
+    "learner.identity_amended": None,
+    "learner.erased": learners.erased,
+    "consent.granted": consent.granted,
+    "consent.withdrawn": consent.withdrawn,
+    "achievement.recorded": records.recorded,
+    "achievement.corrected": records.corrected,
+    "achievement.revoked": records.revoked,
+    "framework.published": rules.framework_published,
+    "rules.published": rules.rules_published,
+    "catalogue.outcome_proposed": rules.outcome_proposed,
+    "catalogue.outcome_approved": rules.outcome_approved,
+    "credits.converted": credits.converted,
+    "credits.redeemed": credits.redeemed,
+    "qualification.awarded": credits.awarded,
+    "credential.issued": credentials.issued,
+    "credential.revoked": credentials.revoked,
+    "credential.suspended": credentials.suspended,
+    "key.rotated": keys.rotated,
+    "key.compromised": keys.compromised,
+}
+
+# Every table the projectors write, children before parents: the order replay clears them in.
+PROJECTION_TABLES: list[Table] = [
+    ConsentGrant.__table__,  # type: ignore[list-item]
+    Credential.__table__,  # type: ignore[list-item]
+    CredentialKey.__table__,  # type: ignore[list-item]
+    QualificationAward.__table__,  # type: ignore[list-item]
+    Redemption.__table__,  # type: ignore[list-item]
+    CreditLine.__table__,  # type: ignore[list-item]
+    CatalogueOutcome.__table__,  # type: ignore[list-item]
+    PublishedRuleSet.__table__,  # type: ignore[list-item]
+    PublishedFramework.__table__,  # type: ignore[list-item]
+    AchievementVersion.__table__,  # type: ignore[list-item]
+    Achievement.__table__,  # type: ignore[list-item]
+    Enrollment.__table__,  # type: ignore[list-item]
+    Learner.__table__,  # type: ignore[list-item]
+    InstitutionKey.__table__,  # type: ignore[list-item]
+    Institution.__table__,  # type: ignore[list-item]
+]
