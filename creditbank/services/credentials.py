@@ -27,7 +27,14 @@ from certificates.shape import parse_datetime
 from certificates.status_list import StatusBits, status_entry, status_list_credential
 from certificates.summary import describe
 from creditbank import ledger_store, metrics, recording
-from creditbank.errors import Conflict, InvalidInput, MalformedDocument, NotFound, VerificationLimit
+from creditbank.errors import (
+    Conflict,
+    InvalidInput,
+    LedgerIntegrityError,
+    MalformedDocument,
+    NotFound,
+    VerificationLimit,
+)
 from creditbank.models import (
     Achievement,
     Credential,
@@ -394,7 +401,9 @@ def receipt(bank: Bank, credential_id: str) -> dict[str, Any]:
             entry, stored = found
             public = json.loads(entry.public)
             leaf, path = ledger_store.inclusion_proof(session, seq, latest.size)
-            assert verify_inclusion(leaf, seq, latest.size, path, latest.root)
+            if not verify_inclusion(leaf, seq, latest.size, path, latest.root):
+                # A receipt that does not verify would be handed out as proof; the stored tree contradicts itself.
+                raise LedgerIntegrityError(f"seq {seq} is not included in the signed checkpoint of size {latest.size}")
             items.append(receipts.ProvenEntry(role, public, json.loads(stored.body), stored.salt, path))
         return receipts.build(latest.note, items)
 
