@@ -1,7 +1,9 @@
 """Fixtures. Every database test runs twice: on SQLite and on a throw-away PostgreSQL cluster.
 
-Set CREDITBANK_TEST_DATABASES=sqlite to skip PostgreSQL while iterating locally; the test
-command always runs both.
+Set CREDITBANK_TEST_DATABASES=sqlite (or =postgresql) to run one database while iterating locally; the test
+command names both. Any other value stops the run before collection. Every run ends with a line saying how many
+database tests ran on each database, and fails when a selected database ran fewer than were selected for it
+(tests/database_runs.py).
 """
 
 from __future__ import annotations
@@ -19,11 +21,17 @@ from sqlalchemy import create_engine, text
 
 from creditbank import create_app, migrate
 from creditbank.runtime import Bank, bank_of
+from tests import database_runs
 from tests.postgres import Cluster
 
-BACKENDS = os.environ.get("CREDITBANK_TEST_DATABASES", "sqlite,postgresql").split(",")
+# Empty when the value is not usable: pytest_configure then stops the run with the reason.
+BACKENDS = database_runs.configured()[1]
 PASSPHRASE = "test-passphrase"
 _names = itertools.count()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    database_runs.register(config)
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +66,9 @@ def fresh_postgres_url(cluster: Cluster) -> str:
 def database_url(backend: str, request: pytest.FixtureRequest, folder: Path) -> str:
     if backend == "postgresql":
         return fresh_postgres_url(request.getfixturevalue("pg_cluster"))
-    return f"sqlite:///{folder / 'creditbank.sqlite3'}"
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'creditbank.sqlite3'}"
+    raise ValueError(f"unknown test database {backend!r}")
 
 
 def configuration(db_url: str, folder: Path) -> dict[str, object]:
