@@ -15,7 +15,7 @@ from creditbank.credits.conversion import Conversion, Source, convert
 from creditbank.credits.documents import DocumentError
 from creditbank.credits.frameworks import QualificationType
 from creditbank.credits.planner import Line, plan
-from creditbank.credits.rules import Cap, RuleSet
+from creditbank.credits.rules import Cap
 from ledger.canonical import canonical_bytes
 from tests.unit.credit_fixtures import (
     AS_OF,
@@ -462,34 +462,27 @@ def test_an_institution_without_a_rule_uses_the_defaults() -> None:
     assert placed(result) == (Decimal("2.5"), 2, "general", "vocational_school", None)
 
 
-def accepted_with_rounding(step: float) -> RuleSet | None:
-    """The rule set with this rounding step, or None if it was refused for the step (and only for the step)."""
-    faults: list[str] = []
-    try:
-        return rule_set(FW, rounding=step)
-    except DocumentError as refused:
-        faults = refused.faults
-    assert faults
-    assert all(fault.startswith("defaults.rounding") for fault in faults), faults
-    return None
+@pytest.mark.parametrize("step", [0.005, 0.003, 0.015, 1.001])
+def test_a_rounding_step_finer_than_a_cent_is_refused(step: float) -> None:
+    # Balances are kept in cents: a finer step could not be honoured without rounding up, so the rule set is
+    # refused for the step, and for nothing else.
+    with pytest.raises(DocumentError) as refused:
+        rule_set(FW, rounding=step)
+    assert refused.value.faults == ["defaults.rounding: must be a whole number of hundredths (0.01 or coarser)"]
 
 
 @pytest.mark.parametrize(
-    ("step", "hours", "raw"),
+    ("step", "hours", "credits"),
     [
-        pytest.param(0.005, 0.15, Decimal("0.015"), id="half-cent-step"),  # 0.15 h / 10 h per credit
-        pytest.param(0.003, 10, Decimal(1), id="three-tenths-of-a-cent-step"),  # 10 h / 10 h per credit
+        pytest.param(0.01, 0.15, Decimal("0.01"), id="cent-step"),  # 0.15 h / 10 h per credit = 0.015
+        pytest.param(0.05, 0.99, Decimal("0.05"), id="five-cent-step"),  # 0.099
+        pytest.param(0.25, 7.4, Decimal("0.5"), id="quarter-step"),  # 0.74
     ],
 )
-def test_a_rounding_step_finer_than_a_cent_never_rounds_up(step: float, hours: float, raw: Decimal) -> None:
-    # A rule set may refuse such a step; if it accepts it, the result must still be rounded *down* to a multiple of
-    # the step, as the rule set's "rounding" promises and the explanation says.
-    ruleset = accepted_with_rounding(step)
-    if ruleset is None:
-        return
-    result = run(source("senior-c", hours=hours), ruleset)
-    assert result.credits <= raw
-    assert result.credits % Decimal(str(step)) == 0
+def test_the_finest_accepted_steps_round_down(step: float, hours: float, credits: Decimal) -> None:
+    result = run(source("senior-c", hours=hours), rule_set(FW, rounding=step))
+    assert result.credits == credits
+    assert f"Rounded down to a multiple of {step}: {credits} credits." in english(result)
 
 
 # --- the ledger body -----------------------------------------------------------------------------------------
