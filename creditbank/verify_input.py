@@ -42,8 +42,13 @@ def read(request: Request) -> Upload:
     if (request.content_length or 0) > LIMIT:
         # Refused before parsing: a multipart body cut off by the limit leaves the parser's spool file open.
         raise RequestEntityTooLarge()
-    # Set before anything touches the body, so a body without a length is cut off at the limit too.
-    request.max_content_length = LIMIT
+    # Set before anything touches the body. A body without a length (chunked) is cut off one byte past the limit:
+    # the cut is silent, and that byte is what tells a body longer than the limit from one just at it.
+    request.max_content_length = LIMIT + 1
+    if request.content_length is None and len(request.get_data(cache=True)) > LIMIT:
+        # Taken whole before any parsing, so a multipart body the limit cuts off is never half parsed (which, as
+        # above, would leave the parser's spool file open); the form is then parsed from these bytes.
+        raise RequestEntityTooLarge()
     identity = holder(_given(request, "name", "X-Holder-Name"), _given(request, "birth_date", "X-Holder-Birth-Date"))
     data = _file(request)
     if len(data) > LIMIT:
