@@ -5,7 +5,15 @@ that commitment, the leaf hash, and the stored subtree hashes. For every checkpo
 signature, that its body names this log, and that its root equals the root recomputed from
 the entries — checkpoints that all match prefixes of one recomputed tree are consistent with
 each other. Rows are streamed through the driver's own cursor, the fastest read either
-database offers.
+database offers (on PostgreSQL in binary form, so byte columns arrive without hex decoding).
+
+A large ledger is audited on every core: it is cut into aligned chunks of 2^16 entries, each checked in a
+worker process over its own connection with the same per-entry checks; a chunk's leaf and subtree hashes below
+its own root do not depend on anything outside it, and the parent joins the chunk roots into the nodes above
+them and the roots each checkpoint is checked against. The ledger is append-only, so the rows below the size the
+parent read stay what they were while the workers read them. The workers only tell a clean ledger from one that is
+not: at the first irregularity anywhere, the whole audit runs again in one pass, which names every finding the way
+the one-pass audit always has.
 """
 
 from __future__ import annotations
@@ -13,17 +21,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import multiprocessing
+import os
+import sqlite3
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import psycopg
 
 from creditbank.runtime import Bank
 from creditbank.services import findings
 from ledger.canonical import canonical_bytes
 from ledger.entry import TIME, public_bytes, valid_names
+from ledger.merkle import node_hash
 from ledger.note import NoteError, NoteVerifier, open_note, parse_checkpoint
-from ledger.subtrees import CompactRange
+from ledger.subtrees import CompactRange, frontier
 
 _QUERY = (
     "SELECT e.seq, e.kind, e.actor, e.time, e.public, e.nodes, b.salt, b.body "
@@ -32,9 +47,14 @@ _QUERY = (
 # Read raw like the entries: the ORM would convert each column first, and a value of the wrong type stored in a
 # column would then stop the audit inside the driver's conversion instead of becoming a finding.
 _CHECKPOINTS = "SELECT size, root, note FROM ledger_checkpoints ORDER BY size"
+_SPAN = "SELECT COUNT(*), MIN(seq), MAX(seq) FROM ledger_entries"
 _FETCH = 20_000
 MAX_PROBLEMS = 20
 _BINARY = (bytes, memoryview, bytearray)
+# Chunks are aligned perfect subtrees of 2^CHUNK_LEVEL leaves. Below PARALLEL_MIN entries starting the worker
+# processes costs more than it saves.
+CHUNK_LEVEL = 16
+PARALLEL_MIN = 300_000
 
 
 @dataclass
@@ -47,6 +67,8 @@ class AuditReport:
     first_bad_seq: int | None = None
     # The size of the first checkpoint found bad; a checkpoint is named by its size, not by the seq before it.
     first_bad_checkpoint: int | None = None
+    # How many processes read the ledger: 1 for the one-pass audit.
+    workers: int = 1
 
     @property
     def ok(self) -> bool:
@@ -77,13 +99,34 @@ class _Checkpoint:
     note: str
 
 
-def audit(bank: Bank, *, deep: bool = False, progress: Callable[[int], None] | None = None) -> AuditReport:
+def audit(
+    bank: Bank,
+    *,
+    deep: bool = False,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+    chunk_level: int = CHUNK_LEVEL,
+    parallel_min: int = PARALLEL_MIN,
+) -> AuditReport:
     """Check the whole ledger. ``deep`` also re-canonicalizes every stored body.
 
     Whatever the tables hold, the answer is a report: a stored value of the wrong type, or one no check can
-    even be computed on, is a finding naming its seq (or its checkpoint), never an exception."""
-    report = AuditReport()
+    even be computed on, is a finding naming its seq (or its checkpoint), never an exception. ``workers``
+    (default: the number of cores) processes share a ledger of at least ``parallel_min`` entries."""
     started = time.perf_counter()
+    count = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if count > 1:
+        report = _parallel_audit(bank, deep, progress, count, chunk_level, parallel_min)
+        if report is not None:
+            report.seconds = time.perf_counter() - started
+            return report
+    report = _serial_audit(bank, deep, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _serial_audit(bank: Bank, deep: bool, progress: Callable[[int], None] | None) -> AuditReport:
+    report = AuditReport()
     verifier = bank.log_verifier()
     sha256 = hashlib.sha256
     with bank.db.reading() as session:
@@ -95,13 +138,15 @@ def audit(bank: Bank, *, deep: bool = False, progress: Callable[[int], None] | N
         checkpoints = [_checkpoint_row(report, row) for row in cursor.fetchall()]
         cursor.close()
         pending = {cp.size: cp for cp in checkpoints if cp is not None}
-        cursor = raw.cursor(name="creditbank_audit") if bank.db.dialect == "postgresql" else raw.cursor()
+        cursor = raw.cursor(name="creditbank_audit", binary=True) if bank.db.dialect == "postgresql" else raw.cursor()
         cursor.execute(_QUERY)
         tree = CompactRange()
         expected = 0
         # Kinds and actors repeat across millions of entries: validate each pair once.
         checked_names: set[tuple[str, str]] = set()
         time_format = TIME.fullmatch
+        # The entries of one append share their time: a value just found well-formed is not matched again.
+        good_time = ""
         if 0 in pending:
             _check_checkpoint(report, pending.pop(0), tree.root(), verifier, bank.origin)
         while rows := cursor.fetchmany(_FETCH):
@@ -137,8 +182,11 @@ def audit(bank: Bank, *, deep: bool = False, progress: Callable[[int], None] | N
                             checked_names.add((kind, actor))
                         else:
                             report.fail(f"seq {seq}: kind {kind!r} or actor {actor!r} is malformed", seq)
-                    if time_format(when) is None:
-                        report.fail(f"seq {seq}: time {when!r} is malformed", seq)
+                    if when != good_time:
+                        if time_format(when) is None:
+                            report.fail(f"seq {seq}: time {when!r} is malformed", seq)
+                        else:
+                            good_time = when
                     if public_bytes(seq, kind, when, actor, commitment) != public:
                         report.fail(f"seq {seq}: public entry does not match its body commitment and fields", seq)
                 except Exception as exc:
@@ -162,8 +210,258 @@ def audit(bank: Bank, *, deep: bool = False, progress: Callable[[int], None] | N
         report.fail(
             f"checkpoint at size {size}: signed for more entries than the ledger holds ({expected})", checkpoint=size
         )
-    report.seconds = time.perf_counter() - started
     return report
+
+
+# --- the audit on every core ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """What a worker found clean in entries ``[start, end)``: the frontier of its own subtree at its end and at each
+    checkpoint size inside it, and the stored hashes of the nodes above its root (kept beside its last leaf)."""
+
+    start: int
+    end: int
+    frontier: list[bytes]
+    at_checkpoints: dict[int, list[bytes]]
+    above: bytes
+
+
+def _parallel_audit(
+    bank: Bank,
+    deep: bool,
+    progress: Callable[[int], None] | None,
+    workers: int,
+    chunk_level: int,
+    parallel_min: int,
+) -> AuditReport | None:
+    """The audit over ``workers`` processes, or None where it does not apply or found anything at all."""
+    database = _worker_database(bank)
+    if database is None:
+        return None
+    report = AuditReport()
+    with bank.db.reading() as session:
+        raw = session.connection().connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        cursor.execute(_SPAN)
+        count, lowest, highest = cursor.fetchone()
+        if count < parallel_min or lowest != 0 or highest != count - 1:
+            cursor.close()
+            return None
+        cursor.execute(_CHECKPOINTS)
+        checkpoints = [_checkpoint_row(report, row) for row in cursor.fetchall()]
+        cursor.close()
+    if not report.ok or any(cp is None or cp.size > count for cp in checkpoints):
+        return None
+    sizes = sorted(cp.size for cp in checkpoints if cp is not None)
+    width = 1 << chunk_level
+    tasks = [
+        (start, min(start + width, count), [s for s in sizes if start < s <= min(start + width, count)], deep)
+        for start in range(0, count, width)
+    ]
+    with _start_method(bank).Pool(min(workers, len(tasks)), initializer=_open_worker, initargs=database) as pool:
+        # Each chunk is joined as soon as it and every chunk before it are done.
+        joined = _join(pool.imap(_check_chunk, tasks), chunk_level, progress)
+        roots, root = joined if joined is not None else (None, b"")
+    if roots is None:
+        return None
+    verifier = bank.log_verifier()
+    by_size = {cp.size: cp for cp in checkpoints if cp is not None}
+    if 0 in by_size:
+        _check_checkpoint(report, by_size[0], _fold([]), verifier, bank.origin)
+    for size, checkpoint_root in roots.items():
+        _check_checkpoint(report, by_size[size], checkpoint_root, verifier, bank.origin)
+    if not report.ok:
+        return None
+    report.entries = count
+    report.root = root
+    report.checkpoints = len(checkpoints)
+    report.workers = min(workers, len(tasks))
+    return report
+
+
+def _start_method(bank: Bank) -> Any:
+    """fork where the calling thread is the process's only one (the command line), spawn elsewhere (a scheduler
+    thread): a child forked beside other threads can inherit a lock one of them held, and never run."""
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    # A forked child must not share SQLite's per-process lock bookkeeping of the parent's connections
+    # (sqlite.org/howtocorrupt.html §2.6): the parent's idle ones are closed first; the workers open their own.
+    bank.db.engine.dispose()
+    return multiprocessing.get_context("fork")
+
+
+def _join(
+    chunks: Iterator[_Chunk | None], chunk_level: int, progress: Callable[[int], None] | None
+) -> tuple[dict[int, bytes], bytes] | None:
+    """Chain the chunks' subtrees into the one tree: check the stored nodes above each chunk root and compute the
+    root at each checkpoint size. None at the first chunk that was not clean or whose upper nodes differ."""
+    upper: list[tuple[int, bytes]] = []  # the frontier of whole chunks, as (level, hash)
+    roots: dict[int, bytes] = {}
+    size = 0
+    for chunk in chunks:
+        if chunk is None:
+            return None
+        for at, hashes in chunk.at_checkpoints.items():
+            roots[at] = _fold([h for _, h in upper] + hashes)
+        size = chunk.end
+        if chunk.end - chunk.start == 1 << chunk_level:
+            (current,) = chunk.frontier
+            level, completed = chunk_level, []
+            while upper and upper[-1][0] == level:
+                current = node_hash(upper.pop()[1], current)
+                level += 1
+                completed.append(current)
+            if chunk.above != b"".join(completed):
+                return None
+            upper.append((level, current))
+        elif chunk.above:
+            # Only the last leaf of a whole chunk completes nodes above the chunk's level.
+            return None
+        else:
+            upper.extend(zip([lvl for lvl, _ in frontier(size)][len(upper) :], chunk.frontier, strict=True))
+        if progress is not None:
+            progress(size)
+    return roots, _fold([h for _, h in upper])
+
+
+def _fold(hashes: list[bytes]) -> bytes:
+    """The root over perfect subtrees given left to right, each no smaller than the next (RFC 9162 §2.1): the
+    right fold, whether or not the last two are still to be merged."""
+    if not hashes:
+        return CompactRange().root()
+    result = hashes[-1]
+    for left in reversed(hashes[:-1]):
+        result = node_hash(left, result)
+    return result
+
+
+def _worker_database(bank: Bank) -> tuple[str, str] | None:
+    """(dialect, what a worker connects with), or None for a database other processes cannot open."""
+    url = bank.db.engine.url
+    if bank.db.dialect == "sqlite":
+        if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+            return None
+        return "sqlite", url.database
+    if bank.db.dialect == "postgresql":
+        return "postgresql", url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return None
+
+
+_connection: Any = None
+_dialect = ""
+
+
+def _open_worker(dialect: str, target: str) -> None:
+    # Never raises: a pool whose initializer fails starts new workers for ever. A worker without a connection
+    # answers every chunk with None, and the one-pass audit then reports what is wrong.
+    global _connection, _dialect
+    _dialect = dialect
+    try:
+        if dialect == "sqlite":
+            _connection = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        else:
+            _connection = psycopg.connect(target)
+    except Exception:
+        _connection = None
+
+
+def _check_chunk(task: tuple[int, int, list[int], bool]) -> _Chunk | None:
+    """Run every per-entry check on entries ``[start, end)``; None at the first thing that is not as it should be.
+
+    The same checks as the one-pass audit, in the same order of evidence: seq, types, commitment, names, time,
+    public bytes, leaf and subtree hashes. Node hashes are those of the chunk's own subtree, which are the tree's
+    nodes at every level up to the chunk root; the hashes stored above it are handed back for the parent."""
+    start, end, sizes, deep = task
+    if _connection is None:
+        return None
+    query = _QUERY.replace(" ORDER BY", " WHERE e.seq >= %s AND e.seq < %s ORDER BY")
+    try:
+        if _dialect == "sqlite":
+            cursor = _connection.cursor()
+            cursor.execute(query.replace("%s", "?"), (start, end))
+        else:
+            cursor = _connection.cursor(name="creditbank_audit_chunk", binary=True)
+            cursor.execute(query, (start, end))
+        try:
+            return _scan_chunk(cursor, start, end, sizes, deep)
+        finally:
+            cursor.close()
+            if _dialect == "postgresql":
+                _connection.rollback()
+    except Exception:
+        return None
+
+
+def _scan_chunk(cursor: Any, start: int, end: int, sizes: list[int], deep: bool) -> _Chunk | None:
+    sha256 = hashlib.sha256
+    time_format = TIME.fullmatch
+    names: set[tuple[str, str]] = set()
+    scratch = AuditReport()
+    good_time = ""
+    stack: list[bytes] = []  # the chunk's frontier: its levels are the set bits of the local count
+    wanted = set(sizes)
+    at_checkpoints: dict[int, list[bytes]] = {}
+    above = b""
+    seq = start
+    last = end - 1
+    while rows := cursor.fetchmany(_FETCH):
+        for row in rows:
+            stored, kind, actor, when, public, nodes, salt, body = row
+            if (
+                stored != seq
+                or type(stored) is not int
+                or type(kind) is not str
+                or type(actor) is not str
+                or type(when) is not str
+                or type(public) not in _BINARY
+                or type(nodes) not in _BINARY
+                or type(body) not in _BINARY
+                or type(salt) not in _BINARY
+            ):
+                return None
+            body, public = bytes(body), bytes(public)
+            commitment = sha256(bytes(salt) + body).digest()
+            if deep:
+                _check_canonical(scratch, seq, body)
+                if not scratch.ok:
+                    return None
+            if (kind, actor) not in names:
+                if not valid_names(kind, actor):
+                    return None
+                names.add((kind, actor))
+            if when != good_time:
+                if time_format(when) is None:
+                    return None
+                good_time = when
+            if public_bytes(seq, kind, when, actor, commitment) != public:
+                return None
+            current = sha256(b"\x00" + public).digest()
+            local = seq - start
+            if local & 1:
+                completed = [current]
+                while local & 1:
+                    current = node_hash(stack.pop(), current)
+                    completed.append(current)
+                    local >>= 1
+                expected = b"".join(completed)
+            else:
+                expected = current
+            stack.append(current)
+            if seq == last and len(nodes) > len(expected):
+                # The last leaf of a whole chunk also keeps the nodes above the chunk root.
+                above = bytes(nodes[len(expected) :])
+                nodes = nodes[: len(expected)]
+            if bytes(nodes) != expected:
+                return None
+            seq += 1
+            if seq in wanted:
+                at_checkpoints[seq] = list(stack)
+    if seq != end:
+        return None
+    return _Chunk(start, end, stack, at_checkpoints, above)
 
 
 def record(bank: Bank, report: AuditReport) -> None:

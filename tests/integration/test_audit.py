@@ -1,12 +1,34 @@
-"""The audit recomputes everything and names the first bad seq when storage was altered."""
+"""The audit recomputes everything and names the first bad seq when storage was altered.
+
+Every check runs both ways the audit reads a ledger: in one pass, and cut into chunks of 4 entries checked by two
+worker processes (the way a large ledger is audited), which must find each alteration too and then give the
+one-pass report."""
 
 import pytest
 from sqlalchemy import text
 
+from creditbank.services import audit as audit_service
 from creditbank.services import checkpoints
-from creditbank.services.audit import audit
 from tests.helpers import append
 from tests.integration.test_ledger_store import drop_append_only_guards
+
+CHUNKS = {"workers": 2, "chunk_level": 2, "parallel_min": 1}
+
+
+def audit(bank, *, deep=False):
+    """The one-pass report, after checking that the chunked audit agrees with it."""
+    report = audit_service.audit(bank, deep=deep, workers=1)
+    chunked = audit_service.audit(bank, deep=deep, **CHUNKS)
+    # The chunks pass what the one pass passes, and never pass what it fails: that report is then the one pass's.
+    assert chunked.workers == (2 if report.ok else 1)
+    assert (chunked.ok, chunked.problems, chunked.first_bad_seq, chunked.first_bad_checkpoint) == (
+        report.ok,
+        report.problems,
+        report.first_bad_seq,
+        report.first_bad_checkpoint,
+    )
+    assert (chunked.entries, chunked.checkpoints, chunked.root) == (report.entries, report.checkpoints, report.root)
+    return report
 
 
 @pytest.fixture
@@ -183,3 +205,32 @@ def test_the_audit_command_names_the_seq_and_exits_1(audited, tmp_path):
     seq = 0 if audited.db.dialect == "postgresql" else 17
     assert f"first bad seq {seq}" in result.output
     assert f"seq {seq}: body is stored as text, not bytes" in result.output
+
+
+def test_chunks_join_into_the_tree_and_its_checkpoints(bank):
+    # Checkpoints at a chunk end where chunk roots merge (16), inside a chunk (7) and at 0; 37 leaves leave a
+    # partial last chunk.
+    checkpoints.sign(bank)
+    append(bank, 7)
+    checkpoints.sign(bank)
+    append(bank, 9)
+    checkpoints.sign(bank)
+    append(bank, 21)
+    checkpoints.sign(bank)
+    progress: list[int] = []
+    report = audit_service.audit(bank, progress=progress.append, **CHUNKS)
+    one_pass = audit_service.audit(bank, workers=1)
+    assert report.ok, report.problems
+    assert report.workers == 2
+    assert (report.entries, report.checkpoints, report.root) == (37, 4, one_pass.root)
+    assert progress == [*range(4, 37, 4), 37]
+
+
+@pytest.mark.parametrize("seq", [15, 31, 32], ids=["chunk-end", "chunk-end-merging", "last-leaf"])
+def test_extra_bytes_after_a_leaf_s_nodes_are_named(audited, seq):
+    # A chunk's last leaf keeps the nodes above the chunk root; bytes added there must not pass as such nodes.
+    with audited.db.reading() as session:
+        (nodes,) = session.execute(text("SELECT nodes FROM ledger_entries WHERE seq = :s"), {"s": seq}).one()
+    tamper(audited, "UPDATE ledger_entries SET nodes = :n WHERE seq = :s", n=bytes(nodes) + b"\x00" * 32, s=seq)
+    report = audit(audited)
+    assert report.first_bad_seq == seq
