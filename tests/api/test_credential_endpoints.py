@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import subprocess
 from typing import Any
+
+from pypdf import PdfReader
 
 from creditbank.services import learners
 from tests.api.records_fixtures import World, assert_problem, headers, item
@@ -29,8 +35,41 @@ def documented(world: World, path: str, status: int) -> bool:
     return str(status) in spec["paths"][path]["get"]["responses"]
 
 
+def shown_text(pdf: bytes) -> str:
+    """What the PDF shows, read by poppler (not by the bank's own PDF reader)."""
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def fingerprint(pdf: bytes) -> str:
+    """The `visible_text_hash` formula of README and certificates/verify.py, computed here from pypdf's text:
+    SHA-256 over the page text's whitespace-separated tokens, sorted and joined by newlines."""
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+    return "sha256:" + hashlib.sha256("\n".join(sorted(text.split())).encode()).hexdigest()
+
+
+def attached_credential(pdf: bytes) -> Any:
+    (data,) = PdfReader(io.BytesIO(pdf)).attachments["credential.json"]
+    return json.loads(data)
+
+
 def test_the_pdf_reprints_as_issued_until_the_holder_is_erased_then_is_a_documented_conflict(world: World) -> None:
-    achievement, credential = issue(world)
+    recorded = world.client.post("/api/v1/achievements", json=item(world.learner, "CERT-1"), headers=headers(world.a))
+    assert recorded.status_code == 201, recorded.get_data(as_text=True)
+    achievement = recorded.get_json()["id"]
+    issued = world.client.post(
+        f"/api/v1/learners/{world.learner}/credentials",
+        json={"kind": "achievement", "achievement": achievement},
+        headers=headers(world.a),
+    )
+    assert issued.status_code == 201, issued.get_data(as_text=True)
+    credential, seq, signed = (issued.get_json()[name] for name in ("id", "seq", "credential"))
+    entry = world.client.get(f"/ledger/entries/{seq}", headers=headers(world.a)).get_json()
+    assert entry["entry"]["kind"] == "credential.issued"
+    first = world.client.get(f"/api/v1/credentials/{credential}/pdf", headers=headers(world.a))
+    assert first.status_code == 200
+    assert fingerprint(first.data) == entry["body"]["visible_text_hash"]
     revoked = world.client.post(
         f"/api/v1/achievements/{achievement}/revocation", json={"reason": "in error"}, headers=headers(world.a)
     )
@@ -38,7 +77,10 @@ def test_the_pdf_reprints_as_issued_until_the_holder_is_erased_then_is_a_documen
     # The PDF shows what was issued (kept at issuance); whether it still stands is the status list's answer.
     reprint = world.client.get(f"/api/v1/credentials/{credential}/pdf", headers=headers(world.a))
     assert reprint.status_code == 200
-    assert reprint.data.startswith(b"%PDF")
+    assert reprint.mimetype == "application/pdf"
+    assert shown_text(reprint.data) == shown_text(first.data)
+    assert fingerprint(reprint.data) == entry["body"]["visible_text_hash"]
+    assert attached_credential(reprint.data) == signed
     learners.erase(world.bank, world.learner)
     # No name is left to print on it.
     assert_problem(world.client.get(f"/api/v1/credentials/{credential}/pdf", headers=headers(world.a)), 409, "conflict")
