@@ -201,7 +201,7 @@ def main() -> None:
             from creditbank.services import institutions
 
             institutions.register(bank, data)
-        demo._publish_credit_rules(bank)
+        demo.publish_credit_rules(bank)
         token = api_keys.issue(bank, "demo-university").token
         headers = {"Authorization": f"Bearer {token}"}
         staff = Principal("bench", "demo-university", frozenset(SCOPES))

@@ -7,13 +7,14 @@ that must stay fast at that size.
 Generation, the bulk path. Institutions, frameworks, the example catalogue and rule set go in through the services,
 as in the demo. Learners and achievements are then built by the services' own code, in worker processes: learner
 ids, identity commitments and sealed personal data as `learners.enroll` makes them, record bodies as
-`achievements.record` does, conversions by the credit engine through `credits._entries_for`, and every projection
-row by the registered projectors themselves (they write into a stand-in session that keeps the rows). Entries,
-bodies and commitments are computed as `ledger_store.append` computes them. One writer takes the units in seq
-order, adds the stored subtree hashes from one running tree, and loads each unit (~32k entries) with binary COPY
-in one transaction under the sequencer lock; a checkpoint is signed every second, as the scheduler does. Keys,
-constraints, indexes and triggers stay in place throughout. Each learner's achievements are spread over the
-whole run, so their rows lie scattered through the tables as years of appends would leave them.
+`achievements.record` does, conversions by the credit engine through `credits.conversions`, and every projection
+row by the projectors of `creditbank.projectors` themselves (they write into a stand-in session that keeps the
+rows). Entries, bodies and commitments are sealed by `ledger.sealing`, as `ledger_store.append` seals them. One
+writer takes the units in seq order, adds the stored subtree hashes from one running tree, and loads each unit
+(~32k entries) with binary COPY in one transaction under the sequencer lock; a checkpoint is signed every second,
+as the scheduler does. Keys, constraints, indexes and triggers stay in place throughout. Each learner's
+achievements are spread over the whole run, so their rows lie scattered through the tables as years of appends
+would leave them.
 
 Checks: the real audit over the whole ledger, entry counts by kind against the projections, and a sample of
 learners whose projection rows are rebuilt from their own entries by the projectors (in a transaction rolled
@@ -44,7 +45,6 @@ import argparse
 import base64
 import contextlib
 import gc
-import hashlib
 import json
 import math
 import multiprocessing
@@ -73,10 +73,12 @@ from sqlalchemy import Table, delete, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
-from creditbank import achievement_rules, demo, ledger_store, projections
+from creditbank import achievement_rules, demo, ledger_store, projections, recording
 from creditbank.ledger_store import NewEntry
 from creditbank.models import Achievement, AchievementVersion, CreditLine, Enrollment, Learner, LearnerAccount
 from creditbank.personal_data import Vault
+from creditbank.projectors import Applied
+from creditbank.recording import Recorded
 from creditbank.runtime import Bank
 from creditbank.services import (
     accounts,
@@ -92,9 +94,8 @@ from creditbank.services import (
 from creditbank.services.achievements import Submission
 from creditbank.services.api_keys import SCOPES, Principal
 from creditbank.services.portal import RECORD_PAGE
-from ledger.entry import PublicEntry
 from ledger.merkle import verify_inclusion
-from ledger.sealing import Sealed, seal_entries
+from ledger.sealing import seal_entries
 from ledger.subtrees import CompactRange, frontier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +103,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_LEARNERS = 1_000_000
 DEFAULT_ENTRIES = 10_000_000
 # The institutions that record achievements in the demo content, with its courses.
-RECORDING: tuple[str, ...] = tuple(demo._COURSES)
+RECORDING: tuple[str, ...] = tuple(demo.COURSES)
 # The order a unit's rows are loaded in: every row after the rows it refers to.
 WRITE_ORDER = (
     "ledger_entries",
@@ -465,28 +466,28 @@ class _UnitBuilder:
         self.leaves: list[bytes] = []
         self.extra: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
-    def append(self, items: Sequence[NewEntry]) -> list[Sealed]:
-        """`ledger_store.append`'s sealing of these entries at the next seqs (less the subtree hashes above each
-        leaf, which need the whole tree), then the projectors, as every use case applies them."""
+    def append(self, items: Sequence[NewEntry]) -> list[Recorded]:
+        """These entries prepared and sealed at the next seqs as `ledger_store.append` seals them, less the subtree
+        hashes above each leaf (they need the whole tree, so the writer adds them), then projected and parsed as
+        `recording.record` hands them back."""
         sealed = seal_entries(self.seq, ledger_store.prepare(items), ledger_store.timestamp())
         for entry in sealed:
-            public = entry.public
-            self.prefixes.append(
-                self.entries.prefix(entry.seq, entry.entry.kind, entry.entry.actor, entry.entry.time, public)
-            )
+            public = entry.entry
+            self.prefixes.append(self.entries.prefix(entry.seq, public.kind, public.actor, public.time, entry.public))
             self.leaves.append(entry.leaf)
             self.extra["ledger_bodies"].append({"seq": entry.seq, "salt": entry.salt, "body": entry.body})
         self.seq += len(sealed)
-        projections.apply(self.capture, sealed)  # type: ignore[arg-type]
-        return sealed
+        recorded = recording.parsed(sealed)
+        projections.project(self.capture, recorded)  # type: ignore[arg-type]
+        return recorded
 
     def enroll(self, learner: int, rng: random.Random) -> None:
         """`learners.enroll` at each of the learner's institutions: a new person first, then linked."""
         context = self.context
         learner_id = context.plan.learner_ids[learner]
         data = person(learner, rng)
-        normalized = learners._check(data)
-        identity = learners._identity(data)
+        normalized = learners.check_input(data)
+        identity = learners.identity_document(data)
         salt = os.urandom(32)
         # Each linking institution's submission is kept beside the first, as `learners.enroll` keeps it.
         linking = {RECORDING[place]: identity for place in context.plan.places[learner][1:]}
@@ -494,7 +495,7 @@ class _UnitBuilder:
         if linking:
             personal["submissions"] = linking
         sealed = context.vault.seal(learner_id, personal)
-        commitment = learners._commitment(salt, identity)
+        commitment = learners.identity_commitment(salt, identity)
         for place in context.plan.places[learner]:
             institution = RECORDING[place]
             body = {"learner": learner_id, "institution": institution, "identity": commitment}
@@ -510,10 +511,10 @@ class _UnitBuilder:
             }
         )
         # The first enrollment hands out the code; links hand out none.
-        code = accounts._new_code()
+        code = accounts.random_code()
         self.extra["activation_codes"].append(
             {
-                "digest": accounts._code_digest(code),
+                "digest": accounts.code_digest(code),
                 "learner_id": learner_id,
                 "created_at": now,
                 "expires_at": now + accounts.CODE_LIFETIME,
@@ -528,7 +529,7 @@ class _UnitBuilder:
         items = []
         for offset, learner in enumerate(batch):
             learner_id = context.plan.learner_ids[learner]
-            data = demo._achievement(rng, institution, learner_id, 0).data
+            data = demo.sample_achievement(rng, institution, learner_id, 0).data
             item = Submission(learner_id, f"{data['code']}-{self.seq + offset:010d}", data)
             problems = achievement_rules.check(item.data, context.today)
             if problems:
@@ -538,21 +539,13 @@ class _UnitBuilder:
         actor = context.principals[institution].actor
         recorded = self.append(
             [
-                NewEntry("achievement.recorded", actor, achievements._recorded_body(aid, institution, item))
+                NewEntry("achievement.recorded", actor, achievements.recorded_body(aid, institution, item))
                 for aid, item in zip(ids, items, strict=True)
             ]
         )
         if not context.book.active:
             return
-        bodies = [json.loads(r.body) for r in recorded]
-        sources = [
-            (
-                credits._source(body, r.seq, context.issuers[body["institution"]], body["data"]),
-                date.fromisoformat(r.entry.time[:10]),
-            )
-            for r, body in zip(recorded, bodies, strict=True)
-        ]
-        self.append(credits._entries_for(context.book, sources))
+        self.append(credits.conversions(context.book, context.issuers, recorded))
 
     def finish(self, start: int, end: int) -> UnitRows:
         if self.seq != end:
@@ -620,7 +613,7 @@ def set_up(bank: Bank) -> dict[str, str]:
         raise SystemExit("the bank is not empty: give an empty, migrated database")
     for data in demo.DEMO_INSTITUTIONS:
         institutions.register(bank, data)
-    demo._publish_credit_rules(bank)
+    demo.publish_credit_rules(bank)
     return {institution: api_keys.issue(bank, institution).token for institution in RECORDING}
 
 
@@ -833,16 +826,15 @@ def reprojection_check(bank: Bank, learner_ids: Sequence[str]) -> dict[str, Any]
         for start in range(0, len(seqs), 5000):
             found = session.execute(
                 text(
-                    "SELECT e.seq, e.kind, e.time, e.actor, b.salt, b.body FROM ledger_entries e "
+                    "SELECT e.seq, e.kind, e.time, e.actor, b.body FROM ledger_entries e "
                     "JOIN ledger_bodies b ON b.seq = e.seq WHERE e.seq = ANY(:seqs) ORDER BY e.seq"
                 ),
                 {"seqs": seqs[start : start + 5000]},
             ).all()
-            for seq, kind, when, actor, salt, body in found:
-                salt, body = bytes(salt), bytes(body)
-                entry = PublicEntry(seq, kind, when, actor, hashlib.sha256(salt + body).digest())
-                recorded.append(Sealed(entry, entry.canonical(), entry.leaf_hash(), salt, body))
-        projections.apply(session, recorded)
+            recorded += [
+                Applied(seq, kind, when, actor, json.loads(bytes(body))) for seq, kind, when, actor, body in found
+            ]
+        projections.project(session, recorded)
         session.flush()
         after, _ = _rows_of(session, learner_ids)
     finally:

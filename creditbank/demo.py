@@ -104,7 +104,8 @@ _NAMES: tuple[tuple[str | None, str | None], ...] = (
     (None, "Kofi Mensah"),
 )
 
-_COURSES = {
+# What each demo institution records: (kind, title zh, title en, code, credits or hours).
+COURSES = {
     "demo-university": (
         ("course", "高等数学", "Advanced Mathematics", "MATH101", 4),
         ("course", "程序设计基础", "Foundations of Programming", "CS101", 3),
@@ -168,8 +169,9 @@ def _result(rng: random.Random, kind: str) -> dict[str, Any]:
     return {"type": "score", "score": rng.randrange(60, 100), "max": 100, "pass_mark": 60}
 
 
-def _achievement(rng: random.Random, institution: str, learner_id: str, number: int) -> Submission:
-    kind, zh, en, code, amount = rng.choice(_COURSES[institution])
+def sample_achievement(rng: random.Random, institution: str, learner_id: str, number: int) -> Submission:
+    """A made-up achievement from one of ``COURSES``' institutions, as the demo and the scale benchmark submit."""
+    kind, zh, en, code, amount = rng.choice(COURSES[institution])
     started = date(2024, 9, 1) + timedelta(days=rng.randrange(300))
     completed = started + timedelta(days=rng.randrange(30, 150))
     data: dict[str, Any] = {
@@ -213,9 +215,9 @@ def seed(bank: Bank, learner_count: int = 24, *, rng_seed: int = 2026) -> str | 
     rng = random.Random(rng_seed)  # noqa: S311 - demo content, not secrets
     for data in DEMO_INSTITUTIONS:
         institutions.register(bank, data)
-    _publish_credit_rules(bank)
+    publish_credit_rules(bank)
     staff = {i.id: Principal("demo-seed", i.id, frozenset(SCOPES)) for i in DEMO_INSTITUTIONS}
-    issuers = list(_COURSES)
+    issuers = list(COURSES)
     submissions: dict[str, list[Submission]] = {name: [] for name in issuers}
     for number, person in enumerate(_people(rng, learner_count)):
         places = rng.sample(issuers, k=rng.choice((1, 2, 2, 3)))
@@ -224,7 +226,9 @@ def seed(bank: Bank, learner_count: int = 24, *, rng_seed: int = 2026) -> str | 
             # Enrolling the same national ID again links the one learner to each institution.
             learner_id = learners.enroll(bank, staff[place], person).body["id"]
             for _ in range(rng.randrange(1, 4)):
-                submissions[place].append(_achievement(rng, place, learner_id, number * 10 + len(submissions[place])))
+                submissions[place].append(
+                    sample_achievement(rng, place, learner_id, number * 10 + len(submissions[place]))
+                )
     recorded: list[tuple[str, str]] = []
     for place, items in submissions.items():
         if items:
@@ -249,7 +253,7 @@ def _amend(bank: Bank, staff: dict[str, Principal], recorded: list[tuple[str, st
     achievements.revoke(bank, staff[place], third, "recorded for the wrong learner")
 
 
-def _publish_credit_rules(bank: Bank) -> None:
+def publish_credit_rules(bank: Bank) -> None:
     """The shipped frameworks, the example catalogue (approved) and the example rule set."""
     data = credit_rules.DATA
     for name in ("cn-example", "eqf", "hkqf"):

@@ -83,11 +83,13 @@ def _clean_code(code: str) -> str:
     return "".join(char for char in code.upper() if char.isascii() and char.isalnum())
 
 
-def _code_digest(code: str) -> bytes:
+def code_digest(code: str) -> bytes:
+    """The stored form of an activation code: SHA-256 of its letters and digits, upper-cased."""
     return hashlib.sha256(_clean_code(code).encode()).digest()
 
 
-def _new_code() -> str:
+def random_code() -> str:
+    """A fresh activation code, as handed to the learner (three groups of four characters)."""
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
     return "-".join(raw[index : index + 4] for index in range(0, 12, 4))
 
@@ -98,9 +100,9 @@ def issue_code(session: Session, learner_id: str) -> str:
     session.execute(
         delete(ActivationCode).where(ActivationCode.learner_id == learner_id, ActivationCode.used_at.is_(None))
     )
-    code = _new_code()
+    code = random_code()
     session.add(
-        ActivationCode(digest=_code_digest(code), learner_id=learner_id, created_at=now, expires_at=now + CODE_LIFETIME)
+        ActivationCode(digest=code_digest(code), learner_id=learner_id, created_at=now, expires_at=now + CODE_LIFETIME)
     )
     return code
 
@@ -214,7 +216,7 @@ def _judge_code(bank: Bank, session: Session, code: str, born: str, now: datetim
     # Imported here: the learners service imports this module to issue codes and to forget accounts.
     from creditbank.services.learners import identity_of
 
-    row = session.get(ActivationCode, _code_digest(code))
+    row = session.get(ActivationCode, code_digest(code))
     learner = session.get(Learner, row.learner_id) if row is not None else None
     if row is None or learner is None or learner.status == "erased":
         return "code_unknown", None
@@ -286,7 +288,7 @@ def activate(
         refusal = _judge_logins(session, learner_id, mail, chosen)
         if refusal is not None:
             raise _refuse(refusal)
-        row = session.get(ActivationCode, _code_digest(code))
+        row = session.get(ActivationCode, code_digest(code))
         assert row is not None  # judged just above, in this transaction
         row.used_at = _now()
         account = session.get(LearnerAccount, learner_id)

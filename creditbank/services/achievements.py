@@ -145,7 +145,7 @@ def record(
         fresh = [(index, item) for index, item in enumerate(items) if item.record_id not in held]
         ids = [new_achievement_id() for _ in fresh]
         entries = [
-            ledger_store.NewEntry("achievement.recorded", principal.actor, _recorded_body(aid, institution, item))
+            ledger_store.NewEntry("achievement.recorded", principal.actor, recorded_body(aid, institution, item))
             for aid, (_, item) in zip(ids, fresh, strict=True)
         ]
         recorded = recording.record(session, entries)
@@ -212,7 +212,8 @@ def _fresh_view(
     }
 
 
-def _recorded_body(achievement_id: str, institution: str, item: Submission) -> dict[str, Any]:
+def recorded_body(achievement_id: str, institution: str, item: Submission) -> dict[str, Any]:
+    """The body of the ``achievement.recorded`` entry for one submission."""
     body: dict[str, Any] = {
         "achievement": achievement_id,
         "learner": item.learner,

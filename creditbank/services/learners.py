@@ -45,7 +45,8 @@ def new_learner_id() -> str:
     return random_id("lrn_")
 
 
-def _identity(data: LearnerInput) -> dict[str, Any]:
+def identity_document(data: LearnerInput) -> dict[str, Any]:
+    """The identity as the bank keeps it sealed (and commits to, salted): names, birth date, ID, e-mail."""
     identity: dict[str, Any] = {"birth_date": data.birth_date.isoformat(), "name": {}}
     if data.name_zh:
         identity["name"]["zh"] = data.name_zh
@@ -58,7 +59,7 @@ def _identity(data: LearnerInput) -> dict[str, Any]:
     return identity
 
 
-def _check(data: LearnerInput) -> str | None:
+def check_input(data: LearnerInput) -> str | None:
     """Rules beyond field types; returns the normalized national ID if one was given."""
     errors: dict[str, str] = {}
     if not data.name_zh and not data.name_latin:
@@ -79,7 +80,8 @@ def _check(data: LearnerInput) -> str | None:
     return normalized
 
 
-def _commitment(salt: bytes, identity: dict[str, Any]) -> str:
+def identity_commitment(salt: bytes, identity: dict[str, Any]) -> str:
+    """SHA-256(salt ‖ JCS(identity)), base64: the only trace of the person an enrollment entry carries."""
     return base64.b64encode(hashlib.sha256(salt + canonical_bytes(identity)).digest()).decode("ascii")
 
 
@@ -98,7 +100,7 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
     nothing. A link hands out no activation code: the portal account belongs to the person, and only the first
     enrollment's code (or one from bank staff) opens it.
     """
-    normalized = _check(data)
+    normalized = check_input(data)
     vault = bank.vault()
     digest = vault.id_digest(normalized) if normalized else None
     institution = principal.institution_id
@@ -125,19 +127,19 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
             # An institution that linked before submissions were kept apart records its own by enrolling again.
             needs_submission = not submitted_by(session, learner, institution, personal)
             if needs_submission:
-                personal.setdefault("submissions", {})[institution] = _identity(data)
+                personal.setdefault("submissions", {})[institution] = identity_document(data)
                 resealed = vault.seal(learner_id, personal)
                 known.wrapped_key, known.sealed = resealed.wrapped_key, resealed.sealed
             if existing is not None:
                 return Outcome(False, {"id": learner_id, "status": "already_enrolled", "seq": existing.seq})
-            commitment = _commitment(base64.b64decode(personal["identity_salt"]), personal["identity"])
+            commitment = identity_commitment(base64.b64decode(personal["identity_salt"]), personal["identity"])
             state = "linked"
         else:
             learner_id = new_learner_id()
-            identity = _identity(data)
+            identity = identity_document(data)
             salt = os.urandom(32)
             sealed = vault.seal(learner_id, {"identity": identity, "identity_salt": base64.b64encode(salt).decode()})
-            commitment = _commitment(salt, identity)
+            commitment = identity_commitment(salt, identity)
             state = "enrolled"
         body = {"learner": learner_id, "institution": institution, "identity": commitment}
         recorded = recording.record(session, [ledger_store.NewEntry("learner.enrolled", principal.actor, body)])
@@ -185,7 +187,7 @@ def add_name(bank: Bank, learner_id: str, name_zh: str | None, name_latin: str |
         personal["amended_salt"] = base64.b64encode(salt).decode()
         resealed = vault.seal(learner_id, personal)
         stored.wrapped_key, stored.sealed = resealed.wrapped_key, resealed.sealed
-        body = {"learner": learner_id, "identity": _commitment(salt, amended)}
+        body = {"learner": learner_id, "identity": identity_commitment(salt, amended)}
         recorded = recording.record(session, [ledger_store.NewEntry("learner.identity_amended", BANK_ACTOR, body)])
         return recorded[0].seq
 
