@@ -8,6 +8,7 @@ import json
 import subprocess
 from typing import Any
 
+import rfc8785
 from pypdf import PdfReader
 
 from creditbank.services import learners
@@ -67,6 +68,8 @@ def test_the_pdf_reprints_as_issued_until_the_holder_is_erased_then_is_a_documen
     credential, seq, signed = (issued.get_json()[name] for name in ("id", "seq", "credential"))
     entry = world.client.get(f"/ledger/entries/{seq}", headers=headers(world.a)).get_json()
     assert entry["entry"]["kind"] == "credential.issued"
+    # The recorded hash is SHA-256 of the signed credential's JCS bytes, as README and receipts.py document it.
+    assert entry["body"]["credential_hash"] == "sha256:" + hashlib.sha256(rfc8785.dumps(signed)).hexdigest()
     first = world.client.get(f"/api/v1/credentials/{credential}/pdf", headers=headers(world.a))
     assert first.status_code == 200
     assert fingerprint(first.data) == entry["body"]["visible_text_hash"]
