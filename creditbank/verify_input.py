@@ -27,7 +27,6 @@ class UnreadableInput(InvalidInput):
 
     def __init__(self, detail: str, *, field: str, reason: str, message: str) -> None:
         super().__init__(detail, errors={field: [reason]})
-        self.field = field
         self.message = message
 
 
@@ -84,8 +83,8 @@ def _given(request: Request, field: str, header: str) -> str | None:
 
 def _file(request: Request) -> bytes:
     if request.mimetype not in FORM_TYPES:
-        # Bounded: the length was checked above, and a body without one stops at max_content_length. Read whole,
-        # not read(LIMIT + 1): one read of a socket may return less than was sent.
+        # Bounded: a declared length was checked in read(), and a body without one was taken there, to the limit.
+        # Read whole, not read(LIMIT + 1): one read of a socket may return less than was sent.
         return request.get_data(cache=False)
     upload = request.files.get("file")
     # LIMIT + 1: one byte past the limit is enough to refuse it.
