@@ -1,8 +1,12 @@
 import time
+from datetime import datetime
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 
 from creditbank import ledger_store
 from creditbank.errors import NotFound
-from creditbank.scheduler import Scheduler
+from creditbank.models import SchedulerLease
+from creditbank.scheduler import LEASE, Scheduler
 from creditbank.services import checkpoints, lease
 from tests.helpers import append
 
@@ -12,6 +16,13 @@ def wait_until(condition, timeout: float = 15.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.05)
+
+
+def lease_expiry(bank) -> float:
+    with bank.db.reading() as session:
+        row = session.get(SchedulerLease, LEASE)
+        assert row is not None
+        return row.expires_at
 
 
 def signed_size(bank) -> int:
@@ -42,9 +53,25 @@ def test_only_one_scheduler_is_active_and_the_other_takes_over(bank):
     first, second = Scheduler(bank), Scheduler(bank)
     first.start()
     wait_until(lambda: first.active)
+    # The moment the first's lease would lapse were it not renewed; the second must try for it after that.
+    lapse = lease_expiry(bank)
+    tries_after_lapse: list[datetime] = []
+
+    def tried(event: JobExecutionEvent) -> None:
+        if event.job_id == "checkpoint" and event.scheduled_run_time.timestamp() > lapse:
+            tries_after_lapse.append(event.scheduled_run_time)
+
+    # The second's own job events say when it has tried for the lease (its checkpoint job holds or renews it):
+    # waiting for those, not for a span of time, keeps the test meaningful however slowly the machine runs.
+    second._jobs.add_listener(tried, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     second.start()
     try:
-        time.sleep(1.5)
+
+        def second_tried_twice_and_lost() -> bool:
+            assert lease.holder_of(bank, "scheduler") == first.holder, "the second took the lease from a live one"
+            return len(tries_after_lapse) >= 2
+
+        wait_until(second_tried_twice_and_lost, timeout=60)
         assert first.active
         assert not second.active
         assert lease.holder_of(bank, "scheduler") == first.holder
