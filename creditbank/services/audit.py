@@ -48,6 +48,12 @@ _QUERY = (
 # column would then stop the audit inside the driver's conversion instead of becoming a finding.
 _CHECKPOINTS = "SELECT size, root, note FROM ledger_checkpoints ORDER BY size"
 _SPAN = "SELECT COUNT(*), MIN(seq), MAX(seq) FROM ledger_entries"
+# A worker reads its chunk's entries and bodies side by side, each in seq order: two plain range scans cost less
+# than the join (in SQLite about a quarter less), and a missing body shows as the two falling out of step.
+_CHUNK_ENTRIES = (
+    "SELECT seq, kind, actor, time, public, nodes FROM ledger_entries WHERE seq >= %s AND seq < %s ORDER BY seq"
+)
+_CHUNK_BODIES = "SELECT seq, salt, body FROM ledger_bodies WHERE seq >= %s AND seq < %s ORDER BY seq"
 _FETCH = 20_000
 MAX_PROBLEMS = 20
 _BINARY = (bytes, memoryview, bytearray)
@@ -377,25 +383,40 @@ def _check_chunk(task: tuple[int, int, list[int], bool]) -> _Chunk | None:
     start, end, sizes, deep = task
     if _connection is None:
         return None
-    query = _QUERY.replace(" ORDER BY", " WHERE e.seq >= %s AND e.seq < %s ORDER BY")
     try:
         if _dialect == "sqlite":
-            cursor = _connection.cursor()
-            cursor.execute(query.replace("%s", "?"), (start, end))
+            entries, bodies = _connection.cursor(), _connection.cursor()
+            entries.execute(_CHUNK_ENTRIES.replace("%s", "?"), (start, end))
+            bodies.execute(_CHUNK_BODIES.replace("%s", "?"), (start, end))
         else:
-            cursor = _connection.cursor(name="creditbank_audit_chunk", binary=True)
-            cursor.execute(query, (start, end))
+            entries = _connection.cursor(name="creditbank_audit_entries", binary=True)
+            bodies = _connection.cursor(name="creditbank_audit_bodies", binary=True)
+            entries.execute(_CHUNK_ENTRIES, (start, end))
+            bodies.execute(_CHUNK_BODIES, (start, end))
         try:
-            return _scan_chunk(cursor, start, end, sizes, deep)
+            return _scan_chunk(_side_by_side(entries, bodies), start, end, sizes, deep)
         finally:
-            cursor.close()
+            entries.close()
+            bodies.close()
             if _dialect == "postgresql":
                 _connection.rollback()
     except Exception:
         return None
 
 
-def _scan_chunk(cursor: Any, start: int, end: int, sizes: list[int], deep: bool) -> _Chunk | None:
+def _side_by_side(entries: Any, bodies: Any) -> Iterator[list[tuple[Any, ...]]]:
+    """Blocks of (seq, kind, actor, time, public, nodes, body seq, salt, body); a block ends early where the
+    bodies run out, so a missing body shows as a short chunk or as seqs out of step."""
+    while block := entries.fetchmany(_FETCH):
+        beside = bodies.fetchmany(len(block))
+        yield [(*entry, *body) for entry, body in zip(block, beside, strict=False)]
+        if len(beside) < len(block):
+            return
+
+
+def _scan_chunk(
+    blocks: Iterator[list[tuple[Any, ...]]], start: int, end: int, sizes: list[int], deep: bool
+) -> _Chunk | None:
     sha256 = hashlib.sha256
     time_format = TIME.fullmatch
     names: set[tuple[str, str]] = set()
@@ -407,23 +428,22 @@ def _scan_chunk(cursor: Any, start: int, end: int, sizes: list[int], deep: bool)
     above = b""
     seq = start
     last = end - 1
-    while rows := cursor.fetchmany(_FETCH):
-        for row in rows:
-            stored, kind, actor, when, public, nodes, salt, body = row
+    for rows in blocks:
+        for stored, kind, actor, when, public, nodes, beside, salt, body in rows:
+            # Both drivers give exactly these types for sound rows; anything else goes to the one pass to report.
             if (
                 stored != seq
+                or beside != seq
                 or type(stored) is not int
                 or type(kind) is not str
                 or type(actor) is not str
                 or type(when) is not str
-                or type(public) not in _BINARY
-                or type(nodes) not in _BINARY
-                or type(body) not in _BINARY
-                or type(salt) not in _BINARY
+                or type(public) is not bytes
+                or type(nodes) is not bytes
+                or type(body) is not bytes
+                or type(salt) is not bytes
             ):
                 return None
-            body, public = bytes(body), bytes(public)
-            commitment = sha256(bytes(salt) + body).digest()
             if deep:
                 _check_canonical(scratch, seq, body)
                 if not scratch.ok:
@@ -436,14 +456,14 @@ def _scan_chunk(cursor: Any, start: int, end: int, sizes: list[int], deep: bool)
                 if time_format(when) is None:
                     return None
                 good_time = when
-            if public_bytes(seq, kind, when, actor, commitment) != public:
+            if public_bytes(seq, kind, when, actor, sha256(salt + body).digest()) != public:
                 return None
             current = sha256(b"\x00" + public).digest()
             local = seq - start
             if local & 1:
                 completed = [current]
                 while local & 1:
-                    current = node_hash(stack.pop(), current)
+                    current = sha256(b"\x01" + stack.pop() + current).digest()
                     completed.append(current)
                     local >>= 1
                 expected = b"".join(completed)
@@ -452,9 +472,9 @@ def _scan_chunk(cursor: Any, start: int, end: int, sizes: list[int], deep: bool)
             stack.append(current)
             if seq == last and len(nodes) > len(expected):
                 # The last leaf of a whole chunk also keeps the nodes above the chunk root.
-                above = bytes(nodes[len(expected) :])
+                above = nodes[len(expected) :]
                 nodes = nodes[: len(expected)]
-            if bytes(nodes) != expected:
+            if nodes != expected:
                 return None
             seq += 1
             if seq in wanted:
