@@ -27,6 +27,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -267,11 +269,24 @@ def _parallel_audit(
         (start, min(start + width, count), [s for s in sizes if start < s <= min(start + width, count)], deep)
         for start in range(0, count, width)
     ]
-    with _start_method(bank).Pool(min(workers, len(tasks)), initializer=_open_worker, initargs=database) as pool:
+    try:
+        # A worker that dies (killed, out of memory) breaks the pool with an exception rather than losing its chunk.
+        pool = ProcessPoolExecutor(
+            min(workers, len(tasks)), mp_context=_start_method(bank), initializer=_open_worker, initargs=database
+        )
+    except (OSError, ValueError, AssertionError):  # e.g. a daemonic caller, which may not start processes
+        return None
+    try:
         # Each chunk is joined as soon as it and every chunk before it are done.
-        joined = _join(pool.imap(_check_chunk, tasks), chunk_level, progress)
-        roots, root = joined if joined is not None else (None, b"")
-    if roots is None:
+        joined = _join(pool.map(_check_chunk, tasks), chunk_level, progress)
+    except (BrokenProcessPool, OSError):
+        joined = None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    if joined is None:
+        return None
+    roots, root = joined
+    if set(roots) != {size for size in sizes if size}:
         return None
     verifier = bank.log_verifier()
     by_size = {cp.size: cp for cp in checkpoints if cp is not None}
