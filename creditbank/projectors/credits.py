@@ -6,14 +6,14 @@ import json
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from creditbank.models import CreditLine, QualificationAward, Redemption
 from creditbank.projectors.applied import Applied
 
-_LINES = CreditLine.__table__
-_REDEMPTIONS = Redemption.__table__
+_LINES: Table = CreditLine.__table__  # type: ignore[assignment]
+_REDEMPTIONS: Table = Redemption.__table__  # type: ignore[assignment]
 
 
 def _cents(credits: int | float) -> int:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from creditbank.models import Achievement, AchievementVersion
 from creditbank.projectors.applied import Applied
 
-_ACHIEVEMENTS = Achievement.__table__
-_VERSIONS = AchievementVersion.__table__
+_ACHIEVEMENTS: Table = Achievement.__table__  # type: ignore[assignment]
+_VERSIONS: Table = AchievementVersion.__table__  # type: ignore[assignment]
 
 
 def recorded(session: Session, entries: Sequence[Applied]) -> None:

@@ -1,17 +1,18 @@
 import base64
 import itertools
+import json
 
 import pytest
 from sqlalchemy import text
 
-from creditbank import ledger_store
+from creditbank import ledger_store, recording
 from creditbank.errors import LedgerIntegrityError
 from creditbank.models import LedgerBody, LedgerEntry
 from creditbank.services import checkpoints
 from ledger.entry import commitment, parse_public_entry
 from ledger.merkle import consistency_proof, inclusion_proof, leaf_hash, root_hash, verify_consistency
 from ledger.note import open_note, parse_checkpoint
-from tests.helpers import append
+from tests.helpers import append, register
 
 
 def all_leaves(bank) -> list[bytes]:
@@ -60,6 +61,33 @@ def test_storage_proofs_equal_reference_proofs(bank):
                 assert proof == inclusion_proof(leaves[:size], seq)
             for old in {1, size // 3 or 1, size}:
                 assert ledger_store.consistency_proof(session, old, size) == consistency_proof(leaves[:size], old)
+
+
+def test_record_hands_back_each_entry_as_stored_and_parsed_once(bank):
+    append(bank, 2)
+    register(bank, "uni-a")
+    body = {"institution": "uni-a", "credits": 3.0, "pair": (1, 2), "names": {"zh": "大学", "en": "University"}}
+    with bank.db.writing() as session:
+        recorded = recording.record(
+            session,
+            [ledger_store.NewEntry("test.entry", "inst:uni-a", body), ledger_store.NewEntry("test.other", "bank", {})],
+        )
+    assert [r.seq for r in recorded] == [3, 4]
+    with bank.db.reading() as session:
+        for r in recorded:
+            row, stored = ledger_store.get_entry(session, r.seq)
+            public = parse_public_entry(bytes(row.public))
+            assert (public.kind, public.time, public.actor) == (r.kind, r.time, r.actor)
+            assert (bytes(stored.salt), bytes(stored.body)) == (r.salt, r.raw)
+            assert public.commitment == commitment(r.salt, r.raw)
+            # What the projectors and the caller read is the canonical body parsed back, as replay parses it.
+            assert r.body == json.loads(bytes(stored.body))
+    assert recorded[0].body["credits"] == 3
+    assert type(recorded[0].body["credits"]) is int
+    assert recorded[0].body["pair"] == [1, 2]
+    assert recorded[1].body == {}
+    with bank.db.writing() as session:
+        assert recording.record(session, []) == []
 
 
 def test_checkpoint_signed_only_when_tree_grows(bank):
