@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -250,6 +251,8 @@ def main() -> None:
     started_at = datetime.now(UTC)
     work = args.dir or Path(tempfile.mkdtemp(prefix="creditbank-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    # A folder of its own holds a database of a gigabyte or more: gone after the run unless --dir named it.
+    scratch = args.dir is None
     cluster = None
     url = args.database_url
     if url is None and args.database == "postgresql":
@@ -265,6 +268,8 @@ def main() -> None:
     finally:
         if cluster is not None:
             cluster.stop()
+        if scratch:
+            shutil.rmtree(work, ignore_errors=True)
     figures, targets = outcome
     print()
     print(f"creditbank from {creditbank.__file__} ({backend})")
