@@ -78,7 +78,7 @@ def twin_key(item: pytest.Item) -> tuple[str, str]:
     return base, repr(others)
 
 
-@dataclass
+@dataclass(eq=False)  # a pytest plugin: pluggy keeps plugins in sets, so it must hash by identity
 class DatabaseRuns:
     value: str
     selected: list[str]
