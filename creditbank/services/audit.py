@@ -419,18 +419,22 @@ def _check_chunk(task: tuple[int, int, list[int], bool]) -> _Chunk | None:
         return None
 
 
-def _side_by_side(entries: Any, bodies: Any) -> Iterator[list[tuple[Any, ...]]]:
-    """Blocks of (seq, kind, actor, time, public, nodes, body seq, salt, body); a block ends early where the
+def _side_by_side(entries: Any, bodies: Any) -> Iterator[Iterator[tuple[tuple[Any, ...], tuple[Any, ...]]]]:
+    """Blocks of ((seq, kind, actor, time, public, nodes), (body seq, salt, body)); a block ends early where the
     bodies run out, so a missing body shows as a short chunk or as seqs out of step."""
     while block := entries.fetchmany(_FETCH):
         beside = bodies.fetchmany(len(block))
-        yield [(*entry, *body) for entry, body in zip(block, beside, strict=False)]
+        yield zip(block, beside, strict=False)
         if len(beside) < len(block):
             return
 
 
 def _scan_chunk(
-    blocks: Iterator[list[tuple[Any, ...]]], start: int, end: int, sizes: list[int], deep: bool
+    blocks: Iterator[Iterator[tuple[tuple[Any, ...], tuple[Any, ...]]]],
+    start: int,
+    end: int,
+    sizes: list[int],
+    deep: bool,
 ) -> _Chunk | None:
     sha256 = hashlib.sha256
     time_format = TIME.fullmatch
@@ -444,7 +448,7 @@ def _scan_chunk(
     seq = start
     last = end - 1
     for rows in blocks:
-        for stored, kind, actor, when, public, nodes, beside, salt, body in rows:
+        for (stored, kind, actor, when, public, nodes), (beside, salt, body) in rows:
             # Both drivers give exactly these types for sound rows; anything else goes to the one pass to report.
             if (
                 stored != seq
