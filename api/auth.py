@@ -19,8 +19,8 @@ from flask import Flask, current_app, g, request
 
 from api.operations import BEARER
 from creditbank.runtime import current_bank
-from creditbank.services import api_keys
-from creditbank.services.api_keys import Principal
+from creditbank.services.records import api_keys
+from creditbank.services.records.api_keys import Principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MARK = "_creditbank_auth"

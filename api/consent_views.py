@@ -10,7 +10,7 @@ from api import auth
 from api.blueprint import Blueprint
 from api.operations import problems
 from creditbank.runtime import current_bank
-from creditbank.services import consent
+from creditbank.services.records import consent
 
 blp = Blueprint("consent", __name__, url_prefix="/api/v1", description="Learners' consent to read further")
 

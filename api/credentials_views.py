@@ -13,7 +13,8 @@ from api.operations import problems
 from creditbank import verify_input
 from creditbank.errors import InvalidInput
 from creditbank.runtime import current_bank
-from creditbank.services import credential_keys, credentials
+from creditbank.services import credentials
+from creditbank.services.credentials import credential_keys
 
 blp = Blueprint("credentials", __name__, url_prefix="/api/v1", description="Verifiable credentials and verification")
 public = Blueprint("credential_documents", __name__, description="did:web document and status lists")

@@ -25,7 +25,8 @@ from api.credit_schemas import (
 )
 from api.operations import IDEMPOTENCY, answer, problems, retry
 from creditbank.runtime import current_bank
-from creditbank.services import credit_rules, credits
+from creditbank.services import credits
+from creditbank.services.credits import credit_rules
 
 blp = Blueprint("credits", __name__, url_prefix="/api/v1", description="Frameworks, conversion and credit accounts")
 _SLUG = "<string(maxlength=40):framework_id>"

@@ -10,7 +10,7 @@ from api.operations import problems
 from api.schemas import HealthSchema, ReadinessSchema
 from creditbank import metrics
 from creditbank.runtime import current_bank
-from creditbank.services import health
+from creditbank.services.operations import health
 
 blp = Blueprint("health", __name__, description="Liveness and readiness")
 

@@ -10,7 +10,7 @@ from api.operations import problems
 from api.schemas import InstitutionSchema, WhoAmISchema
 from creditbank.models import Institution
 from creditbank.runtime import current_bank
-from creditbank.services import institutions
+from creditbank.services.records import institutions
 
 blp = Blueprint("institutions", __name__, url_prefix="/api/v1", description="Institutions and API access")
 

@@ -11,7 +11,7 @@ from api.blueprint import Blueprint
 from api.operations import problems
 from api.schemas import ConsistencyQuery, ConsistencyResponse, EntryResponse, InclusionQuery, InclusionResponse
 from creditbank.runtime import current_bank
-from creditbank.services import checkpoints, ledger_reads
+from creditbank.services.transparency import checkpoints, ledger_reads
 
 blp = Blueprint("ledger", __name__, url_prefix="/ledger", description="The public, append-only ledger")
 

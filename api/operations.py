@@ -10,8 +10,8 @@ from flask import request
 
 from api.blueprint import Blueprint
 from api.record_schemas import ProblemSchema
-from creditbank.services import idempotency
-from creditbank.services.idempotency import Outcome, RetryKey
+from creditbank.services.records import idempotency
+from creditbank.services.records.idempotency import Outcome, RetryKey
 from ledger import strict_json
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -6,7 +6,7 @@ from flask import Response
 
 from api.blueprint import Blueprint
 from creditbank.runtime import current_bank
-from creditbank.services import pdf_keys
+from creditbank.services.credentials import pdf_keys
 
 blp = Blueprint("pdf_trust", __name__, description="The root certificate the bank's PDF signatures chain to")
 

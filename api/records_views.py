@@ -30,8 +30,8 @@ from api.record_schemas import (
     SigningKeySchema,
 )
 from creditbank.runtime import current_bank
-from creditbank.services import achievements, learners, signing_keys
-from creditbank.services.achievements import Submission
+from creditbank.services.records import achievements, learners, signing_keys
+from creditbank.services.records.achievements import Submission
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="Learners and their achievements")
 

@@ -31,7 +31,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from creditbank import create_app, demo, migrate  # noqa: E402
 from creditbank.runtime import Bank, bank_of  # noqa: E402
-from creditbank.services import backup, checkpoints, restore  # noqa: E402
+from creditbank.services.operations import backup, restore  # noqa: E402
+from creditbank.services.transparency import checkpoints  # noqa: E402
 
 PASSPHRASE = "benchmark-passphrase"
 

@@ -87,9 +87,11 @@ def main() -> None:
     from certificates.pdf_render import Bilingual, CertificatePage, render_certificate
     from creditbank import create_app, demo, migrate
     from creditbank.runtime import bank_of
-    from creditbank.services import achievements, credentials, learners, pdf_keys
-    from creditbank.services.achievements import Submission
-    from creditbank.services.api_keys import SCOPES, Principal
+    from creditbank.services import credentials
+    from creditbank.services.credentials import pdf_keys
+    from creditbank.services.records import achievements, learners
+    from creditbank.services.records.achievements import Submission
+    from creditbank.services.records.api_keys import SCOPES, Principal
 
     instance = Path(tempfile.mkdtemp(prefix="creditbank-certificates-"))
     app = create_app(

@@ -67,7 +67,7 @@ def engine_rate(seconds: float) -> dict[str, Any]:
     from creditbank.credits.conversion import Source, convert
     from creditbank.credits.documents import parse_file
     from creditbank.demo import DEMO_INSTITUTIONS
-    from creditbank.services.credit_rules import DATA
+    from creditbank.services.credits.credit_rules import DATA
 
     framework = frameworks.read(parse_file(DATA / "frameworks" / "cn-example.toml"), "bench")
     known = {framework.id: framework}
@@ -191,14 +191,14 @@ def main() -> None:
     print(f"  {engine['conversions_per_s']:,} conversions/s (ratio {engine['ratio']})")
 
     from creditbank import demo
-    from creditbank.services import api_keys, learners
-    from creditbank.services.api_keys import SCOPES, Principal
+    from creditbank.services.records import api_keys, learners
+    from creditbank.services.records.api_keys import SCOPES, Principal
 
     instance = Path(tempfile.mkdtemp(prefix="creditbank-credits-"))
     try:
         app, bank = _app(args, instance)
         for data in demo.DEMO_INSTITUTIONS:
-            from creditbank.services import institutions
+            from creditbank.services.records import institutions
 
             institutions.register(bank, data)
         demo.publish_credit_rules(bank)

@@ -129,7 +129,8 @@ def prepare(env: dict[str, str]) -> tuple[str, dict[str, Any]]:
     demo's frameworks, approved catalogue and rule set, through the public services the CLI calls); return its
     API key and the backend's raw limits."""
     from creditbank import demo, migrate
-    from creditbank.services import api_keys, credit_rules, institutions
+    from creditbank.services.credits import credit_rules
+    from creditbank.services.records import api_keys, institutions
 
     bank = _bank(env)
     migrate.upgrade(bank.db.engine)

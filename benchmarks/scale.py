@@ -80,20 +80,14 @@ from creditbank.personal_data import Vault
 from creditbank.projectors import Applied
 from creditbank.recording import Recorded
 from creditbank.runtime import Bank
-from creditbank.services import (
-    accounts,
-    achievements,
-    api_keys,
-    checkpoints,
-    credit_rules,
-    credits,
-    institutions,
-    learners,
-    ledger_reads,
-)
-from creditbank.services.achievements import Submission
-from creditbank.services.api_keys import SCOPES, Principal
-from creditbank.services.portal import RECORD_PAGE
+from creditbank.services import credits
+from creditbank.services.credits import credit_rules
+from creditbank.services.learner_access import accounts
+from creditbank.services.learner_access.portal import RECORD_PAGE
+from creditbank.services.records import achievements, api_keys, institutions, learners
+from creditbank.services.records.achievements import Submission
+from creditbank.services.records.api_keys import SCOPES, Principal
+from creditbank.services.transparency import checkpoints, ledger_reads
 from ledger.merkle import verify_inclusion
 from ledger.sealing import seal_entries
 from ledger.subtrees import CompactRange, frontier

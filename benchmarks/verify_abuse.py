@@ -166,9 +166,10 @@ def prepare_bank(instance: Path) -> tuple[dict[str, str], bytes]:
     """A demo bank with one issued credential; its settings and the honest bundle."""
     from creditbank import create_app, demo, migrate
     from creditbank.runtime import bank_of
-    from creditbank.services import achievements, credentials, learners
-    from creditbank.services.achievements import Submission
-    from creditbank.services.api_keys import SCOPES, Principal
+    from creditbank.services import credentials
+    from creditbank.services.records import achievements, learners
+    from creditbank.services.records.achievements import Submission
+    from creditbank.services.records.api_keys import SCOPES, Principal
 
     settings = {
         "CREDITBANK_INSTANCE_PATH": str(instance),

@@ -16,19 +16,13 @@ from typing import Any
 
 from creditbank import files
 from creditbank.runtime import Bank
-from creditbank.services import (
-    accounts,
-    achievements,
-    api_keys,
-    credentials,
-    credit_rules,
-    credits,
-    institutions,
-    learners,
-)
-from creditbank.services.achievements import Submission
-from creditbank.services.api_keys import SCOPES, Principal
-from creditbank.services.institutions import InstitutionInput
+from creditbank.services import credentials, credits
+from creditbank.services.credits import credit_rules
+from creditbank.services.learner_access import accounts
+from creditbank.services.records import achievements, api_keys, institutions, learners
+from creditbank.services.records.achievements import Submission
+from creditbank.services.records.api_keys import SCOPES, Principal
+from creditbank.services.records.institutions import InstitutionInput
 
 DEMO_INSTITUTIONS = (
     InstitutionInput(

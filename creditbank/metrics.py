@@ -37,7 +37,7 @@ from creditbank import ledger_store
 from creditbank.errors import Unauthenticated
 from creditbank.logs import route_of
 from creditbank.runtime import Bank
-from creditbank.services import checkpoints
+from creditbank.services.transparency import checkpoints
 
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 

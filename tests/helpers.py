@@ -6,8 +6,8 @@ from typing import Any
 
 from creditbank import ledger_store
 from creditbank.runtime import Bank
-from creditbank.services import institutions
-from creditbank.services.institutions import InstitutionInput
+from creditbank.services.records import institutions
+from creditbank.services.records.institutions import InstitutionInput
 
 
 def register(bank: Bank, institution_id: str = "uni-a", **fields: Any) -> Any:

@@ -27,7 +27,7 @@ def backup_command(ctx: Context, dest: Path, force: bool) -> None:
     DEST holds every table and the instance's key files as they are on disk (encrypted with the passphrase when the
     bank has one); keep it as safe as the database itself.
     """
-    from creditbank.services import backup
+    from creditbank.services.operations import backup
 
     report = backup.backup(ctx.bank(), dest, force=force)
     rate = report.total_rows / report.seconds if report.seconds else 0.0
@@ -57,7 +57,7 @@ def restore_command(ctx: Context, src: Path) -> None:
 
     The key files go to the instance folder; they open with the passphrase of the bank that wrote the archive.
     """
-    from creditbank.services import restore
+    from creditbank.services.operations import restore
 
     report = restore.restore(ctx.bank(migrated=False), src)
     rate = report.total_rows / report.load_seconds if report.load_seconds else 0.0

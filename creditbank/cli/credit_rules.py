@@ -28,7 +28,7 @@ def frameworks() -> None:
 @pass_ctx
 def frameworks_publish(ctx: Context, path: Path) -> None:
     """Validate a framework file (TOML or JSON) and publish it as a framework.published entry."""
-    from creditbank.services import credit_rules
+    from creditbank.services.credits import credit_rules
 
     for published in credit_rules.publish_file(ctx.bank(), "framework", path):
         _report(published)
@@ -38,7 +38,7 @@ def frameworks_publish(ctx: Context, path: Path) -> None:
 @pass_ctx
 def frameworks_list(ctx: Context) -> None:
     """List published frameworks."""
-    from creditbank.services import credit_rules
+    from creditbank.services.credits import credit_rules
 
     for view in credit_rules.list_frameworks(ctx.bank()):
         example = "  (example)" if view["example"] else ""
@@ -55,7 +55,7 @@ def rules() -> None:
 @pass_ctx
 def rules_publish(ctx: Context, path: Path) -> None:
     """Validate a rule set file and publish it as a rules.published entry; it becomes its framework's active set."""
-    from creditbank.services import credit_rules
+    from creditbank.services.credits import credit_rules
 
     for published in credit_rules.publish_file(ctx.bank(), "rules", path):
         _report(published)
@@ -65,7 +65,7 @@ def rules_publish(ctx: Context, path: Path) -> None:
 @pass_ctx
 def rules_list(ctx: Context) -> None:
     """List published rule sets, oldest first."""
-    from creditbank.services import credit_rules
+    from creditbank.services.credits import credit_rules
 
     for row in credit_rules.list_rule_sets(ctx.bank()):
         click.echo(f"{row['version']:16} {row['framework']:24} seq {row['seq']:<8} sha256 {row['hash']}")
@@ -81,7 +81,7 @@ def catalogue() -> None:
 @pass_ctx
 def catalogue_propose(ctx: Context, path: Path) -> None:
     """Propose every outcome in a catalogue file (all or none)."""
-    from creditbank.services import credit_rules
+    from creditbank.services.credits import credit_rules
 
     for published in credit_rules.publish_file(ctx.bank(), "catalogue", path):
         state = "proposed" if published.created else "already proposed, unchanged"
@@ -94,7 +94,7 @@ def catalogue_propose(ctx: Context, path: Path) -> None:
 @pass_ctx
 def catalogue_approve(ctx: Context, codes: tuple[str, ...], reviewer: str) -> None:
     """Approve proposed outcomes, so conversions may use them."""
-    from creditbank.services import credit_rules
+    from creditbank.services.credits import credit_rules
 
     for code in codes:
         published = credit_rules.approve_outcome(ctx.bank(), code, reviewer)
@@ -107,7 +107,7 @@ def catalogue_approve(ctx: Context, codes: tuple[str, ...], reviewer: str) -> No
 @pass_ctx
 def catalogue_list(ctx: Context, status: str) -> None:
     """List catalogue outcomes."""
-    from creditbank.services import credit_rules
+    from creditbank.services.credits import credit_rules
 
     for row in credit_rules.list_outcomes(ctx.bank(), status=None if status == "all" else status):
         click.echo(

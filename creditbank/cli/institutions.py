@@ -36,7 +36,7 @@ def institutions_add(
     hours_per_unit: float | None,
 ) -> None:
     """Register an institution (recorded as institution.registered)."""
-    from creditbank.services import institutions as service
+    from creditbank.services.records import institutions as service
 
     data = service.InstitutionInput(institution_id, type_, name_en, name_zh, parent, credit_unit, hours_per_unit)
     institution = service.register(ctx.bank(), data)
@@ -48,7 +48,7 @@ def institutions_add(
 @pass_ctx
 def institutions_list(ctx: Context, as_json: bool) -> None:
     """List registered institutions."""
-    from creditbank.services import institutions as service
+    from creditbank.services.records import institutions as service
 
     rows: list[dict[str, Any]] = [
         {

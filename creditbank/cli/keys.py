@@ -39,7 +39,7 @@ def keys_reseal(ctx: Context) -> None:
     from creditbank import keys as key_files
     from creditbank.personal_data import MASTER_PURPOSE
     from creditbank.runtime import origin_drift
-    from creditbank.services import checkpoints
+    from creditbank.services.transparency import checkpoints
     from ledger.note import parse_checkpoint
 
     bank = ctx.bank()
@@ -79,7 +79,7 @@ def keys_reseal(ctx: Context) -> None:
 @pass_ctx
 def keys_issue(ctx: Context, institution_id: str, scopes: tuple[str, ...]) -> None:
     """Issue an API key. The key is printed once, alone on the last line."""
-    from creditbank.services import api_keys
+    from creditbank.services.records import api_keys
 
     issued = api_keys.issue(ctx.bank(), institution_id, scopes or None)
     click.echo(f"API key {issued.id} for {issued.institution_id}, scopes: {' '.join(issued.scopes)}")
@@ -92,7 +92,7 @@ def keys_issue(ctx: Context, institution_id: str, scopes: tuple[str, ...]) -> No
 @pass_ctx
 def keys_revoke(ctx: Context, key_id: str) -> None:
     """Revoke an API key (give its id or the whole key)."""
-    from creditbank.services import api_keys
+    from creditbank.services.records import api_keys
 
     key = api_keys.revoke(ctx.bank(), key_id)
     click.echo(f"API key {key.id} of {key.institution_id} revoked")
@@ -103,7 +103,7 @@ def keys_revoke(ctx: Context, key_id: str) -> None:
 @pass_ctx
 def keys_list(ctx: Context, institution_id: str | None) -> None:
     """List API keys (ids and scopes; secrets are never stored)."""
-    from creditbank.services import api_keys
+    from creditbank.services.records import api_keys
 
     for key in api_keys.list_keys(ctx.bank(), institution_id):
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
@@ -121,7 +121,7 @@ def keys_rotate(ctx: Context, pdf: bool) -> None:
     With --pdf, a new document-signing certificate under the bank's PDF root signs PDFs from now on; PDFs signed
     before stay valid."""
     if pdf:
-        from creditbank.services import pdf_keys
+        from creditbank.services.credentials import pdf_keys
 
         certificate = pdf_keys.rotate(ctx.bank())
         click.echo(

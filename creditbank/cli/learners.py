@@ -20,8 +20,8 @@ def learners() -> None:
 @pass_ctx
 def learners_list(ctx: Context, institution_id: str | None, as_json: bool) -> None:
     """List learners with their enrolling institutions."""
-    from creditbank.services import institutions as institution_service
-    from creditbank.services import learners as service
+    from creditbank.services.records import institutions as institution_service
+    from creditbank.services.records import learners as service
 
     bank = ctx.bank()
     if institution_id:
@@ -40,7 +40,7 @@ def learners_list(ctx: Context, institution_id: str | None, as_json: bool) -> No
 @pass_ctx
 def learners_erase(ctx: Context, learner_id: str, yes: bool) -> None:
     """Erase a learner's personal data for good (records learner.erased; achievements stay, pseudonymous)."""
-    from creditbank.services import learners as service
+    from creditbank.services.records import learners as service
 
     bank = ctx.bank()
     if not yes:
@@ -54,7 +54,7 @@ def learners_erase(ctx: Context, learner_id: str, yes: bool) -> None:
 @pass_ctx
 def learners_activation(ctx: Context, learner_id: str) -> None:
     """Print a new one-time portal activation code for a learner (earlier unused codes stop working)."""
-    from creditbank.services import accounts
+    from creditbank.services.learner_access import accounts
 
     code = accounts.new_code(ctx.bank(), learner_id)
     click.echo(f"activation code for {learner_id} (valid {accounts.CODE_LIFETIME.days} days, once): {code}")
@@ -68,7 +68,7 @@ def learners_activation(ctx: Context, learner_id: str) -> None:
 def learners_add_name(ctx: Context, learner_id: str, name_zh: str | None, name_latin: str | None) -> None:
     """Record a change of name, after checking the person's documents: the new form then links like the old one
     (which keeps working). Records learner.identity_amended; the name itself stays in the sealed store."""
-    from creditbank.services import learners as service
+    from creditbank.services.records import learners as service
 
     seq = service.add_name(ctx.bank(), learner_id, name_zh, name_latin)
     click.echo(f"name form added for {learner_id}; learner.identity_amended at ledger seq {seq}")
@@ -80,7 +80,7 @@ def learners_add_name(ctx: Context, learner_id: str, name_zh: str | None, name_l
 @pass_ctx
 def learners_consents(ctx: Context, learner_id: str, as_json: bool) -> None:
     """List the consent grants a learner has given (institution, scope, expiry, state)."""
-    from creditbank.services import consent
+    from creditbank.services.records import consent
 
     rows = consent.for_learner(ctx.bank(), learner_id)
     if as_json:

@@ -19,7 +19,7 @@ def ledger() -> None:
 @pass_ctx
 def ledger_checkpoint(ctx: Context) -> None:
     """Sign a checkpoint now (if the tree grew) and print the latest."""
-    from creditbank.services import checkpoints
+    from creditbank.services.transparency import checkpoints
 
     bank = ctx.bank()
     checkpoints.sign(bank)

@@ -11,7 +11,7 @@ from creditbank.portal import i18n, security
 from creditbank.portal.security import login_required
 from creditbank.portal.views import bp
 from creditbank.runtime import current_bank
-from creditbank.services import consent, institutions
+from creditbank.services.records import consent, institutions
 from ledger.numbers import NotADecimal, parse_decimal
 
 PERIODS = (30, 90, 365)

@@ -1,8 +1,9 @@
 """Sessions, CSRF tokens, the login requirement and safe redirects for the portal's pages.
 
 Flask's signed cookie (HttpOnly, SameSite=Lax) carries the CSRF token and, once signed in, a random session token
-that means something only while its row exists on the server (creditbank.services.portal_sessions): the cookie alone
-signs nobody in. Every form carries the per-session CSRF token; it is replaced whenever someone signs in or out.
+that means something only while its row exists on the server (``creditbank.services.learner_access.portal_sessions``):
+the cookie alone signs nobody in. Every form carries the per-session CSRF token; it is replaced whenever someone signs
+in or out.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from flask import Flask, abort, g, redirect, request, session, url_for
 from creditbank import keys
 from creditbank.errors import ConfigurationError
 from creditbank.runtime import current_bank
-from creditbank.services import portal_sessions
+from creditbank.services.learner_access import portal_sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
 SECRET_FILE = "session-secret"  # noqa: S105 - a file name, not a secret

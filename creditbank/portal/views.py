@@ -11,7 +11,9 @@ from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.portal import i18n, security
 from creditbank.portal.security import login_required
 from creditbank.runtime import current_bank
-from creditbank.services import accounts, credentials, learners, portal, sharing
+from creditbank.services import credentials
+from creditbank.services.learner_access import accounts, portal, sharing
+from creditbank.services.records import learners
 from ledger.numbers import decimal_or
 
 bp = Blueprint("portal", __name__, template_folder="../templates")

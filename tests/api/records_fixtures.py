@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from creditbank import ledger_store
 from creditbank.runtime import Bank, bank_of
-from creditbank.services import api_keys
+from creditbank.services.records import api_keys
 from ledger.canonical import canonical_bytes
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.helpers import register

@@ -1,7 +1,7 @@
 """API keys: 401 for missing, malformed, wrong or revoked keys; 403 for a suspended institution."""
 
 from creditbank.models import Institution
-from creditbank.services import api_keys
+from creditbank.services.records import api_keys
 from tests.api.test_ledger_endpoints import assert_problem
 from tests.helpers import register
 

@@ -17,7 +17,7 @@ import pytest
 
 from creditbank import demo
 from creditbank.runtime import Bank, bank_of
-from creditbank.services import checkpoints
+from creditbank.services.transparency import checkpoints
 from ledger.numbers import NotADecimal, decimal_or, parse_decimal
 from tests.api.records_fixtures import World, assert_problem, headers
 from tests.conftest import BACKENDS, configuration, database_url, running_app

@@ -19,7 +19,7 @@ from werkzeug.routing import Rule
 
 from api import auth
 from api.blueprint import PublicId
-from creditbank.services import api_keys
+from creditbank.services.records import api_keys
 from tests.api.records_fixtures import World, assert_problem, headers, item
 
 # Operations that anyone may call. A new operation is either declared with @auth.requires / @auth.optional or

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from creditbank.services import api_keys
+from creditbank.services.records import api_keys
 from tests.api.records_fixtures import World, assert_problem, headers, item
 
 

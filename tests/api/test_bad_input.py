@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from creditbank import create_app, migrate
 from creditbank.runtime import bank_of
-from creditbank.services import api_keys
+from creditbank.services.records import api_keys
 from tests.api.records_fixtures import World, assert_problem, headers, item, signed
 from tests.helpers import register
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from creditbank.services import api_keys, consent, credit_rules
+from creditbank.services.credits import credit_rules
+from creditbank.services.records import api_keys, consent
 from tests.api.records_fixtures import World, headers, item
 from tests.helpers import register
 from tests.integration.credit_world import FRAMEWORK

@@ -11,7 +11,7 @@ from typing import Any
 import rfc8785
 from pypdf import PdfReader
 
-from creditbank.services import learners
+from creditbank.services.records import learners
 from tests.api.records_fixtures import World, assert_problem, headers, item
 
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

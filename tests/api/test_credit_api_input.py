@@ -121,7 +121,7 @@ def test_credit_endpoints_need_a_key_and_hide_other_institutions_learners(world:
         ("POST", "/api/v1/conversions/preview", preview),
     ):
         assert world.client.open(url, method=method, json=body).status_code == 401
-    from creditbank.services import api_keys
+    from creditbank.services.records import api_keys
     from tests.helpers import register
 
     register(world.bank, "stranger")

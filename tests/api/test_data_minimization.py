@@ -16,7 +16,8 @@ from creditbank import ledger_store, projections
 from creditbank.models import LearnerPersonalData, LedgerBody, LedgerEntry
 from creditbank.personal_data import Sealed
 from creditbank.runtime import Bank
-from creditbank.services import api_keys, consent, credits, learners
+from creditbank.services import credits
+from creditbank.services.records import api_keys, consent, learners
 from tests.helpers import register
 from tests.integration.credit_world import CreditWorld, build
 

@@ -203,7 +203,7 @@ def test_verify_page_reports_the_repeated_key(issued: Issued) -> None:
 
 def test_verify_command_refuses_the_repeated_key(issued: Issued, tmp_path: Path) -> None:
     from creditbank.cli import main
-    from creditbank.services import credential_keys
+    from creditbank.services.credentials import credential_keys
 
     credential = issued.bundle["credential"]
     (tmp_path / "did.json").write_text(json.dumps(credential_keys.did_document(issued.world.bank)))

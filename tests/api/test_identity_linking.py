@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from creditbank.models import ActivationCode, LedgerBody, LedgerEntry
-from creditbank.services import api_keys, learners
+from creditbank.services.records import api_keys, learners
 from tests.api.records_fixtures import VALID_ID, World, assert_problem, headers
 from tests.helpers import register
 

@@ -6,7 +6,8 @@ import pytest
 import rfc8785
 
 from creditbank import ledger_store
-from creditbank.services import api_keys, checkpoints
+from creditbank.services.records import api_keys
+from creditbank.services.transparency import checkpoints
 from ledger.entry import commitment, parse_public_entry
 from ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
 from ledger.note import NoteVerifier, open_note, parse_checkpoint

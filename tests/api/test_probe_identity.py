@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from creditbank import ledger_store
 from creditbank.models import QualificationAward
 from creditbank.runtime import Bank
-from creditbank.services import consent, learners
+from creditbank.services.records import consent, learners
 from tests.integration.credit_world import CreditWorld, build
 
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from creditbank import ledger_store
 from creditbank.runtime import Bank
-from creditbank.services import api_keys
+from creditbank.services.records import api_keys
 from tests.api.records_fixtures import VALID_ID, World, assert_problem, headers, item
 
 # --- builders ------------------------------------------------------------------------------------

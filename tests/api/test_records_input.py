@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from creditbank import create_app, ledger_store, migrate
 from creditbank.runtime import Bank, bank_of
-from creditbank.services import api_keys
+from creditbank.services.records import api_keys
 from tests.api.records_fixtures import VALID_ID, World, assert_problem, headers, item, signed
 from tests.helpers import register
 

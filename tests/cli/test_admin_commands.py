@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from creditbank import create_app
 from creditbank.cli import main
 from creditbank.runtime import bank_of
-from creditbank.services import api_keys
+from creditbank.services.records import api_keys
 
 
 def test_commands_before_migration_say_what_to_do(tmp_path, monkeypatch):

@@ -12,7 +12,8 @@ import pytest
 
 from creditbank import create_app
 from creditbank.runtime import bank_of
-from creditbank.services import credential_keys, credentials
+from creditbank.services import credentials
+from creditbank.services.credentials import credential_keys
 
 
 @pytest.fixture

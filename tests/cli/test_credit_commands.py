@@ -10,7 +10,7 @@ import pytest
 
 from creditbank import create_app, ledger_store
 from creditbank.runtime import bank_of
-from creditbank.services.credit_rules import DATA
+from creditbank.services.credits.credit_rules import DATA
 
 FRAMEWORKS = DATA / "frameworks"
 

@@ -6,8 +6,8 @@ import json
 
 from creditbank import create_app
 from creditbank.runtime import bank_of
-from creditbank.services import achievements, institutions, learners
-from creditbank.services.api_keys import SCOPES, Principal
+from creditbank.services.records import achievements, institutions, learners
+from creditbank.services.records.api_keys import SCOPES, Principal
 
 
 def _bank(cli):

@@ -16,7 +16,9 @@ from certificates.credentials import timestamp
 from creditbank import ledger_store, projections
 from creditbank.models import CredentialDocument, CredentialKey
 from creditbank.runtime import Bank
-from creditbank.services import checkpoints, credential_keys, credentials
+from creditbank.services import credentials
+from creditbank.services.credentials import credential_keys
+from creditbank.services.transparency import checkpoints
 from tests.credentials.issued_world import Issued
 
 LIST_SIZE = credentials.LIST_SIZE

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from certificates import proofs
 from certificates.verify import did_document_trust, verify_bytes
 from creditbank.models import CredentialKey
-from creditbank.services import credential_keys, credentials
+from creditbank.services import credentials
+from creditbank.services.credentials import credential_keys
 from tests.credentials.issued_world import Issued
 from tests.credentials.resign import fresh_slot, record, sign_with, status_entry, variant
 

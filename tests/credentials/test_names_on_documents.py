@@ -12,7 +12,8 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from creditbank.runtime import Bank
-from creditbank.services import api_keys, credentials
+from creditbank.services import credentials
+from creditbank.services.records import api_keys
 from tests.helpers import register
 
 PERSON_A: dict[str, Any] = {

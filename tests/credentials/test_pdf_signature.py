@@ -41,7 +41,8 @@ from creditbank import keys
 from creditbank.cli import main
 from creditbank.errors import ConfigurationError
 from creditbank.portal.i18n import MESSAGES
-from creditbank.services import credential_keys, credentials, pdf_keys
+from creditbank.services import credentials
+from creditbank.services.credentials import credential_keys, pdf_keys
 from tests.credentials.issued_world import Issued, checks
 
 

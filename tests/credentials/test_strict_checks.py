@@ -16,7 +16,8 @@ from flask import render_template
 
 from certificates import shape
 from certificates.verify import Trust, did_document_trust, verify_bytes, verify_document
-from creditbank.services import credential_keys, credentials
+from creditbank.services import credentials
+from creditbank.services.credentials import credential_keys
 from tests.credentials.issued_world import Issued, checks
 from tests.credentials.resign import (
     fresh_slot,

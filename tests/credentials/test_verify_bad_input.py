@@ -15,7 +15,8 @@ from certificates import proofs
 from certificates.pdf_read import visible_text
 from certificates.pdf_render import CertificatePage, render_certificate
 from certificates.verify import Trust, did_document_trust, verify_bytes
-from creditbank.services import credential_keys, credentials
+from creditbank.services import credentials
+from creditbank.services.credentials import credential_keys
 from tests.credentials.issued_world import Issued, checks
 
 

@@ -17,7 +17,8 @@ from benchmarks.verify_abuse import hostile_json, hostile_pdfs
 from certificates import bounds, budget, contexts, proofs
 from certificates.verify import Trust, did_document_trust, verify_bytes
 from creditbank.cli import main
-from creditbank.services import credential_keys, credentials
+from creditbank.services import credentials
+from creditbank.services.credentials import credential_keys
 from tests.credentials.issued_world import Issued
 
 # Each refused by counting; the clique with subtrees is within every count and only the budget stops it.

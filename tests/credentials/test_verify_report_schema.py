@@ -15,7 +15,8 @@ import pytest
 
 from api.credential_schemas import ReportSchema
 from certificates.verify import CHECKS, did_document_trust, verify_bytes
-from creditbank.services import credential_keys, credentials
+from creditbank.services import credentials
+from creditbank.services.credentials import credential_keys
 from tests.credentials.issued_world import Issued
 
 # The learner of tests/integration/credit_world.py.

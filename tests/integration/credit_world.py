@@ -10,7 +10,8 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from creditbank.runtime import Bank
-from creditbank.services import api_keys, credit_rules
+from creditbank.services.credits import credit_rules
+from creditbank.services.records import api_keys
 from tests.helpers import register
 
 

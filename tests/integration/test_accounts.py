@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from creditbank.models import ActivationCode, LearnerAccount, LoginThrottle
-from creditbank.services import accounts, learners, passwords
+from creditbank.services.learner_access import accounts, passwords
+from creditbank.services.records import learners
 from tests.helpers import register
 
 PASSWORD = "correct horse 42"
@@ -21,7 +22,7 @@ BORN = "1960-05-06"
 
 @pytest.fixture
 def institution(bank):
-    from creditbank.services import api_keys
+    from creditbank.services.records import api_keys
 
     register(bank, "uni-a")
     return {"Authorization": f"Bearer {api_keys.issue(bank, 'uni-a').token}"}

@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from creditbank.services import checkpoints
+from creditbank.services.transparency import checkpoints
 from tests.helpers import append
 
 STATEMENTS = {

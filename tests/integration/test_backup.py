@@ -23,8 +23,12 @@ from creditbank.backup_format import ArchiveError, Reader
 from creditbank.errors import ConfigurationError, Conflict, DomainError
 from creditbank.models import Credential, Learner, LedgerEntry
 from creditbank.runtime import Bank, bank_of
-from creditbank.services import accounts, backup, checkpoints, credentials, learners, restore
-from creditbank.services.backup import archived_tables
+from creditbank.services import credentials
+from creditbank.services.learner_access import accounts
+from creditbank.services.operations import backup, restore
+from creditbank.services.operations.backup import archived_tables
+from creditbank.services.records import learners
+from creditbank.services.transparency import checkpoints
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.helpers import append
 
@@ -377,7 +381,7 @@ def test_an_archive_from_an_unknown_schema_or_with_foreign_tables_is_refused(dem
 
 
 def test_the_pdf_signing_chain_travels_with_the_other_keys(demo_bank, request, tmp_path):
-    from creditbank.services import pdf_keys
+    from creditbank.services.credentials import pdf_keys
 
     pdf_keys.ensure(demo_bank)
     chain = sorted(name for name in key_folder(demo_bank) if name.startswith("pdf-") and not name.endswith(".lock"))

@@ -15,7 +15,9 @@ from creditbank.errors import Conflict, InvalidInput
 from creditbank.models import LedgerBody, LedgerEntry
 from creditbank.projections import PROJECTION_TABLES, replay
 from creditbank.runtime import Bank
-from creditbank.services import api_keys, audit, credit_rules, credits
+from creditbank.services import audit, credits
+from creditbank.services.credits import credit_rules
+from creditbank.services.records import api_keys
 from tests.integration.credit_world import FRAMEWORK, RULES, CreditWorld, build, rules
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from creditbank.models import LearnerPersonalData
 from creditbank.runtime import Bank
-from creditbank.services import api_keys, learners
+from creditbank.services.records import api_keys, learners
 from tests.helpers import register
 
 PERSON = {

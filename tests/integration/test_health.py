@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from creditbank import ledger_store
-from creditbank.services import checkpoints, health
+from creditbank.services.operations import health
+from creditbank.services.transparency import checkpoints
 from tests.helpers import register
 
 
@@ -90,7 +91,8 @@ def test_damage_found_by_the_daily_audit_makes_the_bank_unready_until_an_audit_p
 
 def test_a_monitor_failure_makes_the_bank_unready_on_every_worker(client, bank) -> None:
     from creditbank.scheduler import Scheduler
-    from creditbank.services import audit, findings
+    from creditbank.services import audit
+    from creditbank.services.transparency import findings
     from tests.helpers import append
 
     append(bank, 3)

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from creditbank import ledger_store, recording
 from creditbank.errors import LedgerIntegrityError
 from creditbank.models import LedgerBody, LedgerEntry
-from creditbank.services import checkpoints
+from creditbank.services.transparency import checkpoints
 from ledger.entry import commitment, parse_public_entry
 from ledger.merkle import consistency_proof, inclusion_proof, leaf_hash, root_hash, verify_consistency
 from ledger.note import open_note, parse_checkpoint

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from creditbank.runtime import Bank
-from creditbank.services import checkpoints
+from creditbank.services.transparency import checkpoints
 from tests.helpers import append
 
 

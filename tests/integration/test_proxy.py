@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from creditbank.models import LoginThrottle
 from creditbank.runtime import bank_of
-from creditbank.services import accounts
+from creditbank.services.learner_access import accounts
 from tests.conftest import configuration, database_url, running_app
 
 

@@ -2,7 +2,7 @@ from sqlalchemy import select, text
 
 from creditbank.models import Institution
 from creditbank.projections import replay
-from creditbank.services import api_keys
+from creditbank.services.records import api_keys
 from tests.helpers import append, register
 
 

@@ -7,7 +7,8 @@ from creditbank import ledger_store
 from creditbank.errors import NotFound
 from creditbank.models import SchedulerLease
 from creditbank.scheduler import LEASE, Scheduler
-from creditbank.services import checkpoints, lease
+from creditbank.services.operations import lease
+from creditbank.services.transparency import checkpoints
 from tests.helpers import append
 
 

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from creditbank import ledger_store
 from creditbank.models import ActivationCode, LedgerCheckpoint, LoginThrottle, ShareLink
 from creditbank.runtime import Bank
-from creditbank.services import checkpoints, housekeeping
-from creditbank.services.monitor import Monitor, MonitorFailure
+from creditbank.services.operations import housekeeping
+from creditbank.services.transparency import checkpoints
+from creditbank.services.transparency.monitor import Monitor, MonitorFailure
 from ledger.note import Checkpoint, NoteSigner, sign_note
 from tests.helpers import append
 

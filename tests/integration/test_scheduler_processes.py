@@ -19,7 +19,7 @@ import pytest
 from creditbank.models import SchedulerLease
 from creditbank.runtime import Bank
 from creditbank.scheduler import LEASE
-from creditbank.services import lease
+from creditbank.services.operations import lease
 from tests.conftest import PASSPHRASE
 from tests.helpers import append
 from tests.integration.test_scheduler import signed_size, wait_until

@@ -16,7 +16,7 @@ from creditbank.db import make_engine
 from creditbank.models import IdempotentRequest
 from creditbank.runtime import Bank
 from creditbank.scheduler import Scheduler
-from creditbank.services import api_keys, idempotency
+from creditbank.services.records import api_keys, idempotency
 from tests.helpers import register
 
 PERSON = {

@@ -8,7 +8,7 @@ from typing import Any
 
 from creditbank import create_app, ledger_store
 from creditbank.runtime import bank_of
-from creditbank.services import checkpoints
+from creditbank.services.transparency import checkpoints
 
 
 def append_singles(settings: dict[str, Any], count: int, tag: str) -> list[int]:

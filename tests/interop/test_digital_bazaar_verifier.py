@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from certificates.contexts import CLR_V2
-from creditbank.services import credential_keys, credentials
+from creditbank.services import credentials
+from creditbank.services.credentials import credential_keys
 from tests.credentials.issued_world import Issued
 
 ROOT = Path(__file__).resolve().parents[2]

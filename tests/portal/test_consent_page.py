@@ -12,7 +12,7 @@ import pytest
 from creditbank import demo, ledger_store
 from creditbank.models import LedgerEntry
 from creditbank.runtime import Bank, bank_of
-from creditbank.services import api_keys, consent
+from creditbank.services.records import api_keys, consent
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.portal.test_portal_pages import csrf, login
 from tests.portal.test_sharing_and_my_data import _fresh_learner, login_of

@@ -12,8 +12,9 @@ from flask.testing import FlaskClient
 
 from creditbank import demo
 from creditbank.runtime import Bank, bank_of
-from creditbank.services import accounts, learners
-from creditbank.services.api_keys import SCOPES, Principal
+from creditbank.services.learner_access import accounts
+from creditbank.services.records import learners
+from creditbank.services.records.api_keys import SCOPES, Principal
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 
 

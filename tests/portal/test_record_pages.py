@@ -11,9 +11,10 @@ from flask.testing import FlaskClient
 
 from creditbank import demo
 from creditbank.runtime import bank_of
-from creditbank.services import achievements, portal
-from creditbank.services.achievements import Submission
-from creditbank.services.api_keys import SCOPES, Principal
+from creditbank.services.learner_access import portal
+from creditbank.services.records import achievements
+from creditbank.services.records.achievements import Submission
+from creditbank.services.records.api_keys import SCOPES, Principal
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.portal.test_portal_pages import csrf, login
 

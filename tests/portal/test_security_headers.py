@@ -15,7 +15,8 @@ from sqlalchemy import select
 from creditbank import demo, web_headers
 from creditbank.models import Achievement
 from creditbank.runtime import Bank, bank_of
-from creditbank.services import credentials, sharing
+from creditbank.services import credentials
+from creditbank.services.learner_access import sharing
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.portal.test_portal_pages import csrf, login
 

@@ -17,8 +17,10 @@ from sqlalchemy import func, select, update
 from creditbank import demo
 from creditbank.models.accounts import PortalSession
 from creditbank.runtime import Bank, bank_of
-from creditbank.services import accounts, housekeeping, learners, portal_sessions
-from creditbank.services.api_keys import SCOPES, Principal
+from creditbank.services.learner_access import accounts, portal_sessions
+from creditbank.services.operations import housekeeping
+from creditbank.services.records import learners
+from creditbank.services.records.api_keys import SCOPES, Principal
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.portal.test_portal_pages import csrf, login
 

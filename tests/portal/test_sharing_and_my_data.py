@@ -13,9 +13,9 @@ from sqlalchemy import update
 from creditbank import demo
 from creditbank.models import ShareLink
 from creditbank.runtime import Bank, bank_of
-from creditbank.services import achievements, learners
-from creditbank.services.achievements import Submission
-from creditbank.services.api_keys import SCOPES, Principal
+from creditbank.services.records import achievements, learners
+from creditbank.services.records.achievements import Submission
+from creditbank.services.records.api_keys import SCOPES, Principal
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.portal.test_portal_pages import csrf, login
 
@@ -39,7 +39,7 @@ def _fresh_learner(bank: Bank) -> tuple[str, str]:
         data = {"kind": "course", "title": {"zh": f"书法{n}", "en": f"Calligraphy {n}"}, "credits": 2}
         items.append(Submission(enrolled["id"], f"SH-{enrolled['id']}-{n}", {**data, "completed": "2025-05-01"}))
     achievements.record(bank, staff, items, batch=True)
-    from creditbank.services import accounts
+    from creditbank.services.learner_access import accounts
 
     accounts.activate(
         bank, enrolled["activation_code"], "1950-03-03", "zhou ba password", login_name=login_of(enrolled["id"])

@@ -45,8 +45,8 @@ def _kinds_in(node: ast.expr, module: object, function: ast.AST) -> set[str]:
 def written_kinds() -> dict[str, set[str]]:
     """Kind -> the service modules that write it."""
     kinds: dict[str, set[str]] = {}
-    for path in sorted(SERVICES.glob("*.py")):
-        name = f"creditbank.services.{path.stem}"
+    for path in sorted(SERVICES.rglob("*.py")):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
         tree = ast.parse(path.read_text(encoding="utf-8"))
         functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
         for function in functions:

@@ -34,13 +34,14 @@ from creditbank.models import (
 )
 from creditbank.projectors import Applied
 from creditbank.runtime import Bank
-from creditbank.services import consent, credit_rules, idempotency
-from creditbank.services.api_keys import Principal
-from creditbank.services.credit_rules import Rulebook
-from creditbank.services.idempotency import Outcome, RetryKey
-from creditbank.services.institutions import BANK_ACTOR
-from creditbank.services.learners import require_enrolled
+from creditbank.services.credits import credit_rules
+from creditbank.services.credits.credit_rules import Rulebook
 from creditbank.services.random_ids import random_id
+from creditbank.services.records import consent, idempotency
+from creditbank.services.records.api_keys import Principal
+from creditbank.services.records.idempotency import Outcome, RetryKey
+from creditbank.services.records.institutions import BANK_ACTOR
+from creditbank.services.records.learners import require_enrolled
 
 CONVERSION_ACTOR = f"{BANK_ACTOR}:conversion"
 AWARD_SCOPE = "qualifications:award"

@@ -46,9 +46,11 @@ from creditbank.models import (
     StatusListDocument,
 )
 from creditbank.runtime import Bank
-from creditbank.services import checkpoints, credential_keys, credit_rules
-from creditbank.services.api_keys import Principal
-from creditbank.services.learners import personal_of, require_enrolled, submitted_by
+from creditbank.services.credentials import credential_keys
+from creditbank.services.credits import credit_rules
+from creditbank.services.records.api_keys import Principal
+from creditbank.services.records.learners import personal_of, require_enrolled, submitted_by
+from creditbank.services.transparency import checkpoints
 from ledger.merkle import verify_inclusion
 from ledger.numbers import NotADecimal, parse_decimal
 
@@ -640,7 +642,7 @@ def list_for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
         ]
 
 
-from creditbank.services import credential_pages as pages  # noqa: E402  (pages import this module's types)
+from creditbank.services.credentials import credential_pages as pages  # noqa: E402  (pages import this module's types)
 
 
 def public_summary(bank: Bank, credential_id: str) -> dict[str, Any]:

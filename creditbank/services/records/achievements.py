@@ -22,11 +22,12 @@ from creditbank import achievement_rules, ledger_store, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Achievement, AchievementVersion, Enrollment, Learner
 from creditbank.runtime import Bank
-from creditbank.services import consent, credits, idempotency, paging, signing_keys
-from creditbank.services.api_keys import Principal
-from creditbank.services.idempotency import Outcome, RetryKey
-from creditbank.services.learners import require_enrolled
+from creditbank.services import credits, paging
 from creditbank.services.random_ids import random_id
+from creditbank.services.records import consent, idempotency, signing_keys
+from creditbank.services.records.api_keys import Principal
+from creditbank.services.records.idempotency import Outcome, RetryKey
+from creditbank.services.records.learners import require_enrolled
 from ledger.canonical import canonical_bytes
 
 MAX_BATCH = 1000

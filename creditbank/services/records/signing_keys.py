@@ -16,9 +16,9 @@ from creditbank import ledger_store, recording
 from creditbank.errors import InvalidInput
 from creditbank.models import InstitutionKey
 from creditbank.runtime import Bank
-from creditbank.services import idempotency
-from creditbank.services.api_keys import Principal
-from creditbank.services.idempotency import Outcome, RetryKey
+from creditbank.services.records import idempotency
+from creditbank.services.records.api_keys import Principal
+from creditbank.services.records.idempotency import Outcome, RetryKey
 
 
 def key_id(public_key: bytes) -> str:

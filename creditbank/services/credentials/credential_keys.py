@@ -144,7 +144,7 @@ def all_keys(session: Session) -> Sequence[CredentialKey]:
 
 def did_document(bank: Bank) -> dict[str, Any]:
     # pdf_keys names the bank by this module's did and public URL, so it is imported here, not at the top.
-    from creditbank.services import pdf_keys
+    from creditbank.services.credentials import pdf_keys
 
     identifier = did(bank)
     with bank.db.reading() as session:

@@ -19,7 +19,7 @@ from certificates.pdf_render import (
 )
 from creditbank import metrics
 from creditbank.runtime import Bank
-from creditbank.services import credential_keys, pdf_keys
+from creditbank.services.credentials import credential_keys, pdf_keys
 
 if TYPE_CHECKING:
     from creditbank.services.credentials import Request, _Facts

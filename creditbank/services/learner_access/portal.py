@@ -15,7 +15,10 @@ from sqlalchemy import select
 from creditbank.errors import NotFound
 from creditbank.models import Credential, CreditLine, Institution
 from creditbank.runtime import Bank
-from creditbank.services import achievements, checkpoints, consent, credentials, credit_rules, credits, learners
+from creditbank.services import credentials, credits
+from creditbank.services.credits import credit_rules
+from creditbank.services.records import achievements, consent, learners
+from creditbank.services.transparency import checkpoints
 
 
 def _institutions(bank: Bank) -> dict[str, dict[str, str]]:

@@ -32,9 +32,9 @@ from creditbank import ledger_store, migrate
 from creditbank.backup_format import SQL_TYPES, ArchiveError, Reader, Summary, TableSpec
 from creditbank.errors import Conflict, LedgerIntegrityError
 from creditbank.runtime import Bank
-from creditbank.services import archive_keys
 from creditbank.services.audit import AuditReport, audit
-from creditbank.services.backup import SKIPPED_TABLES, file_trouble
+from creditbank.services.operations import archive_keys
+from creditbank.services.operations.backup import SKIPPED_TABLES, file_trouble
 from ledger.note import parse_checkpoint
 from ledger.subtrees import CompactRange
 

@@ -24,9 +24,9 @@ from creditbank.credits.rules import RuleSet
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import CatalogueOutcome, Institution, PublishedFramework, PublishedRuleSet
 from creditbank.runtime import Bank
-from creditbank.services.institutions import BANK_ACTOR
+from creditbank.services.records.institutions import BANK_ACTOR
 
-DATA = Path(__file__).resolve().parent.parent / "credits" / "data"
+DATA = Path(__file__).resolve().parents[2] / "credits" / "data"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from creditbank import ledger_store
 from creditbank.errors import BadParameter, NotFound
 from creditbank.runtime import Bank
-from creditbank.services import checkpoints
+from creditbank.services.transparency import checkpoints
 
 
 def _b64(data: bytes) -> str:

@@ -16,7 +16,7 @@ from creditbank import ledger_store
 from creditbank.db import DATABASE_ERRORS
 from creditbank.errors import LedgerIntegrityError
 from creditbank.runtime import Bank
-from creditbank.services import checkpoints
+from creditbank.services.transparency import checkpoints
 from ledger.merkle import verify_consistency
 from ledger.note import NoteError, open_note, parse_checkpoint
 

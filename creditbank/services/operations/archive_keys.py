@@ -19,7 +19,7 @@ from creditbank.errors import ConfigurationError, Conflict
 from creditbank.files import FILE_MODE, private_folder
 from creditbank.personal_data import MASTER_KEY
 from creditbank.runtime import Bank, origin_drift
-from creditbank.services.backup import KEY_NAME
+from creditbank.services.operations.backup import KEY_NAME
 from ledger.note import NoteError, open_note
 
 

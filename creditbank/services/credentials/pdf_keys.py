@@ -35,7 +35,7 @@ from certificates import pdf_signature
 from creditbank import files, keys, ledger_store
 from creditbank.errors import ConfigurationError
 from creditbank.runtime import Bank
-from creditbank.services import credential_keys
+from creditbank.services.credentials import credential_keys
 
 ROOT_CERTIFICATE = "pdf-root-ca.pem"
 ROOT_KEY = "pdf-root-ca.key"

@@ -22,11 +22,13 @@ from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Enrollment, Learner, LearnerPersonalData
 from creditbank.personal_data import Sealed, cn_resident_id_valid, normalize_national_id
 from creditbank.runtime import Bank
-from creditbank.services import accounts, consent, idempotency, paging
-from creditbank.services.api_keys import Principal
-from creditbank.services.idempotency import Outcome, RetryKey
-from creditbank.services.institutions import BANK_ACTOR
+from creditbank.services import paging
+from creditbank.services.learner_access import accounts
 from creditbank.services.random_ids import random_id
+from creditbank.services.records import consent, idempotency
+from creditbank.services.records.api_keys import Principal
+from creditbank.services.records.idempotency import Outcome, RetryKey
+from creditbank.services.records.institutions import BANK_ACTOR
 from ledger.canonical import canonical_bytes
 
 

@@ -14,8 +14,8 @@ from sqlalchemy import delete, or_
 
 from creditbank.models import ActivationCode, LoginThrottle, ShareLink
 from creditbank.runtime import Bank
-from creditbank.services import portal_sessions
-from creditbank.services.accounts import FAILURE_WINDOW
+from creditbank.services.learner_access import portal_sessions
+from creditbank.services.learner_access.accounts import FAILURE_WINDOW
 
 RETENTION = timedelta(days=30)
 

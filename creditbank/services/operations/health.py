@@ -10,7 +10,7 @@ from sqlalchemy import text
 from creditbank import ledger_store, migrate
 from creditbank.db import DATABASE_ERRORS
 from creditbank.runtime import Bank
-from creditbank.services import checkpoints, findings
+from creditbank.services.transparency import checkpoints, findings
 
 MAX_CHECKPOINT_AGE = 5.0  # seconds a grown tree may go without a signed checkpoint
 

@@ -31,7 +31,7 @@ from creditbank.backup_format import ArchiveWriter, TableSpec, type_tag
 from creditbank.errors import Conflict, DomainError
 from creditbank.models import Base
 from creditbank.runtime import Bank
-from creditbank.services.checkpoints import latest_in
+from creditbank.services.transparency.checkpoints import latest_in
 
 # Which process holds the scheduler's lease describes the old deployment, not the bank; what the target's own audit or
 # monitor found about it (an empty ledger, say) is no content of the bank either.

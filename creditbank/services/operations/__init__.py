@@ -1,0 +1,1 @@
+"""Running the bank: backup and restore, the scheduler's lease, housekeeping and health."""

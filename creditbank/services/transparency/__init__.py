@@ -1,0 +1,3 @@
+"""The public log: signing checkpoints, public reads of entries and proofs, the audit, the self-monitor and what they
+last found.
+"""
