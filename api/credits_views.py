@@ -25,8 +25,7 @@ from api.credit_schemas import (
 )
 from api.operations import IDEMPOTENCY, answer, problems, retry
 from creditbank.runtime import current_bank
-from creditbank.services import credits
-from creditbank.services.credits import credit_rules
+from creditbank.services.credits import awards, conversion, credit_rules, statements
 
 blp = Blueprint("credits", __name__, url_prefix="/api/v1", description="Frameworks, conversion and credit accounts")
 _SLUG = "<string(maxlength=40):framework_id>"
@@ -79,7 +78,7 @@ def propose_outcome(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
 def preview_conversion(args: dict[str, Any]) -> dict[str, Any]:
     """Dry-run a conversion under the active rule sets, with the explanation of each step."""
     principal = auth.principal()
-    return credits.preview(current_bank(), principal, args["achievement"], args.get("framework"))
+    return conversion.preview(current_bank(), principal, args["achievement"], args.get("framework"))
 
 
 @blp.route("/learners/<pid:learner_id>/credits")
@@ -91,7 +90,7 @@ def credit_account(learner_id: str) -> Response:
     principal = auth.principal()
     # The service already answers in the documented shape; dumping a statement of hundreds of lines through
     # marshmallow would cost several times the query itself.
-    return jsonify(credits.account(current_bank(), principal, learner_id))
+    return jsonify(statements.account(current_bank(), principal, learner_id))
 
 
 @blp.route("/learners/<pid:learner_id>/progress")
@@ -102,11 +101,11 @@ def credit_account(learner_id: str) -> Response:
 def qualification_progress(args: dict[str, Any], learner_id: str) -> dict[str, Any]:
     """What is met and what is missing toward a qualification type."""
     principal = auth.principal()
-    return credits.progress(current_bank(), principal, learner_id, args["qualification"])
+    return statements.progress(current_bank(), principal, learner_id, args["qualification"])
 
 
 @blp.route("/learners/<pid:learner_id>/qualifications", methods=["POST"])
-@auth.requires("records:read", credits.AWARD_SCOPE)
+@auth.requires("records:read", awards.AWARD_SCOPE)
 @blp.arguments(AwardInputSchema())
 @blp.response(201, AwardSchema, description="awarded (credits.redeemed and qualification.awarded entries)")
 @blp.doc(parameters=[IDEMPOTENCY])
@@ -115,4 +114,4 @@ def award_qualification(args: dict[str, Any], learner_id: str) -> tuple[dict[str
     """Award a qualification, consuming the credits its requirements use; 422 lists what is missing."""
     principal = auth.principal()
     again = retry(f"POST /learners/{learner_id}/qualifications")
-    return answer(credits.award(current_bank(), principal, learner_id, args["qualification"], again))
+    return answer(awards.award(current_bank(), principal, learner_id, args["qualification"], again))

@@ -7,7 +7,7 @@ that must stay fast at that size.
 Generation, the bulk path. Institutions, frameworks, the example catalogue and rule set go in through the services,
 as in the demo. Learners and achievements are then built by the services' own code, in worker processes: learner
 ids, identity commitments and sealed personal data as `learners.enroll` makes them, record bodies as
-`achievements.record` does, conversions by the credit engine through `credits.conversions`, and every projection
+`achievements.record` does, conversions by the credit engine through `conversion.conversions`, and every projection
 row by the projectors of `creditbank.projectors` themselves (they write into a stand-in session that keeps the
 rows). Entries, bodies and commitments are sealed by `ledger.sealing`, as `ledger_store.append` seals them. One
 writer takes the units in seq order, adds the stored subtree hashes from one running tree, and loads each unit
@@ -80,8 +80,7 @@ from creditbank.personal_data import Vault
 from creditbank.projectors import Applied
 from creditbank.recording import Recorded
 from creditbank.runtime import Bank
-from creditbank.services import credits
-from creditbank.services.credits import credit_rules
+from creditbank.services.credits import conversion, credit_rules
 from creditbank.services.learner_access import accounts
 from creditbank.services.learner_access.portal import RECORD_PAGE
 from creditbank.services.records import achievements, api_keys, institutions, learners
@@ -517,7 +516,7 @@ class _UnitBuilder:
         )
 
     def record(self, place: int, batch: Sequence[int], rng: random.Random) -> None:
-        """`achievements.record` of one batch, then `credits.convert_recorded` of what it recorded."""
+        """`achievements.record` of one batch, then `conversion.convert_recorded` of what it recorded."""
         context = self.context
         institution = RECORDING[place]
         items = []
@@ -539,7 +538,7 @@ class _UnitBuilder:
         )
         if not context.book.active:
             return
-        self.append(credits.conversions(context.book, context.issuers, recorded))
+        self.append(conversion.conversions(context.book, context.issuers, recorded))
 
     def finish(self, start: int, end: int) -> UnitRows:
         if self.seq != end:
@@ -642,7 +641,7 @@ def generate(
     with bank.db.reading() as session:
         setup_size = ledger_store.tree_size(session)
         book = credit_rules.rulebook(session)
-        issuers = credits.issuers(session, set(RECORDING))
+        issuers = conversion.issuers(session, set(RECORDING))
         tables = copy_tables(session, WRITE_ORDER)
         edge = frontier(setup_size)
         stored = ledger_store.read_nodes(session, edge)

@@ -16,8 +16,8 @@ from typing import Any
 
 from creditbank import files
 from creditbank.runtime import Bank
-from creditbank.services import credentials, credits
-from creditbank.services.credits import credit_rules
+from creditbank.services import credentials
+from creditbank.services.credits import awards, credit_rules
 from creditbank.services.learner_access import accounts
 from creditbank.services.records import achievements, api_keys, institutions, learners
 from creditbank.services.records.achievements import Submission
@@ -288,7 +288,7 @@ def _showcase(bank: Bank, staff: dict[str, Principal]) -> None:
         }
         data["credits" if place == "demo-open-university-east" else "hours"] = amount
         achievements.record(bank, staff[place], [Submission(learner_id, f"SHOW-{code}", data)], batch=False)
-    award = credits.award(bank, None, learner_id, "cn-example-digital-literacy").body["id"]
+    award = awards.award(bank, None, learner_id, "cn-example-digital-literacy").body["id"]
     # An activated portal account, so a newcomer can log in and look around at once.
     accounts.activate(bank, accounts.new_code(bank, learner_id), born, DEMO_PASSWORD, DEMO_EMAIL)
     login = f"{learner_id}\n{DEMO_EMAIL}\n{DEMO_PASSWORD}\n"

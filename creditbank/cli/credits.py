@@ -19,9 +19,9 @@ def credits() -> None:
 @pass_ctx
 def credits_reconvert(ctx: Context, version: str) -> None:
     """Re-evaluate every standing achievement under a rule set, appending entries where the result changes."""
-    from creditbank.services import credits as service
+    from creditbank.services.credits import conversion
 
-    report = service.reconvert(ctx.bank(), version)
+    report = conversion.reconvert(ctx.bank(), version)
     click.echo(
         f"rule set {report['rules']} ({report['framework']}): {report['changed']} achievements reconverted, "
         f"{report['unchanged']} unchanged"
@@ -33,9 +33,9 @@ def credits_reconvert(ctx: Context, version: str) -> None:
 @pass_ctx
 def credits_show(ctx: Context, learner_id: str) -> None:
     """Print a learner's credit account as JSON."""
-    from creditbank.services import credits as service
+    from creditbank.services.credits import statements
 
-    click.echo(json.dumps(service.account(ctx.bank(), None, learner_id), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(statements.account(ctx.bank(), None, learner_id), ensure_ascii=False, indent=2))
 
 
 @click.group()
@@ -49,9 +49,9 @@ def qualifications() -> None:
 @pass_ctx
 def qualifications_award(ctx: Context, learner_id: str, qualification_id: str) -> None:
     """Award a qualification as bank staff, redeeming the credits it uses."""
-    from creditbank.services import credits as service
+    from creditbank.services.credits import awards
 
-    outcome = service.award(ctx.bank(), None, learner_id, qualification_id)
+    outcome = awards.award(ctx.bank(), None, learner_id, qualification_id)
     body = outcome.body
     click.echo(f"awarded {body['qualification']} to {learner_id} as {body['id']} at seq {body['awarded_seq']}")
     for used in body["used"]:

@@ -26,6 +26,13 @@ from creditbank.credits.planner import Line
 AWARD_FIELDS = ("seq", "time", "type", "credits", "level", "category", "source", "outcome", "reverses", "reversed_by")
 
 
+def to_cents(amount: Decimal | int | float) -> int:
+    """An amount of credits in the whole hundredths the tables keep. A JSON number is read through its decimal text,
+    so a float body value counts as the digits it was written with, not its binary approximation."""
+    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    return int((value * 100).to_integral_value())
+
+
 def credits(cents: int) -> int | float | None:
     """Whole cents as the JSON number of credits they make: ``250`` → ``2.5``, ``400`` → ``4``."""
     return as_number(Decimal(cents) / 100)

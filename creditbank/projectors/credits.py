@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from decimal import Decimal
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from creditbank.credits import statement
 from creditbank.models import CreditLine, QualificationAward, Redemption
 from creditbank.projectors.applied import Applied
 
 _LINES: Table = CreditLine.__table__  # type: ignore[assignment]
 _REDEMPTIONS: Table = Redemption.__table__  # type: ignore[assignment]
-
-
-def _cents(credits: int | float) -> int:
-    """A body's credit amount in the hundredths the tables keep (as ``services.credits.cents`` counts them)."""
-    return int((Decimal(str(credits)) * 100).to_integral_value())
 
 
 def converted(session: Session, entries: Sequence[Applied]) -> None:
@@ -38,7 +33,7 @@ def converted(session: Session, entries: Sequence[Applied]) -> None:
                 "category": body["category"],
                 "source": body["source"],
                 "outcome": body.get("outcome"),
-                "cents": _cents(body["credits"]),
+                "cents": statement.to_cents(body["credits"]),
                 "consumed_cents": 0,
                 "reverses": body.get("reverses"),
                 "reversed_seq": None,
@@ -56,7 +51,7 @@ def converted(session: Session, entries: Sequence[Applied]) -> None:
 def redeemed(session: Session, entries: Sequence[Applied]) -> None:
     for entry in entries:
         for used in entry.body["lines"]:
-            amount = _cents(used["credits"])
+            amount = statement.to_cents(used["credits"])
             session.execute(
                 insert(_REDEMPTIONS).values(
                     redeemed_seq=entry.seq,
@@ -90,7 +85,7 @@ def awarded(session: Session, entries: Sequence[Applied]) -> None:
                 awarded_seq=entry.seq,
                 awarded_by=entry.actor,
                 time=entry.time,
-                cents=_cents(body["credits"]),
+                cents=statement.to_cents(body["credits"]),
             )
         )
     session.flush()

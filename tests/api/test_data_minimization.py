@@ -16,7 +16,7 @@ from creditbank import ledger_store, projections
 from creditbank.models import LearnerPersonalData, LedgerBody, LedgerEntry
 from creditbank.personal_data import Sealed
 from creditbank.runtime import Bank
-from creditbank.services import credits
+from creditbank.services.credits import statements
 from creditbank.services.records import api_keys, consent, learners
 from tests.helpers import register
 from tests.integration.credit_world import CreditWorld, build
@@ -92,10 +92,10 @@ def test_an_awarding_body_sees_other_lines_with_only_the_fields_an_award_uses(wo
     assert len(others) == 2
     assert all("explanation" in line and "achievement" in line for line in own)
     for line in others:
-        assert set(line) <= set(credits.AWARD_FIELDS)
+        assert set(line) <= set(statements.AWARD_FIELDS)
         assert {"credits", "level", "category", "source"} <= set(line)
     # The whole account counts for it: the balances are what an award would consume.
-    full = credits.account(world.bank, None, world.learner)
+    full = statements.account(world.bank, None, world.learner)
     assert world.account("uni-a")["accounts"][0]["available"] == full["accounts"][0]["available"]
 
 
@@ -127,7 +127,7 @@ def test_credits_consent_opens_the_whole_account_until_withdrawn(world: CreditWo
     _record_everywhere(world)
     grant = consent.grant(world.bank, world.learner, "uni-b", "credits", 30)
     full = world.account("uni-b")
-    assert full == credits.account(world.bank, None, world.learner)
+    assert full == statements.account(world.bank, None, world.learner)
     path = f"/api/v1/learners/{world.learner}/progress?qualification=test-diploma"
     assert _get(world, path, "uni-b").get_json()["counted"] == "all"
     consent.withdraw(world.bank, world.learner, grant)

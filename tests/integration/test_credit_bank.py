@@ -15,8 +15,8 @@ from creditbank.errors import Conflict, InvalidInput
 from creditbank.models import LedgerBody, LedgerEntry
 from creditbank.projections import PROJECTION_TABLES, replay
 from creditbank.runtime import Bank
-from creditbank.services import audit, credits
-from creditbank.services.credits import credit_rules
+from creditbank.services import audit
+from creditbank.services.credits import conversion, credit_rules
 from creditbank.services.records import api_keys
 from tests.integration.credit_world import FRAMEWORK, RULES, CreditWorld, build, rules
 
@@ -233,16 +233,16 @@ def test_reconvert_appends_only_where_the_result_changes(world: CreditWorld) -> 
         source="test",
     )
     before = _size(world.bank)
-    report = credits.reconvert(world.bank, "t-2")
+    report = conversion.reconvert(world.bank, "t-2")
     assert (report["changed"], report["unchanged"]) == (1, 1)
     assert _size(world.bank) == before + 2  # one reversal, one conversion
     *_, (_, reversal), (_, again) = _entries(world.bank, "credits.converted")
     assert reversal["rules"] == "t-1"
     assert reversal["credits"] == -12
     assert (again["rules"], again["level"], again["credits"]) == ("t-2", 3, 12)
-    assert credits.reconvert(world.bank, "t-2") == {**report, "changed": 0, "unchanged": 2}
+    assert conversion.reconvert(world.bank, "t-2") == {**report, "changed": 0, "unchanged": 2}
     with pytest.raises(Exception, match="no rule set 'nope'"):
-        credits.reconvert(world.bank, "nope")
+        conversion.reconvert(world.bank, "nope")
 
 
 def test_published_versions_are_fixed(world: CreditWorld) -> None:

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from creditbank.errors import NotFound
 from creditbank.models import Credential, CreditLine, Institution
 from creditbank.runtime import Bank
-from creditbank.services import credentials, credits
-from creditbank.services.credits import credit_rules
+from creditbank.services import credentials
+from creditbank.services.credits import credit_rules, statements
 from creditbank.services.records import achievements, consent, learners
 from creditbank.services.transparency import checkpoints
 
@@ -96,7 +96,7 @@ def _category_name(book: credit_rules.Rulebook, framework: str, category: str) -
 
 def credit_overview(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
     """Per framework: totals, balances by level and category, the per-level sums a chart draws, and progress."""
-    account = credits.account(bank, None, learner_id)
+    account = statements.account(bank, None, learner_id)
     with bank.db.reading() as session:
         book = credit_rules.rulebook(session)
     awarded = {award["qualification"] for award in account["awards"]}
@@ -111,7 +111,7 @@ def credit_overview(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
         progress = []
         if framework is not None:
             for qualification in framework.qualifications.values():
-                view = credits.progress(bank, None, learner_id, qualification.id)
+                view = statements.progress(bank, None, learner_id, qualification.id)
                 view["awarded"] = qualification.id in awarded
                 progress.append(view)
         overview.append(
@@ -164,7 +164,7 @@ def export(bank: Bank, learner_id: str) -> dict[str, Any]:
             "has_email_login": bool(account and account.email_digest),
         },
         "achievements": achievements.all_for_learner(bank, learner_id),
-        "credits": credits.account(bank, None, learner_id),
+        "credits": statements.account(bank, None, learner_id),
         "credentials": credentials.list_for_learner(bank, learner_id),
         "share_links": shares,
         "consents": consent.for_learner(bank, learner_id),

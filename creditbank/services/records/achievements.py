@@ -22,7 +22,8 @@ from creditbank import achievement_rules, ledger_store, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Achievement, AchievementVersion, Enrollment, Learner
 from creditbank.runtime import Bank
-from creditbank.services import credits, paging
+from creditbank.services import paging
+from creditbank.services.credits import conversion
 from creditbank.services.random_ids import random_id
 from creditbank.services.records import consent, idempotency, signing_keys
 from creditbank.services.records.api_keys import Principal
@@ -150,7 +151,7 @@ def record(
             for aid, (_, item) in zip(ids, fresh, strict=True)
         ]
         recorded = recording.record(session, entries)
-        credits.convert_recorded(session, recorded)
+        conversion.convert_recorded(session, recorded)
         if not batch:
             if ids:
                 return Outcome(True, _fresh_view(ids[0], institution, items[0], recorded[0]))
@@ -265,7 +266,7 @@ def correct(
             "reason": reason,
         }
         recorded = recording.record(session, [ledger_store.NewEntry("achievement.corrected", principal.actor, body)])
-        credits.compensate(session, recorded[0], merged)
+        conversion.compensate(session, recorded[0], merged)
         return Outcome(True, _view(session, achievement_id, history=True))
 
     return idempotency.once(bank, principal.institution_id, retry, work)
@@ -285,7 +286,7 @@ def revoke(
             "reason": reason,
         }
         recorded = recording.record(session, [ledger_store.NewEntry("achievement.revoked", principal.actor, body)])
-        credits.compensate(session, recorded[0], None)
+        conversion.compensate(session, recorded[0], None)
         return Outcome(True, _view(session, achievement_id, history=True))
 
     return idempotency.once(bank, principal.institution_id, retry, work)
