@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from certificates import pdf_signature
 from certificates.pdf_read import visible_text as extract_text
@@ -20,9 +20,7 @@ from certificates.pdf_render import (
 from creditbank import metrics
 from creditbank.runtime import Bank
 from creditbank.services.credentials import credential_keys, pdf_keys
-
-if TYPE_CHECKING:
-    from creditbank.services.credentials import Request, _Facts
+from creditbank.services.credentials.facts import Facts, Request, bank_name
 
 Page = CertificatePage | TranscriptPage
 
@@ -37,10 +35,8 @@ def _order(request: Request) -> tuple[str, str]:
     return ("en", "zh") if request.language_order == "en-zh" else ("zh", "en")
 
 
-def page_for(bank: Bank, request: Request, facts: _Facts, credential: dict[str, Any]) -> Page:
-    from creditbank.services.credentials import _bank_name
-
-    bank_name = _bi(_bank_name(bank))
+def page_for(bank: Bank, request: Request, facts: Facts, credential: dict[str, Any]) -> Page:
+    bank_title = _bi(bank_name(bank))
     issued = date.fromisoformat(credential["validFrom"][:10])
     verify_url = f"{credential_keys.public_url(bank)}/v/{credential['id']}"
     learner = facts.names[0]
@@ -65,7 +61,7 @@ def page_for(bank: Bank, request: Request, facts: _Facts, credential: dict[str, 
         total = sum(by_level.values(), Decimal(0))
         return TranscriptPage(
             learner_name=learner,
-            bank=bank_name,
+            bank=bank_title,
             rows=rows,
             credits_by_level=[(label, f"{value.normalize():f}") for label, value in by_level.items()],
             total_credits=f"{total.normalize():f}",
@@ -81,7 +77,7 @@ def page_for(bank: Bank, request: Request, facts: _Facts, credential: dict[str, 
         title=_bi(row.get("title")),
         learner_name=learner,
         institution=_bi(row.get("institution")),
-        bank=bank_name,
+        bank=bank_title,
         credits=row.get("credits", "0"),
         level=_bi(row.get("level")),
         framework=_bi(row.get("framework")),
@@ -110,7 +106,7 @@ def visible_text(page: Page) -> str:
     return extract_text(_render(page, b"{}", None))
 
 
-def render(bank: Bank, request: Request, facts: _Facts, credential: dict[str, Any], receipt: dict[str, Any]) -> bytes:
+def render(bank: Bank, request: Request, facts: Facts, credential: dict[str, Any], receipt: dict[str, Any]) -> bytes:
     """The PDF as handed out: rendered, then signed by the bank's current PDF signing key."""
     page = page_for(bank, request, facts, credential)
     return _render(

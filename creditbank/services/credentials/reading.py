@@ -1,0 +1,184 @@
+"""Reading credentials back: the signed document, its ledger receipt, the bundle a wallet takes, the PDF, a learner's
+list, and the public summary a QR code opens."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certificates import receipts
+from certificates.shape import parse_datetime
+from certificates.summary import describe
+from creditbank import ledger_store
+from creditbank.errors import (
+    LedgerIntegrityError,
+    NotFound,
+)
+from creditbank.models import (
+    Credential,
+    CredentialDocument,
+    Learner,
+)
+from creditbank.runtime import Bank
+from creditbank.services.credentials import credential_keys, credential_pages
+from creditbank.services.credentials.facts import Facts, Request, gather, personal
+from creditbank.services.records.api_keys import Principal
+from creditbank.services.transparency import checkpoints
+from ledger.merkle import verify_inclusion
+
+
+def visible(session: Session, principal: Principal | None, credential_id: str) -> Credential:
+    row = session.get(Credential, credential_id)
+    # Another institution's credential answers like a missing one, so ids cannot be probed.
+    if row is None or (principal is not None and row.institution_id != principal.institution_id):
+        raise NotFound(f"no credential {credential_id!r}")
+    return row
+
+
+def document(bank: Bank, principal: Principal | None, credential_id: str) -> dict[str, Any]:
+    with bank.db.reading() as session:
+        visible(session, principal, credential_id)
+        stored = session.get(CredentialDocument, credential_id)
+        if stored is None:
+            raise NotFound(f"no credential {credential_id!r}")
+        result: dict[str, Any] = json.loads(stored.document)
+        return result
+
+
+def receipt(bank: Bank, credential_id: str) -> dict[str, Any]:
+    """A receipt against the latest signed checkpoint.
+
+    Issuing signs a checkpoint, so one normally covers the credential already and this stays a read; only if the
+    issue was cut off before signing does a checkpoint get signed here.
+    """
+    with bank.db.reading() as session:
+        row = session.get(Credential, credential_id)
+        if row is None:
+            raise NotFound(f"no credential {credential_id!r}")
+        latest = checkpoints.latest_in(session)
+        covered = latest is not None and latest.size > row.issued_seq
+    if not covered:
+        checkpoints.sign(bank)
+    with bank.db.reading() as session:
+        latest = checkpoints.latest_in(session)
+        assert latest is not None
+        assert latest.size > row.issued_seq
+        items = []
+        for role, seq in [("credential", row.issued_seq), *(("source", s) for s in json.loads(row.sources))]:
+            found = ledger_store.get_entry(session, seq)
+            assert found is not None
+            entry, stored = found
+            public = json.loads(entry.public)
+            leaf, path = ledger_store.inclusion_proof(session, seq, latest.size)
+            if not verify_inclusion(leaf, seq, latest.size, path, latest.root):
+                # A receipt that does not verify would be handed out as proof; the stored tree contradicts itself.
+                raise LedgerIntegrityError(f"seq {seq} is not included in the signed checkpoint of size {latest.size}")
+            items.append(receipts.ProvenEntry(role, public, json.loads(stored.body), stored.salt, path))
+        return receipts.build(latest.note, items)
+
+
+def bundle(bank: Bank, principal: Principal | None, credential_id: str) -> dict[str, Any]:
+    """The credential with its receipt: the JSON a holder keeps for offline verification."""
+    return {"credential": document(bank, principal, credential_id), "receipt": receipt(bank, credential_id)}
+
+
+def pdf(bank: Bank, principal: Principal | None, credential_id: str, language_order: str | None = None) -> bytes:
+    """The credential's PDF as issued: the rows kept at issuance, the holder's name as it stands."""
+    with bank.db.reading() as session:
+        row = visible(session, principal, credential_id)
+        stored = session.get(CredentialDocument, credential_id)
+        assert stored is not None
+        request = Request(row.learner_id, row.kind, row.subject, language_order or stored.language_order)
+        if stored.page_facts is None:
+            facts = gather(bank, session, None, request)
+        else:
+            learner = session.get(Learner, row.learner_id)
+            assert learner is not None
+            kept = json.loads(stored.page_facts)
+            names, born = personal(bank, session, learner, kept.get("names_from"))
+            facts = Facts([], kept["sources"], row.institution_id, names, born, {}, kept["rows"])
+    signed = json.loads(stored.document)
+    return credential_pages.render(bank, request, facts, signed, receipt(bank, credential_id))
+
+
+def list_for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
+    with bank.db.reading() as session:
+        rows = session.scalars(
+            select(Credential).where(Credential.learner_id == learner_id).order_by(Credential.issued_seq)
+        )
+        return [
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "subject": row.subject,
+                "seq": row.issued_seq,
+                "issued_at": row.issued_at,
+                "revoked": row.revoked_seq is not None,
+                "suspended": row.suspended,
+            }
+            for row in rows
+        ]
+
+
+def public_summary(bank: Bank, credential_id: str) -> dict[str, Any]:
+    """What anyone holding the QR code may see: what was issued, by whom, when, and its live status — no names."""
+    with bank.db.reading() as session:
+        row = session.get(Credential, credential_id)
+        stored = session.get(CredentialDocument, credential_id)
+        if row is None or stored is None:
+            raise NotFound(f"no credential {credential_id!r}")
+        signed = json.loads(stored.document)
+        state = "revoked" if row.revoked_seq is not None else "suspended" if row.suspended else "valid"
+        subject = signed.get("credentialSubject", {})
+        achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
+        summary = {
+            "id": row.id,
+            "kind": row.kind,
+            "name": signed.get("name"),
+            "issuer": signed.get("issuer", {}).get("name"),
+            "institution": achievement.get("creator", {}).get("name") if isinstance(achievement, dict) else None,
+            "credits": subject.get("creditsEarned") if isinstance(subject, dict) else None,
+            "issued_at": row.issued_at,
+            "seq": row.issued_seq,
+            "status": state,
+            # What the signed credential says, as the verify page shows it, with the ledger entry that recorded it.
+            "details": describe(signed, ledger_seq=row.issued_seq, ledger_time=row.issued_at),
+        }
+    if state == "valid" and not _still_valid(bank, signed, summary["issued_at"]):
+        summary["status"] = "invalid"
+    return summary
+
+
+def _still_valid(bank: Bank, signed: Mapping[str, Any], recorded_at: str) -> bool:
+    """What can make a credential the bank itself signed and recorded invalid later, besides its status: its dates,
+    and its key — compromised, or retired before the ledger recorded it. The signatures are not checked again: the
+    page is anonymous, and a transcript's would cost one canonicalization per wrapped credential on every view."""
+    now = datetime.now(UTC)
+    recorded = parse_datetime(recorded_at)
+    subject = signed.get("credentialSubject")
+    wrapped = subject.get("verifiableCredential", []) if isinstance(subject, dict) else []
+    with bank.db.reading() as session:
+        keys = {row.id: row for row in credential_keys.all_keys(session)}
+    for document in [signed, *(item for item in wrapped if isinstance(item, dict))]:
+        start, end = parse_datetime(document.get("validFrom")), parse_datetime(document.get("validUntil"))
+        if start is None or recorded is None or now < start:
+            return False
+        if "validUntil" in document and (end is None or now > end):
+            return False
+        for proof in document.get("proof") or []:
+            key = keys.get(str(proof.get("verificationMethod", "")).rpartition("#")[2])
+            created = parse_datetime(proof.get("created"))
+            if key is None or created is None or recorded < (parse_datetime(key.active_from) or recorded):
+                return False
+            retired = parse_datetime(key.retired_at) if key.retired_at else None
+            compromised = parse_datetime(key.compromised_at) if key.compromised_at else None
+            if retired is not None and recorded >= retired:
+                return False
+            if compromised is not None and (created >= compromised or recorded >= compromised):
+                return False
+    return True
