@@ -12,10 +12,12 @@ from creditbank.services.transparency import checkpoints
 from tests.helpers import append
 
 
-def wait_until(condition, timeout: float = 15.0) -> None:
+def wait_until(condition, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
+        code = getattr(condition, "__code__", None)
+        where = f"line {code.co_firstlineno} of {code.co_filename}" if code else repr(condition)
+        assert time.monotonic() < deadline, f"the condition at {where} was not met in {timeout} s"
         time.sleep(0.05)
 
 
