@@ -35,7 +35,7 @@ from typing import Any
 import psycopg
 
 from creditbank.runtime import Bank
-from creditbank.services import findings
+from creditbank.services.transparency import findings
 from ledger.canonical import canonical_bytes
 from ledger.entry import TIME, public_bytes, valid_names
 from ledger.merkle import node_hash
