@@ -83,7 +83,7 @@ from creditbank.runtime import Bank
 from creditbank.services.credits import conversion, credit_rules
 from creditbank.services.learner_access import accounts
 from creditbank.services.learner_access.portal import RECORD_PAGE
-from creditbank.services.records import achievements, api_keys, institutions, learners
+from creditbank.services.records import achievements, api_keys, institutions, learners, personal_records
 from creditbank.services.records.achievements import Submission
 from creditbank.services.records.api_keys import SCOPES, Principal
 from creditbank.services.transparency import checkpoints, ledger_reads
@@ -953,7 +953,7 @@ def measure_proofs(app: Any, bank: Bank, requests: int, rng: random.Random) -> d
 
 def _sign_in(app: Any, bank: Bank, learner_id: str) -> Any:
     with bank.db.reading() as session:
-        identity = learners.identity_of(bank, session, learner_id)
+        identity = personal_records.identity_of(bank, session, learner_id)
     assert identity is not None, f"{learner_id} has no personal data to activate with"
     login = "bench-" + learner_id.removeprefix("lrn_").lower()
     accounts.activate(bank, accounts.new_code(bank, learner_id), identity["birth_date"], PASSWORD, login_name=login)

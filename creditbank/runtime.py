@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, current_app
 
@@ -33,6 +34,16 @@ class Bank:
         self._lock = threading.Lock()
         # Refuse a drifted configuration at once, before any command or worker acts under the wrong name.
         _ = self.origin
+
+    @property
+    def public_url(self) -> str:
+        """Where the bank is reached from outside: what QR codes, status lists and the DID document point to."""
+        return str(self.settings.get("CREDITBANK_PUBLIC_URL") or f"http://{self.settings['CREDITBANK_SERVER_NAME']}")
+
+    @property
+    def did(self) -> str:
+        """did:web for the public URL's host; a port is percent-encoded, as did:web requires."""
+        return "did:web:" + quote(urlsplit(self.public_url).netloc, safe="")
 
     @property
     def log_key_path(self) -> Any:

@@ -18,7 +18,7 @@ from creditbank import projections
 from creditbank.runtime import Bank, bank_of
 from creditbank.services.audit import audit
 from creditbank.services.learner_access.portal import RECORD_PAGE
-from creditbank.services.records import learners
+from creditbank.services.records import personal_records
 from tests.conftest import BACKENDS, configuration, fresh_postgres_url, running_app
 
 pytestmark = [
@@ -192,7 +192,7 @@ def test_a_generated_achievement_is_written_as_the_api_writes_it(generated: tupl
             recorded_kind, recorded_actor, recorded = _entry(session, row.recorded_seq)
             converted_kind, converted_actor, converted = _entry(session, line.seq)
             enrolled_kind, enrolled_actor, enrolled_body = _entry(session, enrollment.seq)
-            identity = learners.identity_of(bank, session, row.learner_id)
+            identity = personal_records.identity_of(bank, session, row.learner_id)
             assert identity is not None
             rows[name] = {
                 "achievement": _without(row, "id", "learner_id", "record_id", "recorded_seq", "last_seq"),

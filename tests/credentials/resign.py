@@ -35,7 +35,7 @@ def sign_with(
     row = key or credential_keys.ensure(bank)
     private = credential_keys.signer(bank, row)
     unsigned = {name: value for name, value in document.items() if name != "proof"}
-    return proofs.sign(unsigned, private, f"{credential_keys.did(bank)}#{row.id}", created or now_created())
+    return proofs.sign(unsigned, private, f"{bank.did}#{row.id}", created or now_created())
 
 
 def fresh_slot() -> tuple[int, int]:
@@ -91,7 +91,7 @@ def variant(source: dict[str, Any], change: Any = None, **fields: Any) -> dict[s
 
 
 def status_entry(issued: Issued, number: int, index: int, purpose: str = "revocation") -> dict[str, Any]:
-    url = f"{credential_keys.public_url(issued.world.bank)}/status/{number}-{purpose}"
+    url = f"{issued.world.bank.public_url}/status/{number}-{purpose}"
     return {
         "id": f"{url}#{index}",
         "type": "BitstringStatusListEntry",

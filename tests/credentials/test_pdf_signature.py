@@ -42,7 +42,7 @@ from creditbank.cli import main
 from creditbank.errors import ConfigurationError
 from creditbank.portal.i18n import MESSAGES
 from creditbank.services import credentials
-from creditbank.services.credentials import credential_keys, pdf_keys
+from creditbank.services.credentials import pdf_keys
 from tests.credentials.issued_world import Issued, checks
 
 
@@ -424,7 +424,7 @@ def test_the_root_is_published_at_a_well_known_address_and_in_the_did_document(i
     assert service["serviceEndpoint"].endswith(pdf_keys.WELL_KNOWN_PATH)
     root = x509.load_der_x509_certificate(published[0])
     assert root.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    assert credential_keys.did(issued.world.bank) in service["id"]
+    assert issued.world.bank.did in service["id"]
 
 
 # —— what a standard PDF reader shows ——

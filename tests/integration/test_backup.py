@@ -27,7 +27,7 @@ from creditbank.services import credentials
 from creditbank.services.learner_access import accounts
 from creditbank.services.operations import backup, restore
 from creditbank.services.operations.backup import archived_tables
-from creditbank.services.records import learners
+from creditbank.services.records import personal_records
 from creditbank.services.transparency import checkpoints
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.helpers import append
@@ -136,9 +136,9 @@ def test_round_trip_of_a_demo_bank(demo_bank, request, tmp_path):
             learner_ids = list(a.scalars(select(Learner.id)))
             assert learner_ids
             for learner_id in learner_ids:
-                identity = learners.identity_of(restored, b, learner_id)
+                identity = personal_records.identity_of(restored, b, learner_id)
                 assert identity is not None
-                assert identity == learners.identity_of(source, a, learner_id)
+                assert identity == personal_records.identity_of(source, a, learner_id)
             credential = a.scalars(select(Credential)).one()
         login = accounts.authenticate(restored, demo.DEMO_EMAIL, demo.DEMO_PASSWORD, "192.0.2.1")
         assert login.learner_id == credential.learner_id

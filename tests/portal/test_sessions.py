@@ -19,7 +19,7 @@ from creditbank.models.accounts import PortalSession
 from creditbank.runtime import Bank, bank_of
 from creditbank.services.learner_access import accounts, portal_sessions
 from creditbank.services.operations import housekeeping
-from creditbank.services.records import learners
+from creditbank.services.records import learners, personal_records
 from creditbank.services.records.api_keys import SCOPES, Principal
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.portal.test_portal_pages import csrf, login
@@ -167,7 +167,7 @@ def test_a_new_activation_code_signs_out_whoever_held_the_old_password(seeded: t
     learner, name = fresh_account(bank)
     client = signed_in(app, name)
     with bank.db.reading() as session:
-        born = learners.identity_of(bank, session, learner)["birth_date"]  # type: ignore[index]
+        born = personal_records.identity_of(bank, session, learner)["birth_date"]  # type: ignore[index]
     accounts.activate(bank, accounts.new_code(bank, learner), born, "a recovered password")
     assert client.get("/me").status_code == 302
     assert login(app.test_client(), name, "a recovered password").status_code == 302

@@ -16,7 +16,6 @@ import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -29,20 +28,11 @@ from creditbank import keys, ledger_store, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Credential, CredentialKey
 from creditbank.runtime import Bank
+from creditbank.services.credentials import pdf_keys
 
 BANK_ACTOR = "bank:keys"
 ROTATED = "key.rotated"
 COMPROMISED = "key.compromised"
-
-
-def public_url(bank: Bank) -> str:
-    return str(bank.settings.get("CREDITBANK_PUBLIC_URL") or f"http://{bank.settings['CREDITBANK_SERVER_NAME']}")
-
-
-def did(bank: Bank) -> str:
-    """did:web for the public URL's host; a port is percent-encoded, as did:web requires."""
-    host = urlsplit(public_url(bank)).netloc
-    return "did:web:" + quote(host, safe="")
 
 
 def _key_file(bank: Bank, key_id: str) -> Any:
@@ -143,10 +133,7 @@ def all_keys(session: Session) -> Sequence[CredentialKey]:
 
 
 def did_document(bank: Bank) -> dict[str, Any]:
-    # pdf_keys names the bank by this module's did and public URL, so it is imported here, not at the top.
-    from creditbank.services.credentials import pdf_keys
-
-    identifier = did(bank)
+    identifier = bank.did
     with bank.db.reading() as session:
         rows = all_keys(session)
     methods = []
@@ -174,7 +161,7 @@ def did_document(bank: Bank) -> dict[str, Any]:
             {
                 "id": f"{identifier}#ledger",
                 "type": "TransparencyLog",
-                "serviceEndpoint": f"{public_url(bank)}/ledger",
+                "serviceEndpoint": f"{bank.public_url}/ledger",
                 "verifierKey": bank.log_verifier().vkey,
             },
             pdf_keys.did_service(bank),

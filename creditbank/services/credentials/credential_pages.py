@@ -19,7 +19,7 @@ from certificates.pdf_render import (
 )
 from creditbank import metrics
 from creditbank.runtime import Bank
-from creditbank.services.credentials import credential_keys, pdf_keys
+from creditbank.services.credentials import pdf_keys
 from creditbank.services.credentials.facts import Facts, Request, bank_name
 
 Page = CertificatePage | TranscriptPage
@@ -38,7 +38,7 @@ def _order(request: Request) -> tuple[str, str]:
 def page_for(bank: Bank, request: Request, facts: Facts, credential: dict[str, Any]) -> Page:
     bank_title = _bi(bank_name(bank))
     issued = date.fromisoformat(credential["validFrom"][:10])
-    verify_url = f"{credential_keys.public_url(bank)}/v/{credential['id']}"
+    verify_url = f"{bank.public_url}/v/{credential['id']}"
     learner = facts.names[0]
     if request.kind == "transcript":
         rows = [

@@ -27,10 +27,10 @@ from creditbank.models import (
     QualificationAward,
 )
 from creditbank.runtime import Bank
-from creditbank.services.credentials import credential_keys
 from creditbank.services.credits import credit_rules
 from creditbank.services.records.api_keys import Principal
-from creditbank.services.records.learners import personal_of, require_enrolled, submitted_by
+from creditbank.services.records.learners import require_enrolled, submitted_by
+from creditbank.services.records.personal_records import personal_of
 
 ISSUE_SCOPE = "credentials:write"
 KINDS = ("achievement", "qualification", "transcript")
@@ -91,7 +91,7 @@ def personal(bank: Bank, session: Session, learner: Learner, names_from: str | N
 def _institution(session: Session, bank: Bank, institution_id: str) -> documents.Party:
     row = session.get(Institution, institution_id)
     name = both_languages({"zh": row.name_zh or "", "en": row.name_en}) if row is not None else institution_id
-    return documents.Party(f"{credential_keys.public_url(bank)}/institutions/{institution_id}", name)
+    return documents.Party(f"{bank.public_url}/institutions/{institution_id}", name)
 
 
 def _framework_level(bank: Bank, framework: Any, number: int) -> documents.FrameworkLevel:
@@ -103,7 +103,7 @@ def _framework_level(bank: Bank, framework: Any, number: int) -> documents.Frame
         number,
         both_languages(level.name) if level else str(number),
         framework.hours_per_credit,
-        f"{credential_keys.public_url(bank)}/api/v1/frameworks/{framework.id}",
+        f"{bank.public_url}/api/v1/frameworks/{framework.id}",
     )
 
 
@@ -139,7 +139,7 @@ def _achievement_claim(
         )
     title = data.get("title") or {}
     claim = documents.Claim(
-        achievement_id=f"{credential_keys.public_url(bank)}/achievements/{achievement.id}",
+        achievement_id=f"{bank.public_url}/achievements/{achievement.id}",
         name=both_languages(title) or achievement.record_id,
         description=f"{achievement.kind.replace('_', ' ')} recorded by {achievement.institution_id}",
         criteria=both_languages(title) + " — completed as recorded by the institution",
@@ -189,12 +189,12 @@ def gather(bank: Bank, session: Session, principal: Principal | None, request: R
         qualification = framework.qualifications[award.qualification]
         level_def = framework.levels.get(qualification.level)
         claim = documents.Claim(
-            achievement_id=f"{credential_keys.public_url(bank)}/api/v1/frameworks/{framework.id}#{qualification.id}",
+            achievement_id=f"{bank.public_url}/api/v1/frameworks/{framework.id}#{qualification.id}",
             name=both_languages(qualification.name),
             description=f"Qualification awarded under {both_languages(framework.name)}, rule set {award.rules_version}",
             criteria=f"{amount(award.cents):f} credits meeting the requirements of {qualification.id}",
             achievement_type="ext:Qualification",
-            creator=documents.Party(credential_keys.did(bank), both_languages(bank_name(bank))),
+            creator=documents.Party(bank.did, both_languages(bank_name(bank))),
             credits=amount(award.cents),
             level=_framework_level(bank, framework, qualification.level),
             category=None,

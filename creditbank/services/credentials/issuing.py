@@ -56,9 +56,7 @@ def issue(bank: Bank, principal: Principal | None, request: Request) -> dict[str
         gather(bank, session, principal, request)
     key_row = credential_keys.ensure(bank)
     private = credential_keys.signer(bank, key_row)
-    issuer = documents.Party(
-        credential_keys.did(bank), both_languages(bank_name(bank)), credential_keys.public_url(bank)
-    )
+    issuer = documents.Party(bank.did, both_languages(bank_name(bank)), bank.public_url)
     method = f"{issuer.id}#{key_row.id}"
     for _attempt in range(5):
         with bank.db.reading() as session:

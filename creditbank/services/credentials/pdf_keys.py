@@ -35,7 +35,6 @@ from certificates import pdf_signature
 from creditbank import files, keys, ledger_store
 from creditbank.errors import ConfigurationError
 from creditbank.runtime import Bank
-from creditbank.services.credentials import credential_keys
 
 ROOT_CERTIFICATE = "pdf-root-ca.pem"
 ROOT_KEY = "pdf-root-ca.key"
@@ -58,7 +57,7 @@ def bank_name(bank: Bank) -> pdf_signature.BankName:
     return pdf_signature.BankName(
         zh=str(bank.settings.get("CREDITBANK_NAME_ZH") or "终身学习学分银行"),
         en=str(bank.settings.get("CREDITBANK_NAME_EN") or "Lifelong Learning Credit Bank"),
-        url=credential_keys.public_url(bank),
+        url=bank.public_url,
     )
 
 
@@ -196,8 +195,8 @@ def signer(bank: Bank) -> pdf_signature.Signer:
 def did_service(bank: Bank) -> dict[str, object]:
     """The DID document's entry for the PDF roots, so pinning the DID document pins them."""
     return {
-        "id": f"{credential_keys.did(bank)}#pdf-signing",
+        "id": f"{bank.did}#pdf-signing",
         "type": pdf_signature.DID_SERVICE_TYPE,
-        "serviceEndpoint": f"{credential_keys.public_url(bank)}{WELL_KNOWN_PATH}",
+        "serviceEndpoint": f"{bank.public_url}{WELL_KNOWN_PATH}",
         "certificates": [_pem(root).decode("ascii") for root in roots(bank)],
     }

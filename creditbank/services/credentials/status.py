@@ -34,7 +34,7 @@ PURPOSES = ("revocation", "suspension")
 
 
 def list_url(bank: Bank, number: int, purpose: str) -> str:
-    return f"{credential_keys.public_url(bank)}/status/{number}-{purpose}"
+    return f"{bank.public_url}/status/{number}-{purpose}"
 
 
 def change_status(bank: Bank, credential_id: str, change: str, reason: str | None = None) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def publish_list(bank: Bank, number: int, purpose: str) -> dict[str, Any]:
     """Sign the current state of one status list and keep it for serving."""
     key_row = credential_keys.ensure(bank)
     private = credential_keys.signer(bank, key_row)
-    issuer = credential_keys.did(bank)
+    issuer = bank.did
     name = f"{number}-{purpose}"
     with bank.db.reading() as session:
         bits = _bits(session, number, purpose)

@@ -33,6 +33,7 @@ from creditbank.errors import DomainError, NotFound
 from creditbank.models import ActivationCode, Learner, LearnerAccount, LoginThrottle
 from creditbank.runtime import Bank
 from creditbank.services.learner_access import passwords, portal_sessions
+from creditbank.services.records.personal_records import identity_of
 
 CODE_LIFETIME = timedelta(days=14)
 MAX_FAILURES = 5
@@ -213,9 +214,6 @@ def _birth_date(value: date | str) -> str:
 
 def _judge_code(bank: Bank, session: Session, code: str, born: str, now: datetime) -> tuple[str | None, str | None]:
     """(refusal or None, learner id) for a code and birth date: a digest lookup and one decryption, no scrypt."""
-    # Imported here: the learners service imports this module to issue codes and to forget accounts.
-    from creditbank.services.records.learners import identity_of
-
     row = session.get(ActivationCode, code_digest(code))
     learner = session.get(Learner, row.learner_id) if row is not None else None
     if row is None or learner is None or learner.status == "erased":

@@ -17,7 +17,7 @@ from creditbank.models import Credential, CreditLine, Institution
 from creditbank.runtime import Bank
 from creditbank.services import credentials
 from creditbank.services.credits import credit_rules, statements
-from creditbank.services.records import achievements, consent, learners
+from creditbank.services.records import achievements, consent, personal_records
 from creditbank.services.transparency import checkpoints
 
 
@@ -149,7 +149,7 @@ def export(bank: Bank, learner_id: str) -> dict[str, Any]:
     from creditbank.models import LearnerAccount, ShareLink
 
     with bank.db.reading() as session:
-        identity = learners.identity_of(bank, session, learner_id)
+        identity = personal_records.identity_of(bank, session, learner_id)
         account = session.get(LearnerAccount, learner_id)
         shares = [
             {"id": row.id, "created_at": row.created_at.isoformat(), "expires_at": row.expires_at.isoformat(),

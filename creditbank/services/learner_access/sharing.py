@@ -18,7 +18,7 @@ from creditbank.models import Learner, ShareLink
 from creditbank.runtime import Bank
 from creditbank.services.learner_access import portal
 from creditbank.services.learner_access.accounts import AccountError
-from creditbank.services.records.learners import identity_of
+from creditbank.services.records.personal_records import identity_of
 
 PERIODS = (1, 7, 30, 90, 365)  # days a link may stay open
 

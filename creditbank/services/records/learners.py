@@ -29,6 +29,7 @@ from creditbank.services.records import consent, idempotency
 from creditbank.services.records.api_keys import Principal
 from creditbank.services.records.idempotency import Outcome, RetryKey
 from creditbank.services.records.institutions import BANK_ACTOR
+from creditbank.services.records.personal_records import personal_of
 from ledger.canonical import canonical_bytes
 
 
@@ -242,20 +243,6 @@ def submitted_by(session: Session, learner: Learner, institution_id: str, person
 
 def _masked(number: str) -> str:
     return "*" * max(len(number) - 4, 0) + number[-4:]
-
-
-def personal_of(bank: Bank, session: Session, learner_id: str) -> dict[str, Any] | None:
-    """The learner's whole sealed record (identity, salts, other submissions), or None once erased."""
-    stored = session.get(LearnerPersonalData, learner_id)
-    if stored is None:
-        return None
-    return bank.vault().open(learner_id, Sealed(stored.wrapped_key, stored.sealed))
-
-
-def identity_of(bank: Bank, session: Session, learner_id: str) -> dict[str, Any] | None:
-    """The learner's decrypted identity (names, birth date, ID, e-mail), or None once it has been erased."""
-    personal = personal_of(bank, session, learner_id)
-    return None if personal is None else personal["identity"]
 
 
 def profile(bank: Bank, principal: Principal, learner_id: str) -> dict[str, Any]:
