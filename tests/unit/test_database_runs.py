@@ -157,6 +157,16 @@ def test_a_k_subset_on_both_databases_passes(tmp_path: Path) -> None:
     assert summary(output).endswith("SQLite 2 of 2 ran, PostgreSQL 2 of 2 ran, deselected: PostgreSQL 2, SQLite 2")
 
 
+def test_a_folder_with_a_conftest_of_its_own_is_counted_too(tmp_path: Path) -> None:
+    # The plugin is registered beside conftest modules found later; pluggy keeps plugins in sets.
+    (tmp_path / "deeper").mkdir()
+    (tmp_path / "deeper" / "conftest.py").write_text("import pytest\n\n\n@pytest.fixture\ndef size():\n    return 3\n")
+    (tmp_path / "deeper" / "test_deeper.py").write_text("def test_deeper(database, size):\n    assert size == 3\n")
+    code, output = run(tmp_path, None)
+    assert code == 0, output
+    assert summary(output).endswith("SQLite 5 of 5 ran, PostgreSQL 5 of 5 ran")
+
+
 def test_one_database_by_choice_says_so(tmp_path: Path) -> None:
     code, output = run(tmp_path, "sqlite")
     assert code == 0, output
