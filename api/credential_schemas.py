@@ -11,7 +11,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from api.fields import Text
-from certificates.verify import CHECKS
+from creditbank.services.credentials import CHECKS
 
 
 class IssueInputSchema(Schema):

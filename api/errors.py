@@ -14,8 +14,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from creditbank import logs
-from creditbank.db import DATABASE_ERRORS, storage_failure
-from creditbank.errors import PAGE_ERRORS, DomainError, StorageUnavailable
+from creditbank.errors import DATABASE_ERRORS, PAGE_ERRORS, DomainError, StorageUnavailable, storage_failure
 from ledger import strict_json
 
 log = logging.getLogger(__name__)

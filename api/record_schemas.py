@@ -12,8 +12,7 @@ from typing import Any, ClassVar, TypeVar
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from api.fields import IsoDate, Number, Pattern, QueryInteger, StrictBoolean, Text
-from creditbank.models import ACHIEVEMENT_KINDS
-from creditbank.services.records.achievements import MAX_BATCH
+from creditbank.services.records.achievements import ACHIEVEMENT_KINDS, MAX_BATCH
 
 LEARNER_ID = r"lrn_[0-9a-z]{20}"
 ACHIEVEMENT_ID = r"ach_[0-9a-z]{20}"

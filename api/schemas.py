@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.fields import QueryInteger
-from creditbank.models import INSTITUTION_TYPES
+from creditbank.services.records.institutions import INSTITUTION_TYPES
 
 
 class InclusionQuery(Schema):

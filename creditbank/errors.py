@@ -6,7 +6,11 @@ so every door reports the same failure the same way.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
+
+import psycopg
+from sqlalchemy import exc as sa_exc
 
 
 class DomainError(Exception):
@@ -108,3 +112,55 @@ class ConfigurationError(DomainError):
 # Where the web app registers the renderer that turns an error on a page path into a page for people; the error
 # module (api/errors.py) looks it up there.
 PAGE_ERRORS = "creditbank.page_errors"
+
+
+# --- the database failing, as opposed to a request being wrong ---------------------------------------------------
+
+_SQLITE_FAILURES = {
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_READONLY: "the database is read-only",
+    sqlite3.SQLITE_IOERR: "the disk reports an I/O error",
+    sqlite3.SQLITE_CANTOPEN: "the database file cannot be opened",
+    sqlite3.SQLITE_BUSY: "the database stayed locked past the busy timeout",
+}
+# SQLSTATE classes and codes that mean "the server cannot do this now", not "this request is wrong".
+_PG_FAILURES = {
+    "25006": "the database is read-only",
+    "53100": "the database server's disk is full",
+    "53": "the database server is out of resources",
+    "08": "the connection to the database failed",
+    "57P": "the database server is shutting down or starting",
+    "58": "the database server reports a system error",
+}
+
+
+def storage_failure(error: BaseException) -> str | None:
+    """Why the database cannot serve now, when that is what ``error`` says; None for any other failure.
+
+    These are conditions of the machine, not of the request: they answer 503 and the client retries,
+    whereas anything unrecognised stays an internal error that someone must look at.
+    """
+    if isinstance(error, (sa_exc.DisconnectionError, sa_exc.TimeoutError)):
+        return "the database cannot be reached"
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return "the connection to the database was lost"
+    original = getattr(error, "orig", None) or error
+    if isinstance(original, sqlite3.Error):
+        code = getattr(original, "sqlite_errorcode", None)
+        # Extended result codes keep the primary code in their low byte (SQLITE_IOERR_WRITE is an IOERR).
+        return _SQLITE_FAILURES.get(code & 0xFF) if isinstance(code, int) else None
+    state = getattr(original, "sqlstate", None)
+    if isinstance(state, str):
+        for prefix in (state, state[:3], state[:2]):
+            if prefix in _PG_FAILURES:
+                return _PG_FAILURES[prefix]
+        return None
+    if type(original).__name__ == "OperationalError" and type(original).__module__.startswith("psycopg"):
+        # No SQLSTATE: the client library failed before the server answered (refused, reset, timed out).
+        return "the database cannot be reached"
+    return None
+
+
+# What the handlers of a door must catch: the ledger's hot paths use the driver's cursor directly, so its
+# exceptions arrive unwrapped as well as wrapped by SQLAlchemy.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sa_exc.SQLAlchemyError, sqlite3.Error, psycopg.Error)

@@ -9,8 +9,7 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from creditbank import create_app, migrate
-from creditbank.db import DATABASE_ERRORS, storage_failure
-from creditbank.errors import DomainError
+from creditbank.errors import DATABASE_ERRORS, DomainError, storage_failure
 from creditbank.runtime import Bank, bank_of
 
 

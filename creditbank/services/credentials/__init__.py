@@ -8,6 +8,8 @@ The use cases are listed here too, so a view or a command names ``credentials.is
 module holds it.
 """
 
+# The names of a verdict's checks, for the schemas that describe a report.
+from certificates.verify import CHECKS
 from creditbank.services.credentials.facts import ISSUE_SCOPE, KINDS, Request
 from creditbank.services.credentials.issuing import issue
 from creditbank.services.credentials.reading import bundle, document, list_for_learner, pdf, public_summary, receipt
@@ -26,6 +28,7 @@ from creditbank.services.credentials.verifying import trust, verify
 
 __all__ = [
     "BANK_ACTOR",
+    "CHECKS",
     "ISSUE_SCOPE",
     "KINDS",
     "LIST_SIZE",

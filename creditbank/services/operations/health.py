@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import text
 
 from creditbank import ledger_store, migrate
-from creditbank.db import DATABASE_ERRORS
+from creditbank.errors import DATABASE_ERRORS
 from creditbank.runtime import Bank
 from creditbank.services.transparency import checkpoints, findings
 

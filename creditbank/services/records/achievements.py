@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditbank import achievement_rules, ledger_store, recording
+from creditbank.credits.kinds import ACHIEVEMENT_KINDS
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Achievement, AchievementVersion, Enrollment, Learner
 from creditbank.runtime import Bank
@@ -386,4 +387,14 @@ def all_for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
     return [{**_current(row), "history": history[row.id]} for row in rows]
 
 
-__all__ = ["MAX_BATCH", "Submission", "all_for_learner", "correct", "get", "page_for_learner", "record", "revoke"]
+__all__ = [
+    "ACHIEVEMENT_KINDS",
+    "MAX_BATCH",
+    "Submission",
+    "all_for_learner",
+    "correct",
+    "get",
+    "page_for_learner",
+    "record",
+    "revoke",
+]

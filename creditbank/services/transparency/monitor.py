@@ -13,8 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from creditbank import ledger_store
-from creditbank.db import DATABASE_ERRORS
-from creditbank.errors import LedgerIntegrityError
+from creditbank.errors import DATABASE_ERRORS, LedgerIntegrityError
 from creditbank.runtime import Bank
 from creditbank.services.transparency import checkpoints
 from ledger.merkle import verify_consistency
