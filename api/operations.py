@@ -11,7 +11,7 @@ from flask import request
 from api.blueprint import Blueprint
 from api.record_schemas import ProblemSchema
 from creditbank.services.records import idempotency
-from creditbank.services.records.idempotency import Outcome, RetryKey
+from creditbank.services.records.idempotency import RetryKey, WriteResult
 from ledger import strict_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,5 +51,5 @@ def retry(operation: str) -> RetryKey | None:
     return idempotency.retry_key(request.headers.get("Idempotency-Key"), operation, body)
 
 
-def answer(outcome: Outcome) -> tuple[dict[str, Any], int]:
+def answer(outcome: WriteResult) -> tuple[dict[str, Any], int]:
     return outcome.body, 201 if outcome.created else 200

@@ -83,7 +83,7 @@ def main() -> None:
     from pypdf import PdfReader
 
     from certificates import budget, pdf_signature, proofs
-    from certificates import verify as engine
+    from certificates import verify as verification
     from certificates.pdf_render import Bilingual, CertificatePage, render_certificate
     from creditbank import create_app, demo, migrate
     from creditbank.runtime import bank_of
@@ -187,18 +187,18 @@ def main() -> None:
 
     print("verifying…", flush=True)
     bundle = json.dumps(credentials.bundle(bank, None, issued["id"])).encode()
-    trust = engine.did_document_trust(json.loads(app.test_client().get("/.well-known/did.json").data))
+    trust = verification.did_document_trust(json.loads(app.test_client().get("/.well-known/did.json").data))
     # The verification children freeze what they imported out of the garbage collector's way (certificates.budget);
     # this process does the same for what it holds, or every full collection walks a bank, fonts and PDFs.
     gc.freeze()
     # Offline trust: status is not checked (no list given), every other check must pass.
-    assert not [c for c in engine.verify_bytes(bundle, trust).checks if c.outcome == "fail"]
-    rate, cpu_rate = _rate(lambda: engine.verify_bytes(bundle, trust), 3 if args.quick else 10, cpu=True)
+    assert not [c for c in verification.verify_bytes(bundle, trust).checks if c.outcome == "fail"]
+    rate, cpu_rate = _rate(lambda: verification.verify_bytes(bundle, trust), 3 if args.quick else 10, cpu=True)
     public = key.public_key()
     signature = key.sign(b"x" * 64)
     ed_rate, ed_cpu_rate = _rate(lambda: public.verify(signature, b"x" * 64), 2, cpu=True)
     # As the doors run it: in a verification child under the CPU budget (two processes, so not one core).
-    pooled = _rate(lambda: budget.run(engine.verify_bytes, bundle, trust), 2 if args.quick else 5)
+    pooled = _rate(lambda: budget.run(verification.verify_bytes, bundle, trust), 2 if args.quick else 5)
     report["verify_json"] = {
         # Per second of this process's CPU time (one core, one thread): the figure other processes on a shared
         # machine disturb least. The wall-clock rate is beside it, and the machine's load average.
@@ -214,8 +214,8 @@ def main() -> None:
     }
     print(f"  {report['verify_json']}")
     pdf = credentials.pdf(bank, None, issued["id"])
-    assert not [c for c in engine.verify_bytes(pdf, trust).checks if c.outcome == "fail"]
-    report["verify_pdf"] = _timings(lambda: engine.verify_bytes(pdf, trust), samples)
+    assert not [c for c in verification.verify_bytes(pdf, trust).checks if c.outcome == "fail"]
+    report["verify_pdf"] = _timings(lambda: verification.verify_bytes(pdf, trust), samples)
     report["verify_pdf"]["signature_check"] = _timings(lambda: pdf_signature.verify(pdf, trust.pdf_roots), samples)
     print(f"  pdf {report['verify_pdf']}")
 

@@ -26,7 +26,7 @@ from ledger import strict_json
 from ledger.note import NoteError, NoteVerifier
 from ledger.numbers import NotADecimal, parse_decimal
 
-Outcome = Literal["pass", "fail", "skip"]
+CheckOutcome = Literal["pass", "fail", "skip"]
 Verdict = Literal["valid", "invalid", "authentic_unchecked"]
 # How far a proof's creation time may run ahead of the verifier's clock: signers' clocks drift, and a credential
 # dated later than that was not signed when it says it was.
@@ -95,7 +95,7 @@ class Identity:
 @dataclass
 class Check:
     check: str
-    outcome: Outcome
+    outcome: CheckOutcome
     reason: str
 
 
@@ -132,7 +132,7 @@ class Report:
         outcome = next((c.outcome for c in self.checks if c.check == "identity"), "skip")
         return "matches" if outcome == "pass" else "does_not_match" if outcome == "fail" else "not_checked"
 
-    def add(self, check: str, outcome: Outcome, reason: str) -> None:
+    def add(self, check: str, outcome: CheckOutcome, reason: str) -> None:
         self.checks.append(Check(check, outcome, reason))
 
     def to_json(self) -> dict[str, Any]:
@@ -363,7 +363,7 @@ def _issued_and_signed(
     return _signature(document, keys, report)
 
 
-def _merge(report: Report, check: str, outcome: Outcome, reason: str) -> None:
+def _merge(report: Report, check: str, outcome: CheckOutcome, reason: str) -> None:
     """Fold a wrapped credential's result into the transcript's row for that check: a failure replaces a pass or a
     skip, a skip replaces a pass, so the row shows the worst and names which credential it was."""
     rank = {"pass": 0, "skip": 1, "fail": 2}

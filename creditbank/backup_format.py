@@ -37,21 +37,13 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, LargeBinary, String, Text
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from creditbank.errors import Conflict, DomainError
+from creditbank.errors import ArchiveError, Conflict
 
 FORMAT = "creditbank-backup"
 VERSION = 1
 # Level 6 halves the time of level 9 for a percent or two more bytes; the base64 in the rows compresses well.
 COMPRESSION = 6
 _WRITE_CHUNK = 1 << 20
-
-
-class ArchiveError(DomainError):
-    """The file is not a complete, intact backup archive this release can read."""
-
-    kind = "invalid-archive"
-    status = 422
-    title = "Invalid backup archive"
 
 
 # --- portable column types -----------------------------------------------------------------------

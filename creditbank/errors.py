@@ -114,6 +114,39 @@ class ConfigurationError(DomainError):
 PAGE_ERRORS = "creditbank.page_errors"
 
 
+class AccountError(DomainError):
+    """A portal action refused for a reason the person may be told (each has a stable `reason` key)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+class ArchiveError(DomainError):
+    """The file is not a complete, intact backup archive this release can read."""
+
+    kind = "invalid-archive"
+    status = 422
+    title = "Invalid backup archive"
+
+
+class FileTrouble(DomainError):
+    """The archive or a key file cannot be written or read where it should be (full disk, permissions)."""
+
+    kind = "file-trouble"
+    status = 500
+    title = "File cannot be written or read"
+
+
+class UnreadableInput(InvalidInput):
+    """A refusal of what was sent (422 on the API); ``message`` is its key in the page's catalogue, so the page
+    says the same in the visitor's language."""
+
+    def __init__(self, detail: str, *, field: str, reason: str, message: str) -> None:
+        super().__init__(detail, errors={field: [reason]})
+        self.message = message
+
+
 # --- the database failing, as opposed to a request being wrong ---------------------------------------------------
 
 _SQLITE_FAILURES = {

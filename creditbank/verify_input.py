@@ -15,19 +15,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from certificates.names import BirthDateError, parse_birth_date
 from certificates.verify import Identity
-from creditbank.errors import InvalidInput
+from creditbank.errors import UnreadableInput
 
 LIMIT = 20 * 1024 * 1024
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
-
-
-class UnreadableInput(InvalidInput):
-    """A refusal of what was sent (422 on the API); ``message`` is its key in the page's catalogue, so the page
-    says the same in the visitor's language."""
-
-    def __init__(self, detail: str, *, field: str, reason: str, message: str) -> None:
-        super().__init__(detail, errors={field: [reason]})
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from creditbank import verify_input
-from creditbank.errors import NotFound, VerificationLimit
+from creditbank.errors import NotFound, UnreadableInput, VerificationLimit
 from creditbank.portal.i18n import translate
 from creditbank.runtime import current_bank
 from creditbank.services import credentials
@@ -24,7 +24,7 @@ def verify() -> tuple[str, int] | str:
         return render_template("verify.html", report=None, error=None)
     try:
         upload = verify_input.read(request)
-    except verify_input.UnreadableInput as exc:
+    except UnreadableInput as exc:
         return render_template("verify.html", report=None, error=exc.message), 400
     try:
         report = credentials.verify(current_bank(), upload.data, upload.identity)

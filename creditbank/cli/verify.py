@@ -60,19 +60,21 @@ def verify_command(
     revocation and suspension could not be checked: give the bank's status lists with --status, or ask the bank);
     4 not invalid, but --name and --birth-date do not match the credential's holder.
     """
-    from certificates import verify as engine
+    from certificates import verify as verification
 
     if (name is None) != (birth_date is None):
         raise click.UsageError("--name and --birth-date go together")
     from certificates.names import BirthDateError, parse_birth_date
 
     try:
-        identity = engine.Identity(name, parse_birth_date(birth_date)) if name and birth_date is not None else None
+        identity = (
+            verification.Identity(name, parse_birth_date(birth_date)) if name and birth_date is not None else None
+        )
     except BirthDateError as exc:
         raise click.BadParameter(str(exc), param_hint="--birth-date") from None
     if trust_file is not None:
         try:
-            trust = engine.did_document_trust(_read_json(trust_file, "--trust"))
+            trust = verification.did_document_trust(_read_json(trust_file, "--trust"))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--trust") from None
         if status_files:
@@ -87,7 +89,7 @@ def verify_command(
 
     try:
         # Like the server, under the CPU budget in a child process: the file may come from anyone.
-        report = budget.run(engine.verify_bytes, path.read_bytes(), trust, identity=identity)
+        report = budget.run(verification.verify_bytes, path.read_bytes(), trust, identity=identity)
     except (bounds.LimitExceeded, budget.BudgetExceeded, budget.WorkerFailed) as exc:
         click.echo(f"{path}: NOT VALID: {exc}; the file was not verified", err=True)
         sys.exit(1)
@@ -133,7 +135,7 @@ def _print_summary(summary: dict[str, Any] | None) -> None:
 
 def _status_from_files(paths: tuple[Path, ...], trust: Any) -> Any:
     from certificates import proofs
-    from certificates import verify as engine
+    from certificates import verify as verification
     from certificates.status_list import StatusBits, StatusListError
 
     keys_by_method = {key.method: key.public for key in trust.keys}
@@ -154,7 +156,7 @@ def _status_from_files(paths: tuple[Path, ...], trust: Any) -> Any:
         except (KeyError, TypeError, StatusListError) as exc:
             raise click.BadParameter(f"{path}: {exc}", param_hint="--status") from None
 
-    def lookup(_credential_id: str, url: str, index: int) -> engine.StatusAnswer | None:
+    def lookup(_credential_id: str, url: str, index: int) -> verification.StatusAnswer | None:
         revocation = lists.get((url, "revocation"))
         # The bank publishes a credential's suspension bit at the same index of the list beside its revocation
         # list; without that list suspension is unknown, and the status is not checked.
@@ -162,9 +164,9 @@ def _status_from_files(paths: tuple[Path, ...], trust: Any) -> Any:
         if revocation is None or index >= revocation.size:
             return None
         if revocation.get(index):
-            return engine.StatusAnswer(True, False)
+            return verification.StatusAnswer(True, False)
         if suspension is None or index >= suspension.size:
             return None
-        return engine.StatusAnswer(False, suspension.get(index))
+        return verification.StatusAnswer(False, suspension.get(index))
 
     return lookup

@@ -13,7 +13,7 @@ _FIELDS = {"code", "framework", "level", "credits", "category", "name", "descrip
 
 
 @dataclass(frozen=True)
-class Outcome:
+class LearningOutcome:
     code: str
     framework: str
     level: int
@@ -34,7 +34,7 @@ class Outcome:
         }
 
 
-def read_outcome(r: Reader, item: Any, place: str, frameworks: dict[str, Framework]) -> Outcome | None:
+def read_outcome(r: Reader, item: Any, place: str, frameworks: dict[str, Framework]) -> LearningOutcome | None:
     if not isinstance(item, dict):
         r.fault(place, "must be a table")
         return None
@@ -68,14 +68,14 @@ def read_outcome(r: Reader, item: Any, place: str, frameworks: dict[str, Framewo
     assert description
     assert level is not None
     assert credits is not None
-    return Outcome(code, framework_id, int(level), credits, category, name, description)
+    return LearningOutcome(code, framework_id, int(level), credits, category, name, description)
 
 
-def read_catalogue(document: dict[str, Any], source: str, frameworks: dict[str, Framework]) -> list[Outcome]:
+def read_catalogue(document: dict[str, Any], source: str, frameworks: dict[str, Framework]) -> list[LearningOutcome]:
     """Every outcome of a catalogue file, or a DocumentError naming each faulty place."""
     r = Reader(source)
     r.unknown(document, {"outcomes"}, "")
-    outcomes: list[Outcome] = []
+    outcomes: list[LearningOutcome] = []
     seen: set[str] = set()
     for place, item in r.tables(document, "outcomes", "outcomes"):
         outcome = read_outcome(r, item, place, frameworks)

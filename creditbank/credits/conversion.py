@@ -11,7 +11,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from creditbank.credits.catalogue import Outcome
+from creditbank.credits.catalogue import LearningOutcome
 from creditbank.credits.documents import as_number
 from creditbank.credits.frameworks import Bilingual, Framework
 from creditbank.credits.rules import InstitutionRule, RuleSet
@@ -78,7 +78,7 @@ class _Steps:
 
 
 def convert(
-    source: Source, rules: RuleSet, framework: Framework, catalogue: dict[str, Outcome], as_of: date
+    source: Source, rules: RuleSet, framework: Framework, catalogue: dict[str, LearningOutcome], as_of: date
 ) -> Conversion:
     steps = _Steps()
     rule = rules.institutions.get(source.institution)
@@ -189,8 +189,8 @@ def _valid(data: dict[str, Any], rule: InstitutionRule | None, rules: RuleSet, a
 
 
 def _equivalent(
-    source: Source, rules: RuleSet, framework: Framework, catalogue: dict[str, Outcome], steps: _Steps
-) -> Outcome | None:
+    source: Source, rules: RuleSet, framework: Framework, catalogue: dict[str, LearningOutcome], steps: _Steps
+) -> LearningOutcome | None:
     code = source.data.get("code")
     if not isinstance(code, str):
         return None

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from creditbank.errors import Conflict, InvalidInput, NotFound
+from creditbank.errors import AccountError, Conflict, InvalidInput, NotFound
 from creditbank.portal import i18n, security
 from creditbank.portal.security import login_required
 from creditbank.runtime import current_bank
@@ -51,7 +51,7 @@ def login() -> Any:
         return render_template("portal/login.html", error="required", login_id=login_id), 400
     try:
         signed = accounts.authenticate(current_bank(), login_id, password, _client())
-    except accounts.AccountError as refused:
+    except AccountError as refused:
         status = 429 if refused.reason == "throttled" else 401
         return render_template("portal/login.html", error=refused.reason, login_id=login_id), status
     security.sign_in(signed.learner_id)
@@ -86,12 +86,12 @@ def activate() -> Any:
             errors[required] = "required"
     try:
         accounts.check_new_password(password, again)
-    except accounts.AccountError as refused:
+    except AccountError as refused:
         errors["password"] = refused.reason
     if form["login_name"]:
         try:
             accounts.normal_login_name(form["login_name"])
-        except accounts.AccountError as refused:
+        except AccountError as refused:
             errors["login_name"] = refused.reason
     status = 400
     if not errors:
@@ -100,7 +100,7 @@ def activate() -> Any:
                 current_bank(), form["code"], form["birth_date"], password, form["email"] or None,
                 login_name=form["login_name"] or None, client=_client(),
             )  # fmt: skip
-        except accounts.AccountError as refused:
+        except AccountError as refused:
             errors[_ACTIVATION_FIELDS.get(refused.reason, "code")] = refused.reason
             status = 429 if refused.reason == "throttled" else 400
     if errors:
@@ -189,7 +189,7 @@ def password() -> Any:
             current_bank(), learner, request.form.get("current", ""),
             request.form.get("password", ""), request.form.get("password_again", ""), _client(),
         )  # fmt: skip
-    except accounts.AccountError as refused:
+    except AccountError as refused:
         field = "current" if refused.reason in ("current_wrong", "throttled") else "password"
         status = 429 if refused.reason == "throttled" else 400
         return render_template("portal/password.html", errors={field: refused.reason}), status
@@ -235,7 +235,7 @@ def share() -> Any:
 def shared(token: str) -> Any:
     try:
         view = sharing.open_link(current_bank(), token)
-    except accounts.AccountError:
+    except AccountError:
         return render_template("portal/error.html", status=410, message="link_closed"), 410
     return render_template("portal/shared.html", **view)
 
@@ -253,7 +253,7 @@ def my_data() -> Any:
     # A copied cookie alone must not erase the person or carry off everything held, the full ID number included.
     try:
         accounts.reauthenticate(bank, learner, request.form.get("password", ""), _client())
-    except accounts.AccountError as refused:
+    except AccountError as refused:
         status = 429 if refused.reason == "throttled" else 401
         error = "throttled" if refused.reason == "throttled" else "current_wrong"
         return render_template("portal/data.html", error=error, failed=action), status

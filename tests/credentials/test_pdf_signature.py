@@ -36,7 +36,7 @@ from pypdf import PdfReader
 from pypdf.generic import IndirectObject, StreamObject
 
 from certificates import pdf_signature
-from certificates import verify as engine
+from certificates import verify as verification
 from creditbank import keys
 from creditbank.cli import main
 from creditbank.errors import ConfigurationError
@@ -46,17 +46,17 @@ from creditbank.services.credentials import pdf_keys
 from tests.credentials.issued_world import Issued, checks
 
 
-def reasons(report: engine.Report | dict[str, Any]) -> dict[str, str]:
-    items = report.to_json()["checks"] if isinstance(report, engine.Report) else report["checks"]
+def reasons(report: verification.Report | dict[str, Any]) -> dict[str, str]:
+    items = report.to_json()["checks"] if isinstance(report, verification.Report) else report["checks"]
     return {item["check"]: item["reason"] for item in items}
 
 
-def trust(issued: Issued) -> engine.Trust:
+def trust(issued: Issued) -> verification.Trust:
     return credentials.trust(issued.world.bank)
 
 
-def verify(issued: Issued, data: bytes) -> engine.Report:
-    return engine.verify_bytes(data, trust(issued))
+def verify(issued: Issued, data: bytes) -> verification.Report:
+    return verification.verify_bytes(data, trust(issued))
 
 
 # —— where things are in the file ——
@@ -313,7 +313,7 @@ def test_the_signing_certificate_must_have_been_valid_when_the_ledger_recorded_t
 
 
 def test_a_signing_time_in_the_future_or_outside_the_certificate_is_refused(issued: Issued) -> None:
-    report = engine.verify_bytes(issued.pdf, trust(issued), now=datetime.now(UTC) - timedelta(hours=1))
+    report = verification.verify_bytes(issued.pdf, trust(issued), now=datetime.now(UTC) - timedelta(hours=1))
     assert "signing time in the future" in reasons(report)["pdf_signature"]
     now = datetime.now(UTC)
     expired = _signer(issued, start=now - timedelta(days=10), end=now - timedelta(days=1))
@@ -322,8 +322,8 @@ def test_a_signing_time_in_the_future_or_outside_the_certificate_is_refused(issu
 
 
 def test_without_the_bank_root_trusted_no_pdf_verifies(issued: Issued) -> None:
-    bare = engine.Trust(trust(issued).issuer, trust(issued).keys, trust(issued).log_keys)
-    report = engine.verify_bytes(issued.pdf, bare)
+    bare = verification.Trust(trust(issued).issuer, trust(issued).keys, trust(issued).log_keys)
+    report = verification.verify_bytes(issued.pdf, bare)
     assert not report.valid
     assert "no PDF signing root" in reasons(report)["pdf_signature"]
 

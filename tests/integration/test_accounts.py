@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from creditbank.errors import AccountError
 from creditbank.models import ActivationCode, LearnerAccount, LoginThrottle
 from creditbank.services.learner_access import accounts, passwords
 from creditbank.services.records import learners
@@ -41,7 +42,7 @@ def enrolled(client, institution):
 
 
 def _refusal(call, *args, **kwargs) -> str:
-    with pytest.raises(accounts.AccountError) as refused:
+    with pytest.raises(AccountError) as refused:
         call(*args, **kwargs)
     return refused.value.reason
 
@@ -138,7 +139,7 @@ def test_wrong_passwords_get_one_generic_answer_then_a_lockout(bank, enrolled) -
     accounts.activate(bank, enrolled["activation_code"], BORN, PASSWORD, "wang.fang@example.com")
     answers = set()
     for login in ("wang.fang@example.com", enrolled["id"], "nobody@example.com", "some-name"):
-        with pytest.raises(accounts.AccountError) as wrong:
+        with pytest.raises(AccountError) as wrong:
             accounts.authenticate(bank, login, "not the password", "10.0.0.2")
         answers.add((wrong.value.reason, str(wrong.value)))
     assert answers == {("wrong", accounts.WRONG)}

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from creditbank import create_app, demo, migrate
-from creditbank.backup_format import ArchiveError, Reader
-from creditbank.errors import ConfigurationError, Conflict, DomainError
+from creditbank.backup_format import Reader
+from creditbank.errors import ArchiveError, ConfigurationError, Conflict, DomainError
 from creditbank.models import Credential, Learner, LedgerEntry
 from creditbank.runtime import Bank, bank_of
 from creditbank.services import credentials

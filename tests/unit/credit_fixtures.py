@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from creditbank.credits import catalogue, frameworks, rules
-from creditbank.credits.catalogue import Outcome
+from creditbank.credits.catalogue import LearningOutcome
 from creditbank.credits.conversion import Conversion, Source
 from creditbank.credits.frameworks import Framework
 from creditbank.credits.rules import RuleSet
@@ -149,7 +149,7 @@ def framework() -> Framework:
     return frameworks.read(framework_document(), "unit-fw.toml")
 
 
-def outcomes(fw: Framework | None = None) -> dict[str, Outcome]:
+def outcomes(fw: Framework | None = None) -> dict[str, LearningOutcome]:
     fw = fw or framework()
     read = catalogue.read_catalogue({"outcomes": outcome_documents()}, "catalogue.toml", {fw.id: fw})
     return {outcome.code: outcome for outcome in read}

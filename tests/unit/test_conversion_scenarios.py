@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from creditbank.credits import rules
-from creditbank.credits.catalogue import Outcome
+from creditbank.credits.catalogue import LearningOutcome
 from creditbank.credits.conversion import Conversion, Source, convert
 from creditbank.credits.documents import DocumentError
 from creditbank.credits.frameworks import QualificationType
@@ -37,7 +37,9 @@ FIRST_STEP_EN = "Converted under rule set u-1 into Unit framework credits ({who}
 FIRST_STEP_ZH = "按规则集 u-1 换算为“单元测试框架”学分（{who}，来源类别：{label}）。"
 
 
-def run(item: Source, ruleset: Any = None, catalogue: dict[str, Outcome] | None = None, as_of: date = AS_OF) -> Any:
+def run(
+    item: Source, ruleset: Any = None, catalogue: dict[str, LearningOutcome] | None = None, as_of: date = AS_OF
+) -> Any:
     return convert(item, ruleset or RULES, FW, CATALOGUE if catalogue is None else catalogue, as_of)
 
 
@@ -154,7 +156,7 @@ def test_a_chain_whose_outcome_is_not_yet_approved_falls_back_too() -> None:
 
 
 def test_an_outcome_of_another_framework_is_not_used() -> None:
-    foreign = Outcome(
+    foreign = LearningOutcome(
         "DL-1", "other-fw", 1, Decimal(9), "general", {"zh": "外", "en": "Foreign"}, {"zh": "外", "en": "Foreign"}
     )
     result = run(source("uni-b", code="DIG1", credits=4), catalogue={"DL-1": foreign})

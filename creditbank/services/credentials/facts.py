@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certificates import credentials as documents
+from certificates import credentials as credential_documents
 from creditbank.errors import (
     Conflict,
     InvalidInput,
@@ -62,7 +62,7 @@ def amount(cents: int) -> Decimal:
 
 @dataclass
 class Facts:
-    claims: list[documents.Claim]
+    claims: list[credential_documents.Claim]
     sources: list[int]
     institution: str | None
     names: list[str]
@@ -88,16 +88,16 @@ def personal(bank: Bank, session: Session, learner: Learner, names_from: str | N
     return names, date.fromisoformat(identity["birth_date"])
 
 
-def _institution(session: Session, bank: Bank, institution_id: str) -> documents.Party:
+def _institution(session: Session, bank: Bank, institution_id: str) -> credential_documents.Party:
     row = session.get(Institution, institution_id)
     name = both_languages({"zh": row.name_zh or "", "en": row.name_en}) if row is not None else institution_id
-    return documents.Party(f"{bank.public_url}/institutions/{institution_id}", name)
+    return credential_documents.Party(f"{bank.public_url}/institutions/{institution_id}", name)
 
 
-def _framework_level(bank: Bank, framework: Any, number: int) -> documents.FrameworkLevel:
+def _framework_level(bank: Bank, framework: Any, number: int) -> credential_documents.FrameworkLevel:
     """Where a credit sits: the framework, the level's name, the credit unit, and the framework's public page."""
     level = framework.levels.get(number)
-    return documents.FrameworkLevel(
+    return credential_documents.FrameworkLevel(
         framework.id,
         both_languages(framework.name),
         number,
@@ -120,7 +120,7 @@ def _lines_of(session: Session, achievement_id: str) -> list[CreditLine]:
 
 def _achievement_claim(
     bank: Bank, session: Session, achievement: Achievement
-) -> tuple[documents.Claim, dict[str, Any]]:
+) -> tuple[credential_documents.Claim, dict[str, Any]]:
     data = json.loads(achievement.data)
     book = credit_rules.rulebook(session)
     lines = _lines_of(session, achievement.id)
@@ -138,7 +138,7 @@ def _achievement_claim(
             framework=dict(framework.name),
         )
     title = data.get("title") or {}
-    claim = documents.Claim(
+    claim = credential_documents.Claim(
         achievement_id=f"{bank.public_url}/achievements/{achievement.id}",
         name=both_languages(title) or achievement.record_id,
         description=f"{achievement.kind.replace('_', ' ')} recorded by {achievement.institution_id}",
@@ -188,13 +188,13 @@ def gather(bank: Bank, session: Session, principal: Principal | None, request: R
         framework = book.frameworks[award.framework]
         qualification = framework.qualifications[award.qualification]
         level_def = framework.levels.get(qualification.level)
-        claim = documents.Claim(
+        claim = credential_documents.Claim(
             achievement_id=f"{bank.public_url}/api/v1/frameworks/{framework.id}#{qualification.id}",
             name=both_languages(qualification.name),
             description=f"Qualification awarded under {both_languages(framework.name)}, rule set {award.rules_version}",
             criteria=f"{amount(award.cents):f} credits meeting the requirements of {qualification.id}",
             achievement_type="ext:Qualification",
-            creator=documents.Party(bank.did, both_languages(bank_name(bank))),
+            creator=credential_documents.Party(bank.did, both_languages(bank_name(bank))),
             credits=amount(award.cents),
             level=_framework_level(bank, framework, qualification.level),
             category=None,

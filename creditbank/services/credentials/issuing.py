@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from certificates import credentials as documents
+from certificates import credentials as credential_documents
 from certificates import proofs, receipts
-from certificates import verify as engine
+from certificates import verify as verification
 from certificates.status_list import status_entry
 from creditbank import ledger_store, recording
 from creditbank.errors import (
@@ -56,7 +56,7 @@ def issue(bank: Bank, principal: Principal | None, request: Request) -> dict[str
         gather(bank, session, principal, request)
     key_row = credential_keys.ensure(bank)
     private = credential_keys.signer(bank, key_row)
-    issuer = documents.Party(bank.did, both_languages(bank_name(bank)), bank.public_url)
+    issuer = credential_documents.Party(bank.did, both_languages(bank_name(bank)), bank.public_url)
     method = f"{issuer.id}#{key_row.id}"
     for _attempt in range(5):
         with bank.db.reading() as session:
@@ -64,30 +64,34 @@ def issue(bank: Bank, principal: Principal | None, request: Request) -> dict[str
             slot = allocate(session)
         now = datetime.now(UTC).replace(microsecond=0)
         salt = secrets.token_hex(16)
-        identities = [documents.identity_object(name, facts.birth_date, salt) for name in facts.names]
+        identities = [credential_documents.identity_object(name, facts.birth_date, salt) for name in facts.names]
         status = status_entry(list_url(bank, slot[0], "revocation"), slot[1], "revocation")
         credential_id = f"urn:uuid:{uuid.uuid4()}"
-        created = documents.timestamp(now)
+        created = credential_documents.timestamp(now)
         if request.kind == "transcript":
             inner = [
                 proofs.sign(
-                    documents.open_badge(f"urn:uuid:{uuid.uuid4()}", issuer, claim, identities[0], now, None, None),
+                    credential_documents.open_badge(
+                        f"urn:uuid:{uuid.uuid4()}", issuer, claim, identities[0], now, None, None
+                    ),
                     private,
                     method,
                     created,
                 )
                 for claim in facts.claims
             ]
-            document = documents.transcript(
+            document = credential_documents.transcript(
                 credential_id, issuer, both_languages(facts.title), _summary(facts), identities[0], inner, now, status
             )
             document["credentialSubject"]["identifier"] = identities
         else:
-            document = documents.open_badge(credential_id, issuer, facts.claims[0], identities[0], now, None, status)
+            document = credential_documents.open_badge(
+                credential_id, issuer, facts.claims[0], identities[0], now, None, status
+            )
             document["credentialSubject"]["identifier"] = identities
         signed = proofs.sign(document, private, method, created)
         page = credential_pages.page_for(bank, request, facts, signed)
-        shown = engine.visible_text_hash(credential_pages.visible_text(page))
+        shown = verification.visible_text_hash(credential_pages.visible_text(page))
         body = {
             "credential_id": credential_id,
             "credential_hash": receipts.credential_hash(signed),

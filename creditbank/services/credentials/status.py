@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from certificates import credentials as documents
+from certificates import credentials as credential_documents
 from certificates import proofs
 from certificates.status_list import StatusBits, status_list_credential
 from creditbank import ledger_store, recording
@@ -80,7 +80,7 @@ def publish_list(bank: Bank, number: int, purpose: str) -> dict[str, Any]:
     with bank.db.reading() as session:
         bits = _bits(session, number, purpose)
         as_of = ledger_store.tree_size(session)
-    now = documents.timestamp(datetime.now(UTC))
+    now = credential_documents.timestamp(datetime.now(UTC))
     unsigned = status_list_credential(list_url(bank, number, purpose), issuer, purpose, bits, now)
     signed = proofs.sign(unsigned, private, f"{issuer}#{key_row.id}", now)
     with bank.db.writing() as session:

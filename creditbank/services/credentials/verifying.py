@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from certificates import bounds, budget
-from certificates import verify as engine
+from certificates import verify as verification
 from creditbank import metrics
 from creditbank.errors import (
     MalformedDocument,
@@ -22,34 +22,36 @@ from creditbank.services.credentials.reading import receipt
 from creditbank.services.credentials.status import list_url
 
 
-def trust(bank: Bank) -> engine.Trust:
+def trust(bank: Bank) -> verification.Trust:
     """The bank trusting itself: its own keys, its log key, and live status from its database."""
     document_ = credential_keys.did_document(bank)
-    base = engine.did_document_trust(document_)
+    base = verification.did_document_trust(document_)
 
-    def status(credential_id: str, url: str, index: int) -> engine.StatusAnswer | None:
+    def status(credential_id: str, url: str, index: int) -> verification.StatusAnswer | None:
         with bank.db.reading() as session:
             row = session.get(Credential, credential_id)
             if row is None or list_url(bank, row.status_list, "revocation") != url or row.status_index != index:
                 return None
-            return engine.StatusAnswer(row.revoked_seq is not None, row.suspended)
+            return verification.StatusAnswer(row.revoked_seq is not None, row.suspended)
 
-    def recorded(credential_id: str) -> engine.RecordedStatus | None:
+    def recorded(credential_id: str) -> verification.RecordedStatus | None:
         # The projection of credential.issued, .revoked and .suspended entries: the ledger's word, not the list's.
         with bank.db.reading() as session:
             row = session.get(Credential, credential_id)
             if row is None:
                 return None
-            return engine.RecordedStatus(
+            return verification.RecordedStatus(
                 list_url(bank, row.status_list, "revocation"), row.status_index, row.revoked_seq is not None,
                 row.suspended,
             )  # fmt: skip
 
-    return engine.Trust(base.issuer, base.keys, base.log_keys, status, pdf_roots=base.pdf_roots, ledger_status=recorded)
+    return verification.Trust(
+        base.issuer, base.keys, base.log_keys, status, pdf_roots=base.pdf_roots, ledger_status=recorded
+    )
 
 
 def verify(
-    bank: Bank, data: bytes, identity: engine.Identity | None = None, *, refuse_duplicate_keys: bool = False
+    bank: Bank, data: bytes, identity: verification.Identity | None = None, *, refuse_duplicate_keys: bool = False
 ) -> dict[str, Any]:
     """The verification report. With ``refuse_duplicate_keys`` a document naming a key twice is an error (the
     API's 400) rather than a failed format check (what the page and the command show)."""
@@ -65,7 +67,7 @@ def verify(
 
     try:
         # In a child process under the CPU budget; the lookups above run here, where the database is.
-        report = budget.run(engine.verify_bytes, data, trust(bank), identity=identity, receipt_lookup=lookup)
+        report = budget.run(verification.verify_bytes, data, trust(bank), identity=identity, receipt_lookup=lookup)
     except bounds.LimitExceeded as exc:
         metrics.VERIFICATIONS.labels("refused", exc.limit).inc()
         raise VerificationLimit(str(exc), limit=exc.limit, maximum=exc.maximum) from None

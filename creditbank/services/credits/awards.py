@@ -15,7 +15,7 @@ from creditbank.services.credits import credit_rules, statements
 from creditbank.services.random_ids import random_id
 from creditbank.services.records import idempotency
 from creditbank.services.records.api_keys import Principal
-from creditbank.services.records.idempotency import Outcome, RetryKey
+from creditbank.services.records.idempotency import RetryKey, WriteResult
 from creditbank.services.records.institutions import BANK_ACTOR
 from creditbank.services.records.learners import require_enrolled
 
@@ -28,7 +28,7 @@ def award(
     learner_id: str,
     qualification_id: str,
     retry: RetryKey | None = None,
-) -> Outcome:
+) -> WriteResult:
     """Award a qualification by redeeming exactly the credits its requirements use; 422 names what is missing.
     ``principal`` None is bank staff at the CLI; an institution must be named in the rule set's awarding list."""
     if principal is not None:
@@ -36,7 +36,7 @@ def award(
     owner = principal.institution_id if principal is not None else BANK_ACTOR
     actor = principal.actor if principal is not None else BANK_ACTOR
 
-    def work(session: Session) -> Outcome:
+    def work(session: Session) -> WriteResult:
         # An award redeems credits, a write: consent only ever opens reads, so the awarding body must hold the
         # learner itself, not just a ``credits`` grant.
         learner = (
@@ -89,6 +89,6 @@ def award(
         )
         row = session.get(QualificationAward, award_id)
         assert row is not None
-        return Outcome(True, {**statements.award_view(row), "learner": learner_id, "used": used})
+        return WriteResult(True, {**statements.award_view(row), "learner": learner_id, "used": used})
 
     return idempotency.once(bank, owner, retry, work)

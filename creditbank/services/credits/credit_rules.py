@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from creditbank import ledger_store, recording
 from creditbank.credits import catalogue, frameworks, rules
-from creditbank.credits.catalogue import Outcome
+from creditbank.credits.catalogue import LearningOutcome
 from creditbank.credits.documents import DocumentError, Reader, digest, parse_file
 from creditbank.credits.frameworks import Framework
 from creditbank.credits.rules import RuleSet
@@ -192,7 +192,7 @@ class Rulebook:
 
     active: dict[str, tuple[RuleSet, str]]  # framework id → (rule set, its hash)
     frameworks: dict[str, Framework]
-    outcomes: dict[str, Outcome]
+    outcomes: dict[str, LearningOutcome]
 
 
 def rulebook(session: Session) -> Rulebook:

@@ -29,7 +29,7 @@ from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from creditbank.errors import DomainError, NotFound
+from creditbank.errors import AccountError, NotFound
 from creditbank.models import ActivationCode, Learner, LearnerAccount, LoginThrottle
 from creditbank.runtime import Bank
 from creditbank.services.learner_access import passwords, portal_sessions
@@ -62,14 +62,6 @@ _REFUSALS = {
     "login_name_taken": "this login name is already taken",
     "login_needed": "choose a login name or give an e-mail address to log in with",
 }
-
-
-class AccountError(DomainError):
-    """A portal action refused for a reason the person may be told (each has a stable `reason` key)."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
 
 
 def _refuse(reason: str) -> AccountError:

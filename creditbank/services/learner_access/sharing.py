@@ -13,11 +13,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from creditbank.errors import InvalidInput, NotFound
+from creditbank.errors import AccountError, InvalidInput, NotFound
 from creditbank.models import Learner, ShareLink
 from creditbank.runtime import Bank
 from creditbank.services.learner_access import portal
-from creditbank.services.learner_access.accounts import AccountError
 from creditbank.services.records.personal_records import identity_of
 
 PERIODS = (1, 7, 30, 90, 365)  # days a link may stay open

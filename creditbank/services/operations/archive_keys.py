@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from creditbank import keys
-from creditbank.backup_format import ArchiveError
-from creditbank.errors import ConfigurationError, Conflict
+from creditbank.errors import ArchiveError, ConfigurationError, Conflict
 from creditbank.files import FILE_MODE, private_folder
 from creditbank.personal_data import MASTER_KEY
 from creditbank.runtime import Bank, origin_drift

@@ -28,7 +28,7 @@ from sqlalchemy import Table, select, text
 
 from creditbank import keys, ledger_store, migrate
 from creditbank.backup_format import ArchiveWriter, TableSpec, type_tag
-from creditbank.errors import Conflict, DomainError
+from creditbank.errors import Conflict, FileTrouble
 from creditbank.models import Base
 from creditbank.runtime import Bank
 from creditbank.services.transparency.checkpoints import latest_in
@@ -96,14 +96,6 @@ class BackupReport:
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
-
-
-class FileTrouble(DomainError):
-    """The archive or a key file cannot be written or read where it should be (full disk, permissions)."""
-
-    kind = "file-trouble"
-    status = 500
-    title = "File cannot be written or read"
 
 
 def file_trouble(exc: OSError, what: str) -> FileTrouble:

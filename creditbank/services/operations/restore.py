@@ -29,8 +29,8 @@ from sqlalchemy import inspect, literal, select, table, text
 from sqlalchemy.orm import Session
 
 from creditbank import ledger_store, migrate
-from creditbank.backup_format import SQL_TYPES, ArchiveError, Reader, Summary, TableSpec
-from creditbank.errors import Conflict, LedgerIntegrityError
+from creditbank.backup_format import SQL_TYPES, Reader, Summary, TableSpec
+from creditbank.errors import ArchiveError, Conflict, LedgerIntegrityError
 from creditbank.runtime import Bank
 from creditbank.services.audit import AuditReport, audit
 from creditbank.services.operations import archive_keys

@@ -28,7 +28,7 @@ from creditbank.services.credits import conversion
 from creditbank.services.random_ids import random_id
 from creditbank.services.records import consent, idempotency, signing_keys
 from creditbank.services.records.api_keys import Principal
-from creditbank.services.records.idempotency import Outcome, RetryKey
+from creditbank.services.records.idempotency import RetryKey, WriteResult
 from creditbank.services.records.learners import require_enrolled
 from ledger.canonical import canonical_bytes
 
@@ -111,7 +111,7 @@ def _raise(errors: dict[int, dict[str, Any]], *, batch: bool, conflict: bool) ->
 
 def record(
     bank: Bank, principal: Principal, items: Sequence[Submission], retry: RetryKey | None = None, *, batch: bool
-) -> Outcome:
+) -> WriteResult:
     """Record achievements atomically: all of them, or (with per-item errors) none."""
     if batch and not 1 <= len(items) <= MAX_BATCH:
         raise InvalidInput(f"a batch holds 1-{MAX_BATCH} items", errors={"items": f"1-{MAX_BATCH} items"})
@@ -120,7 +120,7 @@ def record(
         _raise(errors, batch=batch, conflict=False)
     institution = principal.institution_id
 
-    def work(session: Session) -> Outcome:
+    def work(session: Session) -> WriteResult:
         learners = {item.learner for item in items}
         statuses = dict(
             session.execute(
@@ -155,8 +155,8 @@ def record(
         conversion.convert_recorded(session, recorded)
         if not batch:
             if ids:
-                return Outcome(True, _fresh_view(ids[0], institution, items[0], recorded[0]))
-            return Outcome(False, _view(session, held[items[0].record_id].id, history=False))
+                return WriteResult(True, _fresh_view(ids[0], institution, items[0], recorded[0]))
+            return WriteResult(False, _view(session, held[items[0].record_id].id, history=False))
         placed = {index: (aid, entry.seq) for (index, _), aid, entry in zip(fresh, ids, recorded, strict=True)}
         results = []
         for index, item in enumerate(items):
@@ -176,7 +176,7 @@ def record(
                         "status": "existing",
                     }
                 )
-        return Outcome(bool(ids), {"count": len(items), "appended": len(ids), "items": results})
+        return WriteResult(bool(ids), {"count": len(items), "appended": len(ids), "items": results})
 
     return idempotency.once(bank, institution, retry, work)
 
@@ -244,10 +244,10 @@ def correct(
     changes: dict[str, Any],
     reason: str,
     retry: RetryKey | None = None,
-) -> Outcome:
+) -> WriteResult:
     """Amend an achievement's values. ``None`` in ``changes`` removes an optional field."""
 
-    def work(session: Session) -> Outcome:
+    def work(session: Session) -> WriteResult:
         achievement = _owned(session, principal, achievement_id)
         if achievement.status == "revoked":
             raise Conflict(f"achievement {achievement_id} is revoked and can no longer be corrected")
@@ -257,7 +257,7 @@ def correct(
         if problems:
             raise InvalidInput("the corrected achievement would be invalid; see errors", errors=problems)
         if merged == current:
-            return Outcome(False, _view(session, achievement_id, history=True))
+            return WriteResult(False, _view(session, achievement_id, history=True))
         body = {
             "achievement": achievement_id,
             "amends": achievement.recorded_seq,
@@ -268,15 +268,15 @@ def correct(
         }
         recorded = recording.record(session, [ledger_store.NewEntry("achievement.corrected", principal.actor, body)])
         conversion.compensate(session, recorded[0], merged)
-        return Outcome(True, _view(session, achievement_id, history=True))
+        return WriteResult(True, _view(session, achievement_id, history=True))
 
     return idempotency.once(bank, principal.institution_id, retry, work)
 
 
 def revoke(
     bank: Bank, principal: Principal, achievement_id: str, reason: str, retry: RetryKey | None = None
-) -> Outcome:
-    def work(session: Session) -> Outcome:
+) -> WriteResult:
+    def work(session: Session) -> WriteResult:
         achievement = _owned(session, principal, achievement_id)
         if achievement.status == "revoked":
             raise Conflict(f"achievement {achievement_id} was already revoked at seq {achievement.last_seq}")
@@ -288,7 +288,7 @@ def revoke(
         }
         recorded = recording.record(session, [ledger_store.NewEntry("achievement.revoked", principal.actor, body)])
         conversion.compensate(session, recorded[0], None)
-        return Outcome(True, _view(session, achievement_id, history=True))
+        return WriteResult(True, _view(session, achievement_id, history=True))
 
     return idempotency.once(bank, principal.institution_id, retry, work)
 

@@ -38,7 +38,7 @@ SECRET_FIELDS = ("activation_code",)
 
 
 @dataclass(frozen=True)
-class Outcome:
+class WriteResult:
     """A use case's answer: whether it created something, and the JSON it reports."""
 
     created: bool
@@ -78,7 +78,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def once(bank: Bank, institution_id: str, key: RetryKey | None, work: Callable[[Session], Outcome]) -> Outcome:
+def once(bank: Bank, institution_id: str, key: RetryKey | None, work: Callable[[Session], WriteResult]) -> WriteResult:
     """Run ``work`` in one write transaction, or return the answer already given under ``key``."""
     with bank.db.writing() as session:
         ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
@@ -96,7 +96,7 @@ def once(bank: Bank, institution_id: str, key: RetryKey | None, work: Callable[[
                         "this Idempotency-Key was used for a different request",
                         errors={"Idempotency-Key": "already used with a different request"},
                     )
-                return Outcome(prior.status == 201, json.loads(prior.response))
+                return WriteResult(prior.status == 201, json.loads(prior.response))
         outcome = work(session)
         if key is not None:
             session.add(

@@ -27,7 +27,7 @@ from creditbank.services.learner_access import accounts
 from creditbank.services.random_ids import random_id
 from creditbank.services.records import consent, idempotency
 from creditbank.services.records.api_keys import Principal
-from creditbank.services.records.idempotency import Outcome, RetryKey
+from creditbank.services.records.idempotency import RetryKey, WriteResult
 from creditbank.services.records.institutions import BANK_ACTOR
 from creditbank.services.records.personal_records import personal_of
 from ledger.canonical import canonical_bytes
@@ -96,7 +96,7 @@ IDENTITY_CONFLICT = (
 )
 
 
-def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey | None = None) -> Outcome:
+def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey | None = None) -> WriteResult:
     """Enroll a learner with the caller's institution, linking to the same person if already known.
 
     Linking needs the identity to match (see ``identity_match``); any mismatch is the one opaque 409 and appends
@@ -108,7 +108,7 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
     digest = vault.id_digest(normalized) if normalized else None
     institution = principal.institution_id
 
-    def work(session: Session) -> Outcome:
+    def work(session: Session) -> WriteResult:
         known = None
         if digest is not None:
             known = session.scalars(select(LearnerPersonalData).where(LearnerPersonalData.id_digest == digest)).first()
@@ -134,7 +134,7 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
                 resealed = vault.seal(learner_id, personal)
                 known.wrapped_key, known.sealed = resealed.wrapped_key, resealed.sealed
             if existing is not None:
-                return Outcome(False, {"id": learner_id, "status": "already_enrolled", "seq": existing.seq})
+                return WriteResult(False, {"id": learner_id, "status": "already_enrolled", "seq": existing.seq})
             commitment = identity_commitment(base64.b64decode(personal["identity_salt"]), personal["identity"])
             state = "linked"
         else:
@@ -160,7 +160,7 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
             # Handed to the learner by the institution that first enrolled them; the portal turns it into a
             # password once.
             answer["activation_code"] = accounts.issue_code(session, learner_id)
-        return Outcome(True, answer)
+        return WriteResult(True, answer)
 
     return idempotency.once(bank, institution, retry, work)
 

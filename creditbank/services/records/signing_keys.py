@@ -18,7 +18,7 @@ from creditbank.models import InstitutionKey
 from creditbank.runtime import Bank
 from creditbank.services.records import idempotency
 from creditbank.services.records.api_keys import Principal
-from creditbank.services.records.idempotency import Outcome, RetryKey
+from creditbank.services.records.idempotency import RetryKey, WriteResult
 
 
 def key_id(public_key: bytes) -> str:
@@ -42,23 +42,23 @@ def decode_public_key(text: str) -> bytes:
     return raw
 
 
-def add(bank: Bank, principal: Principal, public_key: str, retry: RetryKey | None = None) -> Outcome:
+def add(bank: Bank, principal: Principal, public_key: str, retry: RetryKey | None = None) -> WriteResult:
     raw = decode_public_key(public_key)
     kid = key_id(raw)
 
-    def work(session: Session) -> Outcome:
+    def work(session: Session) -> WriteResult:
         existing = session.get(InstitutionKey, kid)
         if existing is not None:
             if existing.institution_id != principal.institution_id:
                 raise InvalidInput("this key belongs to another institution", errors={"public_key": "taken"})
-            return Outcome(False, _view(existing.id, existing.public_key, existing.added_seq))
+            return WriteResult(False, _view(existing.id, existing.public_key, existing.added_seq))
         body = {
             "institution": principal.institution_id,
             "key": kid,
             "public_key": base64.b64encode(raw).decode("ascii"),
         }
         recorded = recording.record(session, [ledger_store.NewEntry("institution.key_added", principal.actor, body)])
-        return Outcome(True, _view(kid, raw, recorded[0].seq))
+        return WriteResult(True, _view(kid, raw, recorded[0].seq))
 
     return idempotency.once(bank, principal.institution_id, retry, work)
 
