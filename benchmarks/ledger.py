@@ -43,8 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import creditbank
 from creditbank import create_app, ledger_store, migrate
 from creditbank.runtime import bank_of
-from creditbank.services.audit import _QUERY, audit
 from creditbank.services.transparency import checkpoints, ledger_reads
+from creditbank.services.transparency.audit import _QUERY, audit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"

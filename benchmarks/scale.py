@@ -1108,7 +1108,7 @@ def main() -> None:
 
     from creditbank import create_app, migrate
     from creditbank.runtime import bank_of
-    from creditbank.services.audit import audit
+    from creditbank.services.transparency.audit import audit
 
     load_before = os.getloadavg()
     kept: dict[str, Any] | None = None

@@ -27,10 +27,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from creditbank import metrics
 from creditbank.runtime import Bank
-from creditbank.services import audit, credentials
+from creditbank.services import credentials
 from creditbank.services.operations import housekeeping, lease
 from creditbank.services.records import idempotency
-from creditbank.services.transparency import checkpoints, findings
+from creditbank.services.transparency import audit, checkpoints, findings
 from creditbank.services.transparency.monitor import Monitor, MonitorFailure
 
 log = logging.getLogger(__name__)

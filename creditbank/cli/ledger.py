@@ -31,7 +31,7 @@ def ledger_checkpoint(ctx: Context) -> None:
 @pass_ctx
 def ledger_audit(ctx: Context, deep: bool) -> None:
     """Recompute every commitment, leaf, subtree and checkpoint from storage; exit 1 on any mismatch."""
-    from creditbank.services.audit import audit, record
+    from creditbank.services.transparency.audit import audit, record
 
     bank = ctx.bank()
     report = audit(bank, deep=deep)

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from benchmarks import scale
 from creditbank import projections
 from creditbank.runtime import Bank, bank_of
-from creditbank.services.audit import audit
 from creditbank.services.learner_access.portal import RECORD_PAGE
 from creditbank.services.records import personal_records
+from creditbank.services.transparency.audit import audit
 from tests.conftest import BACKENDS, configuration, fresh_postgres_url, running_app
 
 pytestmark = [

@@ -7,7 +7,7 @@ one-pass report."""
 import pytest
 from sqlalchemy import text
 
-from creditbank.services import audit as audit_service
+from creditbank.services.transparency import audit as audit_service
 from creditbank.services.transparency import checkpoints
 from tests.helpers import append
 from tests.integration.test_ledger_store import drop_append_only_guards

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from creditbank.models import LedgerEntry
-from creditbank.services.audit import audit
 from creditbank.services.transparency import checkpoints
+from creditbank.services.transparency.audit import audit
 from tests.integration.workers import append_singles
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from creditbank import ledger_store
-from creditbank.services.audit import audit
 from creditbank.services.transparency import checkpoints
+from creditbank.services.transparency.audit import audit
 from tests.helpers import append
 from tests.integration.workers import append_batches_forever, hang_mid_batch
 

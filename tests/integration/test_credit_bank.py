@@ -15,9 +15,9 @@ from creditbank.errors import Conflict, InvalidInput
 from creditbank.models import LedgerBody, LedgerEntry
 from creditbank.projections import PROJECTION_TABLES, replay
 from creditbank.runtime import Bank
-from creditbank.services import audit
 from creditbank.services.credits import conversion, credit_rules
 from creditbank.services.records import api_keys
+from creditbank.services.transparency import audit
 from tests.integration.credit_world import FRAMEWORK, RULES, CreditWorld, build, rules
 
 

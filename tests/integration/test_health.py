@@ -91,8 +91,7 @@ def test_damage_found_by_the_daily_audit_makes_the_bank_unready_until_an_audit_p
 
 def test_a_monitor_failure_makes_the_bank_unready_on_every_worker(client, bank) -> None:
     from creditbank.scheduler import Scheduler
-    from creditbank.services import audit
-    from creditbank.services.transparency import findings
+    from creditbank.services.transparency import audit, findings
     from tests.helpers import append
 
     append(bank, 3)

@@ -17,8 +17,8 @@ from creditbank import ledger_store
 from creditbank.models import Achievement, LearnerPersonalData, LedgerBody
 from creditbank.projections import PROJECTION_TABLES, replay
 from creditbank.runtime import Bank
-from creditbank.services.audit import audit
 from creditbank.services.records import achievements, api_keys, consent, learners
+from creditbank.services.transparency.audit import audit
 from ledger.canonical import canonical_bytes
 from tests.helpers import register
 

@@ -18,8 +18,7 @@ from sqlalchemy.engine import make_url
 from creditbank import ledger_store
 from creditbank.models import Achievement
 from creditbank.runtime import Bank, bank_of
-from creditbank.services import audit
-from creditbank.services.transparency import checkpoints
+from creditbank.services.transparency import audit, checkpoints
 from tests.conftest import configuration, database_url, running_app
 from tests.integration.credit_world import CreditWorld, build
 

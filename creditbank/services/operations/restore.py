@@ -32,9 +32,10 @@ from creditbank import ledger_store, migrate
 from creditbank.backup_format import SQL_TYPES, Reader, Summary, TableSpec
 from creditbank.errors import ArchiveError, Conflict, LedgerIntegrityError
 from creditbank.runtime import Bank
-from creditbank.services.audit import AuditReport, audit
 from creditbank.services.operations import archive_keys
 from creditbank.services.operations.backup import SKIPPED_TABLES, file_trouble
+from creditbank.services.transparency.audit import audit
+from creditbank.services.transparency.audit_checks import AuditReport
 from ledger.note import parse_checkpoint
 from ledger.subtrees import CompactRange
 
