@@ -108,7 +108,8 @@ _UPLOAD = {
     "description": f"the PDF certificate or JSON credential (at most {verify_input.LIMIT // (1024 * 1024)} MiB)",
     "content": {
         "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-        "application/json": {"schema": {"type": "object"}},
+        # Any bytes are taken: what is not a credential is reported (200) as a failed format check, not refused.
+        "application/json": {"schema": {}},
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
         "multipart/form-data": {
             "schema": {
