@@ -7,11 +7,14 @@ Rules that tie several values together (dates in order, a score inside its scale
 from __future__ import annotations
 
 import copy
+import math
+from collections.abc import Callable
+from datetime import date
 from typing import Any, ClassVar, TypeVar
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, pre_load, validate, validates_schema
 
-from api.fields import IsoDate, Number, Pattern, QueryInteger, StrictBoolean, Text
+from api.fields import DATE_FORM, IsoDate, Number, Pattern, QueryInteger, StrictBoolean, Text, text_ok
 from creditbank.services.records.achievements import ACHIEVEMENT_KINDS, MAX_BATCH
 
 LEARNER_ID = r"lrn_[0-9a-z]{20}"
@@ -205,6 +208,13 @@ class AchievementInputSchema(AchievementDataSchema):
         metadata={"description": "Ed25519 over the JCS bytes of this item without its signature member"},
     )
 
+    def load(self, data: Any, *, many: bool | None = None, partial: Any = None, unknown: Any = None) -> Any:
+        if _plain(self, many, partial, unknown):
+            quick = _quick_item(data)
+            if quick is not None:
+                return quick
+        return super().load(data, many=many, partial=partial, unknown=unknown)
+
 
 class BatchInputSchema(Schema):
     items = fields.List(fields.Nested(AchievementInputSchema), required=True)
@@ -216,6 +226,243 @@ class BatchInputSchema(Schema):
         if isinstance(items, list) and not 1 <= len(items) <= MAX_BATCH:
             raise ValidationError({"items": [f"a batch holds 1-{MAX_BATCH} items; this one has {len(items)}"]})
         return data
+
+    def load(self, data: Any, *, many: bool | None = None, partial: Any = None, unknown: Any = None) -> Any:
+        if _plain(self, many, partial, unknown) and type(data) is dict and data.keys() == {"items"}:
+            items = data["items"]
+            # The bound comes first here too; an oversized batch goes to the schema, which refuses it.
+            if type(items) is list and 1 <= len(items) <= MAX_BATCH:
+                loaded = _quick_items(items)
+                if loaded is not None:
+                    return {"items": loaded}
+        return super().load(data, many=many, partial=partial, unknown=unknown)
+
+
+# --- the quick path for achievements -------------------------------------------------------------
+#
+# Marshmallow costs most of a batch's parsing. Valid items, the usual case, are accepted here by checks built from the
+# very fields declared above and loaded the way marshmallow loads them (a new dict, keys in declaration order). Any
+# item these checks do not accept in full (a fault, or a field they do not cover, such as evidence URLs) goes to
+# marshmallow, so every error answer still comes from the schema itself.
+
+_Check = Callable[[Any], Any]  # the loaded value, or _NO when the quick path does not accept the value
+_NO = object()
+
+
+def _plain(schema: Schema, many: bool | None, partial: Any, unknown: Any) -> bool:
+    """A load with the schema's own settings: no many, partial, only, exclude or other unknown policy."""
+    return (
+        not many
+        and not schema.many
+        and not partial
+        and not schema.partial
+        and unknown in (None, RAISE)
+        and schema.unknown == RAISE
+        and schema.only is None
+        and not schema.exclude
+    )
+
+
+def _text(field: Text) -> _Check:
+    limit, multiline = field.max_length, field.multiline
+    return lambda value: value if text_ok(value, max_length=limit, multiline=multiline) else _NO
+
+
+def _pattern(field: Pattern) -> _Check:
+    match = field.regex.fullmatch
+    return lambda value: value if type(value) is str and match(value) else _NO
+
+
+def _iso_date(value: Any) -> Any:
+    if type(value) is not str or not DATE_FORM.fullmatch(value):
+        return _NO
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return _NO
+    return value
+
+
+def _number(field: Number) -> _Check:
+    low, high = field.minimum, field.maximum
+
+    def check(value: Any) -> Any:
+        kind = type(value)
+        if kind is int or (kind is float and math.isfinite(value)):
+            return value if low <= value <= high else _NO
+        return _NO
+
+    return check
+
+
+def _strict_boolean(value: Any) -> Any:
+    return value if type(value) is bool else _NO
+
+
+def _one_of(field: fields.String) -> _Check | None:
+    choices: list[frozenset[Any]] = []
+    for validator in field.validators:
+        if not isinstance(validator, validate.OneOf):
+            return None
+        choices.append(frozenset(validator.choices))
+    return lambda value: value if type(value) is str and all(value in c for c in choices) else _NO
+
+
+def _list(field: fields.List[Any]) -> _Check | None:
+    inner = _check_for(field.inner)
+    longest: int | None = None
+    for validator in field.validators:
+        if not isinstance(validator, validate.Length) or validator.min is not None or validator.equal is not None:
+            return None
+        longest = validator.max
+    if inner is None:
+        return None
+
+    def check(values: Any) -> Any:
+        if type(values) is not list or (longest is not None and len(values) > longest):
+            return _NO
+        loaded = []
+        for value in values:
+            item = inner(value)
+            if item is _NO:
+                return _NO
+            loaded.append(item)
+        return loaded
+
+    return check
+
+
+def _check_for(field: fields.Field[Any]) -> _Check | None:
+    """A quick check equivalent to ``field``'s, or None where the field is left to marshmallow."""
+    if (
+        field.data_key is not None
+        or field.attribute is not None
+        or field.allow_none
+        or field.dump_only
+        or field.load_default is not missing
+    ):
+        return None
+    kind = type(field)
+    if kind is fields.Nested:
+        nested: Any = field
+        plain = nested.only is None and not nested.exclude and nested.unknown is None and not nested.many
+        return _schema_check(nested.nested) if plain and isinstance(nested.nested, type) else None
+    if kind is fields.List:
+        return _list(field)  # type: ignore[arg-type]
+    if kind is fields.String:
+        return _one_of(field)  # type: ignore[arg-type]
+    if field.validators:
+        return None
+    if kind is Text:
+        return _text(field)  # type: ignore[arg-type]
+    if kind is Pattern:
+        return _pattern(field)  # type: ignore[arg-type]
+    if kind is IsoDate:
+        return _iso_date
+    if kind is Number:
+        return _number(field)  # type: ignore[arg-type]
+    if kind is StrictBoolean:
+        return _strict_boolean
+    return None
+
+
+def _result_fits(loaded: dict[str, Any]) -> bool:
+    """:meth:`ResultSchema._fits_type`, as a yes or no."""
+    kind = loaded["type"]
+    return all(name in loaded for name in ResultSchema._NEEDS[kind]) and loaded.keys() <= ResultSchema._ALLOWS[kind]
+
+
+# Schemas whose only hook is one the quick path repeats.
+_SCHEMA_RULES: dict[type[Schema], Callable[[dict[str, Any]], bool]] = {ResultSchema: _result_fits}
+
+
+def _schema_check(schema: type[Schema]) -> _Check | None:
+    rule = _SCHEMA_RULES.get(schema)
+    hooks = [name for name, found in schema._hooks.items() if found]
+    if (hooks and (rule is None or hooks != ["validates_schema"])) or schema.opts.unknown != RAISE:
+        return None
+    instance = schema()
+    checks: dict[str, _Check] = {}
+    required = set()
+    for name, field in instance.load_fields.items():
+        check = _check_for(field)
+        if check is None:
+            return None
+        checks[name] = check
+        if field.required:
+            required.add(name)
+    order = list(checks)
+
+    def load(value: Any) -> Any:
+        if type(value) is not dict or not value.keys() <= checks.keys() or not required <= value.keys():
+            return _NO
+        loaded = {}
+        for name in order:
+            if name in value:
+                item = checks[name](value[name])
+                if item is _NO:
+                    return _NO
+                loaded[name] = item
+        if rule is not None and not rule(loaded):
+            return _NO
+        return loaded
+
+    return load
+
+
+def _item_checks() -> tuple[list[str], dict[str, _Check], set[str], set[str]]:
+    """Per field of an achievement: its quick check, the fields left to marshmallow, the required ones."""
+    checks: dict[str, _Check] = {}
+    slow: set[str] = set()
+    required: set[str] = set()
+    for name, field in AchievementInputSchema().load_fields.items():
+        check = _check_for(field)
+        if check is None:
+            slow.add(name)
+        else:
+            checks[name] = check
+        if field.required:
+            required.add(name)
+    if any(AchievementInputSchema._hooks.values()):
+        slow.update(checks)  # a hook of its own: every item goes to marshmallow
+    return list(AchievementInputSchema().load_fields), checks, slow, required
+
+
+_ITEM_ORDER, _ITEM_CHECKS, _ITEM_SLOW, _ITEM_REQUIRED = _item_checks()
+_ITEM_FIELDS = frozenset(_ITEM_ORDER)
+
+
+def _quick_item(value: Any) -> dict[str, Any] | None:
+    """The item as marshmallow would load it, or None when marshmallow must look at it."""
+    if type(value) is not dict:
+        return None
+    keys = value.keys()
+    if not keys <= _ITEM_FIELDS or not keys >= _ITEM_REQUIRED or not _ITEM_SLOW.isdisjoint(keys):
+        return None
+    loaded = {}
+    for name in _ITEM_ORDER:
+        if name in value:
+            item = _ITEM_CHECKS[name](value[name])
+            if item is _NO:
+                return None
+            loaded[name] = item
+    return loaded
+
+
+def _quick_items(items: list[Any]) -> list[dict[str, Any]] | None:
+    """Every item loaded, or None when one of them is invalid (the schema then reports on the whole batch)."""
+    schema: AchievementInputSchema | None = None
+    loaded = []
+    for item in items:
+        quick = _quick_item(item)
+        if quick is None:
+            schema = schema or AchievementInputSchema()
+            try:
+                quick = schema.load(item)
+            except ValidationError:
+                return None
+        loaded.append(quick)
+    return loaded
 
 
 class AchievementChangesSchema(AchievementDataSchema):

@@ -10,9 +10,11 @@ import base64
 from datetime import date
 from typing import Any
 
-from api import auth
+from flask import request
+
+from api import auth, operations
 from api.blueprint import Blueprint
-from api.operations import IDEMPOTENCY, answer, problems, retry
+from api.operations import IDEMPOTENCY, answer, problems
 from api.record_schemas import (
     AchievementInputSchema,
     AchievementPageSchema,
@@ -32,8 +34,17 @@ from api.record_schemas import (
 from creditbank.runtime import current_bank
 from creditbank.services.records import achievements, learners, signing_keys
 from creditbank.services.records.achievements import Submission
+from creditbank.services.records.idempotency import RetryKey
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="Learners and their achievements")
+
+
+def retry(operation: str) -> RetryKey | None:
+    """The request's retry key; without an ``Idempotency-Key`` header there is none, and the body (a batch of a
+    thousand items, maybe) is not read a second time to find that out."""
+    if "Idempotency-Key" not in request.headers:
+        return None
+    return operations.retry(operation)
 
 
 def _submission(item: dict[str, Any]) -> Submission:
