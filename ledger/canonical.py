@@ -4,13 +4,22 @@ The ``rfc8785`` package is the reference encoder. Walking containers in pure Pyt
 costs ~40 µs for a 1 KB record, which alone would cap ledger appends well below what the bank
 needs, so :func:`canonical_bytes` walks containers itself and hands every scalar whose JCS form
 is not trivially its Python spelling (floats, integers outside the IEEE-754 safe range, keys that
-need UTF-16 ordering) to ``rfc8785``. Tests compare both encoders on the RFC 8785 vectors and on
-generated documents.
+need UTF-16 ordering) to ``rfc8785``.
+
+Most bodies hold nothing but objects, arrays, strings, safe integers, booleans and null, with keys
+inside the Basic Multilingual Plane. For exactly those documents the standard library's C encoder
+(compact separators, sorted keys, no ASCII escaping) writes the JCS bytes: it sorts keys by code
+point, which is UTF-16 order without astral characters; it escapes strings with the very function
+the walk uses; it spells a safe integer as ``str`` does. :func:`_plain` proves a document is of
+that kind (exact types, so no subclass can bring its own behaviour) before the C encoder runs; any
+other document, and every error, takes the walk. Tests compare both paths with the reference on
+the RFC 8785 vectors and on generated documents.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from json import encoder as _json_encoder
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -42,8 +51,70 @@ def _sorted_items(obj: dict[Any, Any]) -> list[tuple[str, Any]]:
     return sorted(obj.items(), key=_utf16_key)
 
 
+def _no_default(item: Any) -> Any:
+    raise TypeError(f"{type(item).__name__} is not a JSON type")
+
+
+# (value, indent level) -> chunks; no circular-reference markers, as _plain has already walked the value.
+_c_encode: Callable[[Any, int], Any] | None = (
+    None
+    if _json_encoder.c_make_encoder is None
+    else _json_encoder.c_make_encoder(None, _no_default, encode_basestring, None, ":", ",", True, False, False)
+)
+
+
+def _plain(item: Any) -> bool:
+    """Whether a container holds only dicts with string keys inside the BMP, lists, tuples, strings, integers in the
+    safe range, booleans and None, all of exactly those types: the documents whose JCS form the C encoder writes.
+
+    A cycle ends in RecursionError, as the walk's does.
+    """
+    kind = type(item)
+    children: Any
+    if kind is dict:
+        try:
+            joined = "".join(item)
+        except TypeError:
+            return False
+        if not joined.isascii() and max(joined) >= "\U00010000":
+            return False
+        children = item.values()
+    elif kind is list or kind is tuple:
+        children = item
+    else:
+        return False
+    for child in children:
+        kind = type(child)
+        if kind is str or kind is bool or child is None:
+            continue
+        if kind is int:
+            if -_MAX_SAFE_INTEGER <= child <= _MAX_SAFE_INTEGER:
+                continue
+            return False
+        if (kind is dict or kind is list or kind is tuple) and _plain(child):
+            continue
+        return False
+    return True
+
+
 def canonical_bytes(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 bytes of a JSON-compatible value."""
+    if _c_encode is not None:
+        try:
+            plain = _plain(value)
+        except RecursionError:
+            plain = False
+        if plain:
+            try:
+                # JCS requires valid Unicode: a lone surrogate anywhere fails here.
+                return "".join(_c_encode(value, 0)).encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise CanonicalizationError("string holds a lone surrogate") from exc
+    return _walked_bytes(value)
+
+
+def _walked_bytes(value: Any) -> bytes:
+    """The walk: every JSON value, scalars without a trivial JCS form handed to ``rfc8785``."""
     parts: list[str] = []
     emit: Callable[[str], None] = parts.append
     quote = encode_basestring
