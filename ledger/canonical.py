@@ -55,11 +55,13 @@ def _no_default(item: Any) -> Any:
     raise TypeError(f"{type(item).__name__} is not a JSON type")
 
 
-# (value, indent level) -> chunks; no circular-reference markers, as _plain has already walked the value.
+# (value, indent level) -> chunks; no circular-reference markers, as _plain has already walked the value. The C
+# encoder is private to the json package (absent without its accelerator), hence getattr.
+_make_encoder: Any = getattr(_json_encoder, "c_make_encoder", None)
 _c_encode: Callable[[Any, int], Any] | None = (
     None
-    if _json_encoder.c_make_encoder is None
-    else _json_encoder.c_make_encoder(None, _no_default, encode_basestring, None, ":", ",", True, False, False)
+    if _make_encoder is None
+    else _make_encoder(None, _no_default, encode_basestring, None, ":", ",", True, False, False)
 )
 
 
