@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger import entry as entry_module
+from ledger import sealing
 from ledger.canonical import canonical_bytes
-from ledger.entry import EntryError, commitment, parse_public_entry
+from ledger.entry import EntryError, PublicEntry, commitment, parse_public_entry
 from ledger.merkle import HASH_SIZE, consistency_proof, inclusion_proof, leaf_hash, root_hash
 from ledger.sealing import Unsealed, seal, seal_entries
 from ledger.subtrees import consistency_ranges, frontier, hash_range, inclusion_ranges, node_home, nodes_for
@@ -103,3 +105,37 @@ def test_a_frontier_of_the_wrong_length_or_a_short_salt_is_refused() -> None:
         seal_entries(0, [Unsealed("test.entry", "inst:uni-a", b"{}", b"short")], TIME)
     with pytest.raises(EntryError, match="kind"):
         seal_entries(0, [Unsealed("Bad Kind", "inst:uni-a", b"{}", b"\x00" * 32)], TIME)
+
+
+def test_entries_sealed_without_repeating_the_checks_equal_checked_ones() -> None:
+    items = [item(i) for i in range(5)] + [Unsealed("other.entry", "bank:ops", b"{}", b"\x01" * 32)]
+    for result in seal_entries(3, items, TIME):
+        entry = result.entry
+        assert entry == PublicEntry(entry.seq, entry.kind, entry.time, entry.actor, entry.commitment)
+        assert type(entry) is PublicEntry
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (Unsealed("Bad Kind", "inst:uni-a", b"{}", b"\x00" * 32), "kind"),
+        (Unsealed("test.entry", "Not An Actor", b"{}", b"\x00" * 32), "actor"),
+        (Unsealed("test.entry", "inst:uni-a", b"{}", b"short"), "salt"),
+    ],
+)
+def test_a_bad_entry_after_good_ones_of_another_kind_is_still_refused(bad: Unsealed, message: str) -> None:
+    with pytest.raises(EntryError, match=message):
+        seal_entries(0, [item(0), item(1), bad, item(2)], TIME)
+
+
+def test_a_bad_time_is_refused_at_the_first_entry() -> None:
+    with pytest.raises(EntryError, match="time"):
+        seal_entries(0, [item(0), item(1)], "yesterday")
+
+
+def test_a_run_that_would_pass_the_largest_seq_is_refused() -> None:
+    assert sealing._MAX_SEQ == entry_module._MAX_SEQ
+    last = sealing._MAX_SEQ
+    assert seal_entries(last - 1, [item(0), item(1)], TIME)[-1].seq == last
+    with pytest.raises(EntryError, match="seq"):
+        seal_entries(last - 1, [item(0), item(1), item(2)], TIME)
