@@ -6,6 +6,7 @@ Pure and deterministic: the same source, rule set, catalogue and date always giv
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
@@ -62,6 +63,29 @@ class Conversion:
             "outcome": self.outcome,
             "explanation": list(self.steps),
         }
+
+
+def inputs_key(source: Source) -> Hashable:
+    """Everything :func:`convert` reads of a source: two sources with equal keys convert alike (under the same rule
+    set, framework, catalogue and date), whoever the learner, whatever the achievement and its seq. Values are
+    compared with their types, so ``1``, ``1.0`` and ``true`` stay apart."""
+    return (
+        source.institution,
+        source.institution_type,
+        source.unit_name,
+        source.hours_per_unit,
+        _frozen(source.data),
+    )
+
+
+def _frozen(value: Any) -> Hashable:
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((key, _frozen(item)) for key, item in value.items())))
+    if isinstance(value, list | tuple):
+        return ("list", tuple(_frozen(item) for item in value))
+    if isinstance(value, str | int | float | bool) or value is None:
+        return (type(value).__name__, value)
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
 def _fmt(value: Decimal) -> str:

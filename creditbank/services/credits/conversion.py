@@ -4,18 +4,18 @@ re-evaluating them under a new rule set, and previewing a conversion."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from creditbank import achievement_rules, ledger_store, recording
 from creditbank.credits import statement
-from creditbank.credits.conversion import Conversion, Source, convert
+from creditbank.credits.conversion import Conversion, Source, convert, inputs_key
 from creditbank.errors import InvalidInput, NotFound
 from creditbank.models import (
     Achievement,
@@ -40,14 +40,36 @@ class _Issuer:
     hours: Decimal | None
 
 
+_INSTITUTIONS = Institution.__table__
+_ISSUER_COLUMNS = (
+    _INSTITUTIONS.c.id,
+    _INSTITUTIONS.c.type,
+    _INSTITUTIONS.c.credit_unit,
+    _INSTITUTIONS.c.hours_per_unit,
+)
+_ISSUERS = select(*_ISSUER_COLUMNS).where(_INSTITUTIONS.c.id.in_(bindparam("ids", expanding=True)))
+# The same with the rulebook's marks: a conversion as an achievement is recorded reads both in one statement.
+_ISSUERS_AND_MARKS = select(*_ISSUER_COLUMNS, *credit_rules.MARKS).where(
+    _INSTITUTIONS.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def _issuer(kind: str, unit: str | None, hours: Any) -> _Issuer:
+    return _Issuer(kind, unit, None if hours is None else Decimal(str(hours)))
+
+
 def issuers(session: Session, ids: set[str]) -> dict[str, _Issuer]:
     """The credit systems conversions read (institution type, native unit and its hours), by institution id."""
-    rows = session.execute(
-        select(Institution.id, Institution.type, Institution.credit_unit, Institution.hours_per_unit).where(
-            Institution.id.in_(ids)
-        )
-    )
-    return {i: _Issuer(kind, unit, None if hours is None else Decimal(str(hours))) for i, kind, unit, hours in rows}
+    rows = session.execute(_ISSUERS, {"ids": sorted(ids)})
+    return {i: _issuer(kind, unit, hours) for i, kind, unit, hours in rows}
+
+
+def _issuers_and_rulebook(session: Session, ids: set[str]) -> tuple[dict[str, _Issuer], Rulebook]:
+    rows = session.execute(_ISSUERS_AND_MARKS, {"ids": sorted(ids)}).all()
+    if not rows:
+        return {}, credit_rules.rulebook(session)
+    found = {row[0]: _issuer(row[1], row[2], row[3]) for row in rows}
+    return found, credit_rules.rulebook(session, tuple(rows[0][4:]))
 
 
 def _source(body: dict[str, Any], seq: int, issuer: _Issuer, data: dict[str, Any]) -> Source:
@@ -58,9 +80,16 @@ def _source(body: dict[str, Any], seq: int, issuer: _Issuer, data: dict[str, Any
 
 def _entries_for(book: Rulebook, sources: Sequence[tuple[Source, date]]) -> list[ledger_store.NewEntry]:
     entries = []
+    active = sorted(book.active.items())
+    # A batch often holds the same course for many learners: each distinct input is converted once.
+    done: dict[Hashable, Conversion] = {}
     for source, as_of in sources:
-        for framework_id, (rule_set, rules_hash) in sorted(book.active.items()):
-            result = convert(source, rule_set, book.frameworks[framework_id], book.outcomes, as_of)
+        inputs = inputs_key(source)
+        for framework_id, (rule_set, rules_hash) in active:
+            key = (framework_id, as_of, inputs)
+            result = done.get(key)
+            if result is None:
+                result = done[key] = convert(source, rule_set, book.frameworks[framework_id], book.outcomes, as_of)
             body = result.body(source, rule_set, rules_hash, as_of)
             entries.append(ledger_store.NewEntry("credits.converted", CONVERSION_ACTOR, body))
     return entries
@@ -78,10 +107,11 @@ def conversions(book: Rulebook, found: dict[str, _Issuer], recorded: Sequence[Ap
 
 def convert_recorded(session: Session, recorded: Sequence[Applied]) -> None:
     """Convert just-recorded achievements under each framework's active rule set, in the caller's transaction."""
-    book = credit_rules.rulebook(session)
-    if not book.active or not recorded:
+    if not recorded:
         return
-    found = issuers(session, {r.body["institution"] for r in recorded})
+    found, book = _issuers_and_rulebook(session, {r.body["institution"] for r in recorded})
+    if not book.active:
+        return
     recording.record(session, conversions(book, found, recorded))
 
 

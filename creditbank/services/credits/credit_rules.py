@@ -195,15 +195,23 @@ class Rulebook:
     outcomes: dict[str, LearningOutcome]
 
 
-def rulebook(session: Session) -> Rulebook:
-    """Read inside the caller's transaction, so a conversion uses the rules in force when it is appended."""
-    marks = session.execute(
-        select(
-            select(func.max(PublishedRuleSet.seq)).scalar_subquery(),
-            select(func.max(CatalogueOutcome.approved_seq)).scalar_subquery(),
-            select(func.count()).select_from(PublishedFramework).scalar_subquery(),
-        )
-    ).one()
+# What moves whenever a rule set, a framework or a catalogue approval is published: the rulebook a transaction sees
+# is the one built for these marks, whichever process built it. They are read in the caller's transaction.
+MARKS = (
+    select(func.max(PublishedRuleSet.seq)).scalar_subquery(),
+    select(func.max(CatalogueOutcome.approved_seq)).scalar_subquery(),
+    select(func.count()).select_from(PublishedFramework).scalar_subquery(),
+)
+_READ_MARKS = select(*MARKS)
+
+
+def rulebook(session: Session, marks: tuple[Any, ...] | None = None) -> Rulebook:
+    """Read inside the caller's transaction, so a conversion uses the rules in force when it is appended.
+
+    ``marks`` are the values of :data:`MARKS` when the caller has read them already, in this transaction (with
+    other columns it needed, to save a statement)."""
+    if marks is None:
+        marks = tuple(session.execute(_READ_MARKS).one())
     # The URL tells databases apart; the marks move whenever a rule set, framework or approval is added.
     key = f"b:{session.get_bind().engine.url}:{tuple(marks)}"
     with _parsed_lock:

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from creditbank.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from creditbank.models import ApiKey, Institution
@@ -93,6 +93,14 @@ def list_keys(bank: Bank, institution_id: str | None = None) -> list[ApiKey]:
         return list(session.scalars(query))
 
 
+_KEYS, _INSTITUTIONS = ApiKey.__table__, Institution.__table__
+_KEY_ROW = (
+    select(_KEYS.c.secret_hash, _KEYS.c.institution_id, _KEYS.c.scopes, _KEYS.c.revoked_at, _INSTITUTIONS.c.status)
+    .outerjoin(_INSTITUTIONS, _INSTITUTIONS.c.id == _KEYS.c.institution_id)
+    .where(_KEYS.c.id == bindparam("key_id"))
+)
+
+
 def authenticate(bank: Bank, authorization: str | None) -> Principal:
     """Resolve an ``Authorization: Bearer`` header to the institution it speaks for."""
     if not authorization:
@@ -102,14 +110,11 @@ def authenticate(bank: Bank, authorization: str | None) -> Principal:
     if scheme.lower() != "bearer" or match is None:
         raise Unauthenticated("the Authorization header must be 'Bearer <key>' with a creditbank API key")
     key_id, secret = match.groups()
-    keys, institutions = ApiKey.__table__, Institution.__table__
-    # Every API request comes through here: one row from one statement, no ORM identity work.
-    with bank.db.reading() as session:
-        row = session.execute(
-            select(keys.c.secret_hash, keys.c.institution_id, keys.c.scopes, keys.c.revoked_at, institutions.c.status)
-            .outerjoin(institutions, institutions.c.id == keys.c.institution_id)
-            .where(keys.c.id == key_id)
-        ).first()
+    # Every API request comes through here: one row from one prepared statement on a plain connection, no session.
+    # It is read afresh each time, so a revocation (or a suspended institution) holds from the very next request,
+    # whichever process serves it.
+    with bank.db.engine.connect() as connection:
+        row = connection.execute(_KEY_ROW, {"key_id": key_id}).first()
     if row is None or not hmac.compare_digest(row.secret_hash, _hash(secret)) or row.revoked_at is not None:
         raise Unauthenticated("the API key is not valid or has been revoked")
     if row.status != "active":
