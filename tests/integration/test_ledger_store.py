@@ -159,3 +159,32 @@ def test_leaf_hash_is_over_the_public_entry_bytes(bank):
     entry = parse_public_entry(bytes(row.public))
     assert base64.b64encode(entry.commitment).decode() in bytes(row.public).decode()
     assert entry.leaf_hash() == bytes(row.nodes[:32])
+
+
+def test_a_batch_larger_than_one_insert_statement_is_stored_row_for_row(bank):
+    # 700 entries: several multi-row INSERTs per table on SQLite, one COPY per table on PostgreSQL.
+    append(bank, 5)
+    note = "未公开 \U0001f600"
+    items = [ledger_store.NewEntry("test.entry", "inst:uni-a", {"n": i, "note": note}) for i in range(700)]
+    with bank.db.writing() as session:
+        sealed = ledger_store.append(session, items)
+    assert [s.seq for s in sealed] == list(range(5, 705))
+    with bank.db.reading() as session:
+        rows = session.execute(
+            text(
+                "SELECT e.seq, e.kind, e.actor, e.time, e.public, e.nodes, b.salt, b.body FROM ledger_entries e "
+                "JOIN ledger_bodies b ON b.seq = e.seq WHERE e.seq >= 5 ORDER BY e.seq"
+            )
+        ).all()
+        size = ledger_store.tree_size(session)
+    assert size == 705
+    leaves = all_leaves(bank)
+    assert len(rows) == len(sealed)
+    for row, entry in zip(rows, sealed, strict=True):
+        seq, kind, actor, time, public, nodes, salt, body = row
+        assert (seq, kind, actor, time) == (entry.seq, "test.entry", "inst:uni-a", entry.entry.time)
+        assert (bytes(public), bytes(salt), bytes(body)) == (entry.public, entry.salt, entry.body)
+        assert bytes(nodes)[:32] == entry.leaf == leaves[seq]
+        assert json.loads(bytes(body)) == {"n": seq - 5, "note": note}
+    with bank.db.reading() as session:
+        assert ledger_store.root_at(session, 705) == root_hash(leaves)
