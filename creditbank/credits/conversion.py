@@ -6,6 +6,7 @@ Pure and deterministic: the same source, rule set, catalogue and date always giv
 
 from __future__ import annotations
 
+import json
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
@@ -67,25 +68,15 @@ class Conversion:
 
 def inputs_key(source: Source) -> Hashable:
     """Everything :func:`convert` reads of a source: two sources with equal keys convert alike (under the same rule
-    set, framework, catalogue and date), whoever the learner, whatever the achievement and its seq. Values are
-    compared with their types, so ``1``, ``1.0`` and ``true`` stay apart."""
+    set, framework, catalogue and date), whoever the learner, whatever the achievement and its seq. The values are
+    written as JSON, which keeps ``1``, ``1.0`` and ``true`` apart."""
     return (
         source.institution,
         source.institution_type,
         source.unit_name,
-        source.hours_per_unit,
-        _frozen(source.data),
+        None if source.hours_per_unit is None else str(source.hours_per_unit),
+        json.dumps(source.data, sort_keys=True, ensure_ascii=False, allow_nan=False),
     )
-
-
-def _frozen(value: Any) -> Hashable:
-    if isinstance(value, dict):
-        return ("dict", tuple(sorted((key, _frozen(item)) for key, item in value.items())))
-    if isinstance(value, list | tuple):
-        return ("list", tuple(_frozen(item) for item in value))
-    if isinstance(value, str | int | float | bool) or value is None:
-        return (type(value).__name__, value)
-    raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
 def _fmt(value: Decimal) -> str:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from creditbank.credits import catalogue, frameworks, rules
-from creditbank.credits.conversion import Source, convert
+from creditbank.credits.conversion import Source, convert, inputs_key
 from creditbank.credits.planner import Line, plan
 from creditbank.credits.rules import Cap
 from ledger.canonical import canonical_bytes
@@ -248,3 +248,20 @@ def test_plans_respect_lines_caps_and_requirements(lines: list[Line], caps: list
         assert found.missing()
     left = sum((item.available for item in lines), Decimal(0)) - found.total
     assert left >= 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(sources, sources)
+def test_sources_with_equal_input_keys_convert_alike(one: Source, other: Source) -> None:
+    # A batch converts each distinct input once and reuses the result: equal keys must mean equal conversions.
+    moved = Source(
+        "ach_2", "lrn_2", one.institution, one.institution_type, 99, dict(one.data), one.unit_name, one.hours_per_unit
+    )
+    assert inputs_key(moved) == inputs_key(one)
+    if inputs_key(one) == inputs_key(other):
+        assert convert(one, RULE_SET, FW, OUTCOMES, TODAY) == convert(other, RULE_SET, FW, OUTCOMES, TODAY)
+
+
+def test_input_keys_keep_numbers_and_booleans_apart() -> None:
+    keys = {inputs_key(source("uni-b", credits=value)) for value in (1, 1.0, True)}
+    assert len(keys) == 3
