@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from creditbank import achievement_rules, ledger_store, recording
@@ -121,11 +121,7 @@ def record(
     institution = principal.institution_id
 
     def work(session: Session) -> WriteResult:
-        learners = {item.learner for item in items}
-        statuses = dict(
-            session.execute(_ENROLLED_STATUSES, {"institution": institution, "learners": sorted(learners)}).all()
-        )
-        held = _held(session, institution, [item.record_id for item in items])
+        statuses, held = _enrolled_and_held(session, institution, items)
         invalid: dict[int, dict[str, str]] = {}
         clashes: dict[int, dict[str, str]] = {}
         for index, item in enumerate(items):
@@ -183,29 +179,59 @@ _ACHIEVEMENTS = Achievement.__table__
 _VERSIONS = AchievementVersion.__table__
 
 
-# Built once: every post runs both, and building a statement costs about as much as running it on SQLite.
-_ENROLLED_STATUSES = (
-    select(_LEARNERS.c.id, _LEARNERS.c.status)
+# Built once, one statement for both questions every post asks: are its learners enrolled here (and not erased), and
+# which of its record ids are already held (with the values first recorded under them).
+_ENROLLED_AND_HELD = union_all(
+    select(
+        literal_column("'learner'"),
+        _LEARNERS.c.id,
+        _LEARNERS.c.status,
+        cast(null(), _ACHIEVEMENTS.c.learner_id.type),
+        cast(null(), _ACHIEVEMENTS.c.recorded_seq.type),
+        cast(null(), _VERSIONS.c.data.type),
+    )
     .join(_ENROLLMENTS, _ENROLLMENTS.c.learner_id == _LEARNERS.c.id)
     .where(
         _ENROLLMENTS.c.institution_id == bindparam("institution"),
         _LEARNERS.c.id.in_(bindparam("learners", expanding=True)),
+    ),
+    select(
+        literal_column("'held'"),
+        _ACHIEVEMENTS.c.record_id,
+        _ACHIEVEMENTS.c.id,
+        _ACHIEVEMENTS.c.learner_id,
+        _ACHIEVEMENTS.c.recorded_seq,
+        _VERSIONS.c.data,
     )
-)
-_HELD = (
-    select(_ACHIEVEMENTS.c.record_id, _ACHIEVEMENTS.c.id, _ACHIEVEMENTS.c.learner_id, _ACHIEVEMENTS.c.recorded_seq)
-    .add_columns(_VERSIONS.c.data)
     .join(_VERSIONS, (_VERSIONS.c.achievement_id == _ACHIEVEMENTS.c.id) & (_VERSIONS.c.version == 1))
     .where(
         _ACHIEVEMENTS.c.institution_id == bindparam("institution"),
         _ACHIEVEMENTS.c.record_id.in_(bindparam("record_ids", expanding=True)),
-    )
+    ),
 )
 
 
-def _held(session: Session, institution: str, record_ids: list[str]) -> dict[str, _Held]:
-    rows = session.execute(_HELD, {"institution": institution, "record_ids": record_ids}).all()
-    return {record_id: _Held(aid, learner, seq, json.loads(data)) for record_id, aid, learner, seq, data in rows}
+def _enrolled_and_held(
+    session: Session, institution: str, items: Sequence[Submission]
+) -> tuple[dict[str, str], dict[str, _Held]]:
+    """Each submitted learner's status where enrolled with ``institution``; the achievements held under the
+    submitted record ids."""
+    rows = session.execute(
+        _ENROLLED_AND_HELD,
+        {
+            "institution": institution,
+            "learners": sorted({item.learner for item in items}),
+            "record_ids": [item.record_id for item in items],
+        },
+    ).all()
+    statuses: dict[str, str] = {}
+    held: dict[str, _Held] = {}
+    for what, key, value, learner, seq, data in rows:
+        if what == "learner":
+            statuses[key] = value
+        else:
+            held[key] = _Held(value, learner, seq, json.loads(data))
+    return statuses, held
 
 
 def _fresh_view(
