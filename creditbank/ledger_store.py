@@ -110,7 +110,12 @@ def read_nodes(session: Session, nodes: Iterable[Node]) -> dict[Node, bytes]:
 
 def prepare(items: Sequence[NewEntry]) -> list[Unsealed]:
     """Canonical bodies and fresh salts: everything about an entry that does not depend on its seq."""
-    return [Unsealed(item.kind, item.actor, canonical_bytes(dict(item.body)), os.urandom(SALT_SIZE)) for item in items]
+    # One read of the system's random source for the whole batch, cut into independent salts.
+    salts = os.urandom(SALT_SIZE * len(items))
+    return [
+        Unsealed(item.kind, item.actor, canonical_bytes(dict(item.body)), salts[at : at + SALT_SIZE])
+        for at, item in zip(range(0, len(salts), SALT_SIZE), items, strict=True)
+    ]
 
 
 def append(session: Session, items: Sequence[NewEntry], *, now: datetime | None = None) -> list[Sealed]:

@@ -10,9 +10,8 @@ here is deterministic; the salts and the clock are the caller's.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 from ledger.entry import SALT_SIZE, EntryError, PublicEntry, public_bytes
 from ledger.merkle import leaf_hash
@@ -20,8 +19,6 @@ from ledger.subtrees import CompactRange
 
 __all__ = ["Sealed", "Sealing", "Unsealed", "seal", "seal_entries"]
 
-_T = TypeVar("_T")
-_set = object.__setattr__
 # The largest seq a public entry accepts (an IEEE-754 safe integer, as JCS numbers are doubles).
 _MAX_SEQ = 2**53 - 1
 
@@ -62,12 +59,14 @@ class Sealing:
     root: bytes
 
 
-def _unchecked(cls: type[_T], *fields: tuple[str, object]) -> _T:
-    """An instance of a frozen slotted dataclass with its fields set directly, without ``__init__``."""
-    instance = object.__new__(cls)
-    for name, value in fields:
-        _set(instance, name, value)
-    return instance
+def _setters(cls: type, *names: str) -> tuple[Callable[[object, object], None], ...]:
+    """The slot setters of a frozen slotted dataclass: they fill an instance made without ``__init__`` (and its
+    checks), where the frozen ``__setattr__`` would refuse."""
+    return tuple(cls.__dict__[name].__set__ for name in names)
+
+
+_ENTRY_FIELDS = _setters(PublicEntry, "seq", "kind", "time", "actor", "commitment")
+_SEALED_FIELDS = _setters(Sealed, "entry", "public", "leaf", "salt", "body")
 
 
 def seal_entries(start: int, items: Sequence[Unsealed], time: str) -> list[Sealed]:
@@ -80,6 +79,9 @@ def seal_entries(start: int, items: Sequence[Unsealed], time: str) -> list[Seale
     each kind and actor is built through ``PublicEntry`` (which raises what it always raised, at the entry it always
     raised at) and the rest of the run, which would pass the same checks, skip them.
     """
+    set_seq, set_kind, set_time, set_actor, set_commitment = _ENTRY_FIELDS
+    set_entry, set_public, set_leaf, set_salt, set_body = _SEALED_FIELDS
+    new = object.__new__
     checked: set[tuple[str, str]] = set()
     # Outside the range (or not an int), every entry is built through the checks.
     trusted_seqs = type(start) is int and start >= 0 and start + len(items) - 1 <= _MAX_SEQ
@@ -92,23 +94,23 @@ def seal_entries(start: int, items: Sequence[Unsealed], time: str) -> list[Seale
         digest = sha256(salt + body).digest()
         seq = start + offset
         if trusted_seqs and (kind, actor) in checked:
-            entry = _unchecked(
-                PublicEntry, ("seq", seq), ("kind", kind), ("time", time), ("actor", actor), ("commitment", digest)
-            )
+            entry = new(PublicEntry)
+            set_seq(entry, seq)
+            set_kind(entry, kind)
+            set_time(entry, time)
+            set_actor(entry, actor)
+            set_commitment(entry, digest)
         else:
             entry = PublicEntry(seq, kind, time, actor, digest)
             checked.add((kind, actor))
         public = public_bytes(seq, kind, time, actor, digest)
-        sealed.append(
-            _unchecked(
-                Sealed,
-                ("entry", entry),
-                ("public", public),
-                ("leaf", leaf_hash(public)),
-                ("salt", salt),
-                ("body", body),
-            )
-        )
+        result = new(Sealed)
+        set_entry(result, entry)
+        set_public(result, public)
+        set_leaf(result, leaf_hash(public))
+        set_salt(result, salt)
+        set_body(result, body)
+        sealed.append(result)
     return sealed
 
 
