@@ -8,7 +8,9 @@ Limits, measured in the same run:
 - single-core SHA-256 throughput, and the hashes one audited entry costs (SHA-256 of salt ‖ 1 KB body, of the
   ~150-byte public entry, and one node hash on average) as entries/s on one core;
 - the backend's raw insert rate of ledger-shaped rows (an entry row and a body row, 256 a transaction, one
-  connection through the driver, the app's connection settings): what bounds batch appends;
+  connection through the driver, the app's connection settings), in the statements the ledger store uses (binary
+  COPY on PostgreSQL, multi-row INSERTs on SQLite): what bounds batch appends; and with ``executemany``, the shape
+  the store used before (the limit of the -before results);
 - the backend's raw scan rate of the audit's own query through the driver cursor (binary on PostgreSQL), doing
   nothing with the rows, and of the two plain scans of entries and bodies its workers read instead: the faster
   of the two with the per-entry hashes (measured again just before the audit) bounds one core's audit, times the
@@ -99,8 +101,13 @@ def entry_hash_rate(seconds: float = 1.0) -> float:
     return count / (time.perf_counter() - started)
 
 
-def raw_insert_rate(bank: Any, batch: int = 256, total: int = 256 * 100) -> float:
-    """Entries/s written as plain rows (entry + body) through the driver, ``batch`` a transaction."""
+_PROBE_ENTRIES = "probe_entries (seq, kind, actor, time, public, nodes)"
+_PROBE_BODIES = "probe_bodies (seq, salt, body)"
+
+
+def raw_insert_rate(bank: Any, batch: int = 256, total: int = 256 * 100, *, store_shape: bool = True) -> float:
+    """Entries/s written as plain rows (entry + body) through the driver, ``batch`` a transaction: in the statements
+    the ledger store uses (binary COPY on PostgreSQL, multi-row INSERTs on SQLite), or with ``executemany``."""
     sqlite = bank.db.dialect == "sqlite"
     mark, blob, integer = ("?", "BLOB", "INTEGER") if sqlite else ("%s", "BYTEA", "BIGINT")
     raw = bank.db.engine.raw_connection()
@@ -134,13 +141,19 @@ def raw_insert_rate(bank: Any, batch: int = 256, total: int = 256 * 100) -> floa
         for start in range(0, total, batch):
             seqs = range(start, start + batch)
             begin()
-            cursor.executemany(
-                f"INSERT INTO probe_entries VALUES ({mark}, {mark}, {mark}, {mark}, {mark}, {mark})",
-                [(seq, "achievement.recorded", "inst:demo-university", when, public, nodes) for seq in seqs],
-            )
-            cursor.executemany(
-                f"INSERT INTO probe_bodies VALUES ({mark}, {mark}, {mark})", [(seq, salt, payload) for seq in seqs]
-            )
+            entry_rows = [(seq, "achievement.recorded", "inst:demo-university", when, public, nodes) for seq in seqs]
+            body_rows = [(seq, salt, payload) for seq in seqs]
+            if not store_shape:
+                cursor.executemany(
+                    f"INSERT INTO probe_entries VALUES ({mark}, {mark}, {mark}, {mark}, {mark}, {mark})", entry_rows
+                )
+                cursor.executemany(f"INSERT INTO probe_bodies VALUES ({mark}, {mark}, {mark})", body_rows)
+            elif sqlite:
+                ledger_store._insert_rows(cursor, _PROBE_ENTRIES, entry_rows)
+                ledger_store._insert_rows(cursor, _PROBE_BODIES, body_rows)
+            else:
+                ledger_store._copy(cursor, _PROBE_ENTRIES, ledger_store._ENTRY_TYPES, entry_rows)
+                ledger_store._copy(cursor, _PROBE_BODIES, ledger_store._BODY_TYPES, body_rows)
             commit()
         rate = total / (time.perf_counter() - started)
         begin()
@@ -341,9 +354,11 @@ def measure(work: Path, url: str, entries: int, rounds: float) -> tuple[dict[str
     node_hashes, sha_mbps = sha256_rate()
     entry_hashes = entry_hash_rate()
     inserts = raw_insert_rate(bank)
+    inserts_executemany = raw_insert_rate(bank, store_shape=False)
     print(
         f"  fsync: {fsyncs:,.0f}/s   SHA-256: {node_hashes:,.0f} node hashes/s, {sha_mbps:,.0f} MB/s (1 KB), "
-        f"{entry_hashes:,.0f} audited entries/s per core   raw inserts: {inserts:,.0f} entries/s (256 a tx)"
+        f"{entry_hashes:,.0f} audited entries/s per core   raw inserts: {inserts:,.0f} entries/s (256 a tx, the "
+        f"store's statements), {inserts_executemany:,.0f} with executemany"
     )
 
     print(f"measuring appends ({backend}, ~1 KB entries)…", flush=True)
@@ -392,6 +407,7 @@ def measure(work: Path, url: str, entries: int, rounds: float) -> tuple[dict[str
         "limit_sha256_mb_per_s": sha_mbps,
         "limit_audit_hashes_entries_per_s_1_core": entry_hashes,
         "limit_raw_insert_entries_per_s_256_per_tx": inserts,
+        "limit_raw_insert_executemany_entries_per_s_256_per_tx": inserts_executemany,
         "limit_audit_hashes_entries_per_s_1_core_before_audit": entry_hashes_now,
         "limit_raw_scan_entries_per_s": scan,
         "limit_raw_split_scans_entries_per_s": split_scan,
