@@ -32,7 +32,7 @@ from api.record_schemas import (
     SigningKeySchema,
 )
 from creditbank.runtime import current_bank
-from creditbank.services.records import achievements, learners, signing_keys
+from creditbank.services.records import achievement_reads, achievements, learners, signing_keys
 from creditbank.services.records.achievements import Submission
 from creditbank.services.records.idempotency import RetryKey
 
@@ -108,7 +108,9 @@ def get_learner(learner_id: str) -> dict[str, Any]:
 def learner_achievements(query: dict[str, Any], learner_id: str) -> Any:
     """The achievements the caller recorded for this learner, oldest first."""
     principal = auth.principal()
-    return achievements.page_for_learner(current_bank(), principal, learner_id, query.get("cursor"), query["limit"])
+    return achievement_reads.page_for_learner(
+        current_bank(), principal, learner_id, query.get("cursor"), query["limit"]
+    )
 
 
 # --- achievements --------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ def record_batch(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
 def get_achievement(achievement_id: str) -> dict[str, Any]:
     """An achievement's current state and its full history, each version with its ledger seq."""
     principal = auth.principal()
-    return achievements.get(current_bank(), principal, achievement_id)
+    return achievement_reads.get(current_bank(), principal, achievement_id)
 
 
 @blp.route("/achievements/<pid:achievement_id>/corrections", methods=["POST"])

@@ -89,7 +89,7 @@ def main() -> None:
     from creditbank.runtime import bank_of
     from creditbank.services import credentials
     from creditbank.services.credentials import pdf_keys
-    from creditbank.services.records import achievements, learners
+    from creditbank.services.records import achievement_reads, achievements, learners
     from creditbank.services.records.achievements import Submission
     from creditbank.services.records.api_keys import SCOPES, Principal
 
@@ -127,7 +127,7 @@ def main() -> None:
         for index in range(TRANSCRIPT_ROWS)
     ]
     achievements.record(bank, staff, items, batch=True)
-    first = achievements.page_for_learner(bank, staff, learner, None, 1).items[0]["id"]
+    first = achievement_reads.page_for_learner(bank, staff, learner, None, 1).items[0]["id"]
     report: dict[str, Any] = {"date": datetime.now(UTC).isoformat(), "machine": _machine()}
 
     print("one-page CJK certificate…", flush=True)

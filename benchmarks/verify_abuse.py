@@ -167,7 +167,7 @@ def prepare_bank(instance: Path) -> tuple[dict[str, str], bytes]:
     from creditbank import create_app, demo, migrate
     from creditbank.runtime import bank_of
     from creditbank.services import credentials
-    from creditbank.services.records import achievements, learners
+    from creditbank.services.records import achievement_reads, achievements, learners
     from creditbank.services.records.achievements import Submission
     from creditbank.services.records.api_keys import SCOPES, Principal
 
@@ -188,7 +188,7 @@ def prepare_bank(instance: Path) -> tuple[dict[str, str], bytes]:
     course = {"kind": "course", "title": {"zh": "数据素养", "en": "Data literacy"}, "credits": 2, "hours": 32,
               "completed": "2025-06-30", "result": {"type": "pass_fail", "passed": True}}  # fmt: skip
     achievements.record(bank, staff, [Submission(learner, "ABUSE-1", course)], batch=True)
-    first = achievements.page_for_learner(bank, staff, learner, None, 1).items[0]["id"]
+    first = achievement_reads.page_for_learner(bank, staff, learner, None, 1).items[0]["id"]
     issued = credentials.issue(bank, staff, credentials.Request(learner, "achievement", first))
     honest = json.dumps(credentials.bundle(bank, None, issued["id"])).encode()
     bank.db.dispose()

@@ -6,7 +6,7 @@ import json
 
 from creditbank import create_app
 from creditbank.runtime import bank_of
-from creditbank.services.records import achievements, institutions, learners
+from creditbank.services.records import achievement_reads, institutions, learners
 from creditbank.services.records.api_keys import SCOPES, Principal
 
 
@@ -31,7 +31,7 @@ def test_demo_seeds_everything_the_issue_names(cli):
             principal = Principal("t", row["institutions"][0], frozenset(SCOPES))
             profile = learners.profile(bank, principal, row["id"])
             names.append(profile["name"].get("zh", "") + profile["name"].get("latin", ""))
-            page = achievements.page_for_learner(bank, principal, row["id"], None, 200)
+            page = achievement_reads.page_for_learner(bank, principal, row["id"], None, 200)
             statuses.update(item["status"] for item in page.items)
             for item in page.items:
                 if item["version"] > 1:

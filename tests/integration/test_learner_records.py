@@ -17,7 +17,7 @@ from creditbank import ledger_store
 from creditbank.models import Achievement, LearnerPersonalData, LedgerBody
 from creditbank.projections import PROJECTION_TABLES, replay
 from creditbank.runtime import Bank
-from creditbank.services.records import achievements, api_keys, consent, learners
+from creditbank.services.records import achievement_reads, api_keys, consent, learners
 from creditbank.services.transparency.audit import audit
 from ledger.canonical import canonical_bytes
 from tests.helpers import register
@@ -244,11 +244,11 @@ def test_the_whole_record_reads_each_achievement_as_reading_it_alone(setup: dict
     fix = {"changes": {"hours": 40}, "reason": "re-counted"}
     client.post(f"/api/v1/achievements/{made[0]}/corrections", json=fix, headers=_headers(tokens["uni-a"]))
     client.post(f"/api/v1/achievements/{made[1]}/revocation", json={"reason": "void"}, headers=_headers(tokens["ou-b"]))
-    record = achievements.all_for_learner(bank, learner)
+    record = achievement_reads.all_for_learner(bank, learner)
     assert [item["id"] for item in record] == made[::-1]
     for item, name in zip(record, ("uni-a", "ou-b", "uni-a"), strict=True):
         principal = api_keys.authenticate(bank, f"Bearer {tokens[name]}")
-        assert item == achievements.get(bank, principal, item["id"])
+        assert item == achievement_reads.get(bank, principal, item["id"])
     assert [len(item["history"]) for item in record] == [1, 2, 2]
 
 

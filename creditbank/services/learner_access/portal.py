@@ -17,7 +17,7 @@ from creditbank.models import Credential, CreditLine, Institution
 from creditbank.runtime import Bank
 from creditbank.services import credentials
 from creditbank.services.credits import credit_rules, statements
-from creditbank.services.records import achievements, consent, personal_records
+from creditbank.services.records import achievement_reads, consent, personal_records
 from creditbank.services.transparency import checkpoints
 
 
@@ -50,7 +50,7 @@ def record_page(bank: Bank, learner_id: str, page: int | None) -> tuple[list[dic
             )
         ):
             lines[line.achievement_id].append(line)
-    items = achievements.all_for_learner(bank, learner_id)
+    items = achievement_reads.all_for_learner(bank, learner_id)
     pages = max(1, -(-len(items) // RECORD_PAGE))
     if page is not None:
         items = items[(page - 1) * RECORD_PAGE : page * RECORD_PAGE]
@@ -141,7 +141,7 @@ def owned(bank: Bank, learner_id: str, credential_id: str) -> str:
 
 
 def owns_achievement(bank: Bank, learner_id: str, achievement_id: str) -> bool:
-    return any(item["id"] == achievement_id for item in achievements.all_for_learner(bank, learner_id))
+    return any(item["id"] == achievement_id for item in achievement_reads.all_for_learner(bank, learner_id))
 
 
 def export(bank: Bank, learner_id: str) -> dict[str, Any]:
@@ -163,7 +163,7 @@ def export(bank: Bank, learner_id: str) -> dict[str, Any]:
             "activated_at": account.activated_at.isoformat() if account else None,
             "has_email_login": bool(account and account.email_digest),
         },
-        "achievements": achievements.all_for_learner(bank, learner_id),
+        "achievements": achievement_reads.all_for_learner(bank, learner_id),
         "credits": statements.account(bank, None, learner_id),
         "credentials": credentials.list_for_learner(bank, learner_id),
         "share_links": shares,

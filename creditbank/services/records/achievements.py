@@ -20,16 +20,14 @@ from sqlalchemy.orm import Session
 
 from creditbank import achievement_rules, ledger_store, recording
 from creditbank.credits.kinds import ACHIEVEMENT_KINDS
-from creditbank.errors import Conflict, InvalidInput, NotFound
+from creditbank.errors import Conflict, InvalidInput
 from creditbank.models import Achievement, AchievementVersion, Enrollment, Learner
 from creditbank.runtime import Bank
-from creditbank.services import paging
 from creditbank.services.credits import conversion
 from creditbank.services.random_ids import random_id
-from creditbank.services.records import consent, idempotency, signing_keys
+from creditbank.services.records import achievement_reads, idempotency, signing_keys
 from creditbank.services.records.api_keys import Principal
 from creditbank.services.records.idempotency import RetryKey, WriteResult
-from creditbank.services.records.learners import require_enrolled
 from ledger.canonical import canonical_bytes
 
 MAX_BATCH = 1000
@@ -148,7 +146,7 @@ def record(
         if not batch:
             if ids:
                 return WriteResult(True, _fresh_view(ids[0], institution, items[0], recorded[0]))
-            return WriteResult(False, _view(session, held[items[0].record_id].id, history=False))
+            return WriteResult(False, achievement_reads.view(session, held[items[0].record_id].id, history=False))
         placed = {index: (aid, entry.seq) for (index, _), aid, entry in zip(fresh, ids, recorded, strict=True)}
         results = []
         for index, item in enumerate(items):
@@ -267,13 +265,6 @@ def recorded_body(achievement_id: str, institution: str, item: Submission) -> di
     return body
 
 
-def _owned(session: Session, principal: Principal, achievement_id: str) -> Achievement:
-    achievement = session.get(Achievement, achievement_id)
-    if achievement is None or achievement.institution_id != principal.institution_id:
-        raise NotFound(f"no achievement {achievement_id!r} recorded by {principal.institution_id}")
-    return achievement
-
-
 def correct(
     bank: Bank,
     principal: Principal,
@@ -285,7 +276,7 @@ def correct(
     """Amend an achievement's values. ``None`` in ``changes`` removes an optional field."""
 
     def work(session: Session) -> WriteResult:
-        achievement = _owned(session, principal, achievement_id)
+        achievement = achievement_reads.owned(session, principal, achievement_id)
         if achievement.status == "revoked":
             raise Conflict(f"achievement {achievement_id} is revoked and can no longer be corrected")
         current = json.loads(achievement.data)
@@ -294,7 +285,7 @@ def correct(
         if problems:
             raise InvalidInput("the corrected achievement would be invalid; see errors", errors=problems)
         if merged == current:
-            return WriteResult(False, _view(session, achievement_id, history=True))
+            return WriteResult(False, achievement_reads.view(session, achievement_id, history=True))
         body = {
             "achievement": achievement_id,
             "amends": achievement.recorded_seq,
@@ -305,7 +296,7 @@ def correct(
         }
         recorded = recording.record(session, [ledger_store.NewEntry("achievement.corrected", principal.actor, body)])
         conversion.compensate(session, recorded[0], merged)
-        return WriteResult(True, _view(session, achievement_id, history=True))
+        return WriteResult(True, achievement_reads.view(session, achievement_id, history=True))
 
     return idempotency.once(bank, principal.institution_id, retry, work)
 
@@ -314,7 +305,7 @@ def revoke(
     bank: Bank, principal: Principal, achievement_id: str, reason: str, retry: RetryKey | None = None
 ) -> WriteResult:
     def work(session: Session) -> WriteResult:
-        achievement = _owned(session, principal, achievement_id)
+        achievement = achievement_reads.owned(session, principal, achievement_id)
         if achievement.status == "revoked":
             raise Conflict(f"achievement {achievement_id} was already revoked at seq {achievement.last_seq}")
         body = {
@@ -325,113 +316,9 @@ def revoke(
         }
         recorded = recording.record(session, [ledger_store.NewEntry("achievement.revoked", principal.actor, body)])
         conversion.compensate(session, recorded[0], None)
-        return WriteResult(True, _view(session, achievement_id, history=True))
+        return WriteResult(True, achievement_reads.view(session, achievement_id, history=True))
 
     return idempotency.once(bank, principal.institution_id, retry, work)
 
 
-def _current(achievement: Achievement) -> dict[str, Any]:
-    return {
-        "id": achievement.id,
-        "learner": achievement.learner_id,
-        "institution": achievement.institution_id,
-        "record_id": achievement.record_id,
-        "status": achievement.status,
-        "version": achievement.version,
-        "recorded_seq": achievement.recorded_seq,
-        "last_seq": achievement.last_seq,
-        "signed_by": achievement.signed_by,
-        "data": json.loads(achievement.data),
-    }
-
-
-def _view(session: Session, achievement_id: str, *, history: bool) -> dict[str, Any]:
-    achievement = session.get(Achievement, achievement_id, populate_existing=True)
-    assert achievement is not None
-    view = _current(achievement)
-    if history:
-        rows = session.scalars(
-            select(AchievementVersion)
-            .where(AchievementVersion.achievement_id == achievement_id)
-            .order_by(AchievementVersion.version)
-        )
-        view["history"] = [_version(row) for row in rows]
-    return view
-
-
-def _version(row: Any) -> dict[str, Any]:
-    """One entry of an achievement's history, from an ``achievement_versions`` row or object."""
-    return {
-        "version": row.version,
-        "seq": row.seq,
-        "change": row.change,
-        "time": row.time,
-        **({"data": json.loads(row.data)} if row.data is not None else {}),
-        **({"reason": row.reason} if row.reason is not None else {}),
-    }
-
-
-def get(bank: Bank, principal: Principal, achievement_id: str) -> dict[str, Any]:
-    with bank.db.reading() as session:
-        _owned(session, principal, achievement_id)
-        return _view(session, achievement_id, history=True)
-
-
-def page_for_learner(bank: Bank, principal: Principal, learner_id: str, cursor: str | None, limit: int) -> paging.Page:
-    """The caller's own records of one learner, oldest first, ``limit`` at a time; every institution's records
-    while the learner grants the caller ``records`` consent."""
-    after = paging.decode(cursor)
-    limit = paging.check_limit(limit)
-    with bank.db.reading() as session:
-        require_enrolled(session, principal, learner_id, "records")
-        everyone = consent.holds(session, learner_id, principal.institution_id, "records")
-        rows = list(
-            session.scalars(
-                select(Achievement)
-                .where(
-                    Achievement.learner_id == learner_id,
-                    *([] if everyone else [Achievement.institution_id == principal.institution_id]),
-                    Achievement.recorded_seq > after,
-                )
-                .order_by(Achievement.recorded_seq)
-                .limit(limit + 1)
-            )
-        )
-    items = [_current(row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return paging.Page(items, paging.encode(rows[limit - 1].recorded_seq) if more else None)
-
-
-def all_for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
-    """Everything recorded for one learner, by every institution, newest first, each with its history.
-
-    Two statements however many there are: a learner with hundreds of achievements would otherwise cost two
-    round trips for each, and their record page seconds.
-    """
-    with bank.db.reading() as session:
-        rows = session.scalars(
-            select(Achievement).where(Achievement.learner_id == learner_id).order_by(Achievement.recorded_seq.desc())
-        ).all()
-        history: dict[str, list[dict[str, Any]]] = {row.id: [] for row in rows}
-        versions = session.execute(
-            select(_VERSIONS)
-            .join(_ACHIEVEMENTS, _ACHIEVEMENTS.c.id == _VERSIONS.c.achievement_id)
-            .where(_ACHIEVEMENTS.c.learner_id == learner_id)
-            .order_by(_VERSIONS.c.achievement_id, _VERSIONS.c.version)
-        )
-        for version in versions:
-            history[version.achievement_id].append(_version(version))
-    return [{**_current(row), "history": history[row.id]} for row in rows]
-
-
-__all__ = [
-    "ACHIEVEMENT_KINDS",
-    "MAX_BATCH",
-    "Submission",
-    "all_for_learner",
-    "correct",
-    "get",
-    "page_for_learner",
-    "record",
-    "revoke",
-]
+__all__ = ["ACHIEVEMENT_KINDS", "MAX_BATCH", "Submission", "correct", "record", "revoke"]
