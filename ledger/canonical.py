@@ -40,11 +40,11 @@ def _utf16_key(item: tuple[str, Any]) -> bytes:
 
 
 def _sorted_items(obj: dict[Any, Any]) -> list[tuple[str, Any]]:
-    try:
-        joined = "".join(obj)
-    except TypeError:
-        bad = next(key for key in obj if type(key) is not str)
-        raise CanonicalizationError(f"object key {bad!r} is not a string") from None
+    # Exactly str, like every value: a subclass could bring its own comparison, and so its own key order.
+    bad = next((key for key in obj if type(key) is not str), None)
+    if bad is not None:
+        raise CanonicalizationError(f"object key {bad!r} is not a string")
+    joined = "".join(obj)
     # Code-point order equals UTF-16 order unless a key holds characters beyond the BMP.
     if joined.isascii() or max(joined) < "\U00010000":
         return sorted(obj.items())
@@ -74,10 +74,10 @@ def _plain(item: Any) -> bool:
     kind = type(item)
     children: Any
     if kind is dict:
-        try:
-            joined = "".join(item)
-        except TypeError:
-            return False
+        for key in item:
+            if type(key) is not str:
+                return False
+        joined = "".join(item)
         if not joined.isascii() and max(joined) >= "\U00010000":
             return False
         children = item.values()

@@ -158,6 +158,26 @@ def test_subclasses_of_json_types_are_refused_as_before(bad):
         canonical_bytes(bad)
 
 
+class Backwards(str):
+    """A key that sorts itself in reverse: the C encoder would follow its comparison, JCS does not."""
+
+    def __lt__(self, other: object) -> bool:
+        return str.__gt__(self, other)  # type: ignore[operator]
+
+    def __gt__(self, other: object) -> bool:
+        return str.__lt__(self, other)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("key", [Backwards("b"), Name.BOB])
+def test_keys_must_be_exactly_str_on_either_path(key):
+    value = {"a": 1, key: 2}
+    assert not canonical._plain(value)
+    with pytest.raises(CanonicalizationError, match="is not a string"):
+        canonical_bytes(value)
+    with pytest.raises(CanonicalizationError, match="is not a string"):
+        canonical._walked_bytes(value)
+
+
 def test_lone_surrogate_in_a_plain_document_is_refused():
     with pytest.raises(CanonicalizationError, match="lone surrogate"):
         canonical_bytes({"a": ["ok", "\udfff"]})
