@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from creditbank.models import LedgerBody, LedgerEntry
 from creditbank.projectors import PROJECTION_TABLES, PROJECTORS, Applied
-from ledger.sealing import Sealed
 
-__all__ = ["PROJECTION_TABLES", "Applied", "apply", "project", "replay"]
+__all__ = ["PROJECTION_TABLES", "Applied", "project", "replay"]
 
 
 def project(session: Session, entries: Iterable[Applied]) -> None:
@@ -27,14 +26,6 @@ def project(session: Session, entries: Iterable[Applied]) -> None:
         function = PROJECTORS.get(kind)
         if function is not None:
             function(session, list(run))
-
-
-def apply(session: Session, appended: Sequence[Sealed]) -> None:
-    """Project entries appended with ``ledger_store.append``; use cases record through ``recording.record``."""
-    project(
-        session,
-        (Applied(s.entry.seq, s.entry.kind, s.entry.time, s.entry.actor, json.loads(s.body)) for s in appended),
-    )
 
 
 def replay(session: Session, *, batch: int = 5000) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from creditbank import ledger_store, projections
+from creditbank import ledger_store, recording
 from creditbank.models import LearnerPersonalData, LedgerBody, LedgerEntry
 from creditbank.personal_data import Sealed
 from creditbank.runtime import Bank
@@ -158,8 +158,7 @@ def test_an_expired_grant_opens_nothing(world: CreditWorld) -> None:
     past = ledger_store.timestamp(datetime.now(UTC) - timedelta(seconds=1))
     with world.bank.db.writing() as session:
         body = {"learner": world.learner, "institution": "uni-z", "scope": "profile", "expires": past}
-        recorded = ledger_store.append(session, [ledger_store.NewEntry(consent.GRANTED, consent.PORTAL_ACTOR, body)])
-        projections.apply(session, recorded)
+        recording.record(session, [ledger_store.NewEntry(consent.GRANTED, consent.PORTAL_ACTOR, body)])
     assert _get(world, f"/api/v1/learners/{world.learner}", "uni-z").status_code == 404
     assert [grant["state"] for grant in consent.for_learner(world.bank, world.learner)] == ["expired"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from certificates import proofs, receipts
 from certificates.credentials import timestamp
-from creditbank import ledger_store, projections
+from creditbank import ledger_store, recording
 from creditbank.models import CredentialDocument, CredentialKey
 from creditbank.runtime import Bank
 from creditbank.services import credentials
@@ -67,8 +67,7 @@ def record(
         "visible_text_hash": None,
     }
     with bank.db.writing() as session:
-        entries = ledger_store.append(session, [ledger_store.NewEntry(receipts.ISSUED_KIND, "bank:credentials", body)])
-        projections.apply(session, entries)
+        recording.record(session, [ledger_store.NewEntry(receipts.ISSUED_KIND, "bank:credentials", body)])
         # Kept like an issued document, so the QR page can show it.
         session.add(CredentialDocument(id=signed["id"], document=json.dumps(signed), language_order="zh-en"))
     checkpoints.sign(bank)

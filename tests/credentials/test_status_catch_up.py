@@ -4,7 +4,7 @@ between the two) is published by the next run, and only then."""
 from __future__ import annotations
 
 from certificates.status_list import StatusBits
-from creditbank import ledger_store, projections
+from creditbank import ledger_store, recording
 from creditbank.models import Credential
 from creditbank.services import credentials
 from tests.credentials.issued_world import Issued
@@ -32,8 +32,7 @@ def test_a_status_change_left_unpublished_is_published_by_the_catch_up(issued: I
 
     with bank.db.writing() as session:
         body = {"credential_id": issued.credential_id, "reason": "test", "suspended": True}
-        recorded = ledger_store.append(session, [ledger_store.NewEntry("credential.suspended", "bank", body)])
-        projections.apply(session, recorded)
+        recording.record(session, [ledger_store.NewEntry("credential.suspended", "bank", body)])
     assert _bit(issued, "suspension") is False  # what a verifier would still be told
 
     assert sorted(credentials.republish_stale(bank)) == [f"{number}-revocation", f"{number}-suspension"]
