@@ -46,6 +46,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.run_facts import git_commit, load_average  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results"
 ITEM = {
     "kind": "course",
@@ -59,19 +61,6 @@ ITEM = {
     "mode": "in_person",
     "language": "zh-CN",
 }
-
-
-def load_average() -> list[float]:
-    return [round(value, 2) for value in os.getloadavg()]
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 # --- limits measured on this machine --------------------------------------------------------------
@@ -129,7 +118,6 @@ def prepare(env: dict[str, str]) -> tuple[str, dict[str, Any]]:
     demo's frameworks, approved catalogue and rule set, through the public services the CLI calls); return its
     API key and the backend's raw limits."""
     from creditbank import demo, migrate
-    from creditbank.services.credits import credit_rules
     from creditbank.services.records import api_keys, institutions
 
     bank = _bank(env)
@@ -138,12 +126,7 @@ def prepare(env: dict[str, str]) -> tuple[str, dict[str, Any]]:
     # The rule set names every demo institution; the benchmark posts as the university.
     for institution in demo.DEMO_INSTITUTIONS:
         institutions.register(bank, institution)
-    data = credit_rules.DATA
-    for name in ("cn-example", "eqf", "hkqf"):
-        credit_rules.publish_file(bank, "framework", data / "frameworks" / f"{name}.toml")
-    for published in credit_rules.publish_file(bank, "catalogue", data / "catalogue" / "example.toml"):
-        credit_rules.approve_outcome(bank, published.id, "bench-reviewer")
-    credit_rules.publish_file(bank, "rules", data / "rules" / "cn-example-2026.toml")
+    demo.publish_credit_rules(bank)
     token = api_keys.issue(bank, INSTITUTION).token
     limits = backend_limits(bank)
     bank.db.dispose()

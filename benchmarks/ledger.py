@@ -32,7 +32,6 @@ import platform
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import creditbank
+from benchmarks.run_facts import git_commit, load_average
 from creditbank import create_app, ledger_store, migrate
 from creditbank.runtime import bank_of
 from creditbank.services.transparency import checkpoints, ledger_reads
@@ -189,19 +189,6 @@ def raw_scan_rate(bank: Any, queries: tuple[str, ...] = (_QUERY,)) -> float:
             cursor.close()
             seconds += time.perf_counter() - started
     return count / seconds
-
-
-def load_average() -> list[float]:
-    return [round(value, 2) for value in os.getloadavg()]
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def body(i: int) -> dict[str, object]:
