@@ -381,20 +381,43 @@ def _schema_check(schema: type[Schema]) -> _Check | None:
     hooks = [name for name, found in schema._hooks.items() if found]
     if (hooks and (rule is None or hooks != ["validates_schema"])) or schema.opts.unknown != RAISE:
         return None
-    instance = schema()
+    order, checks, slow, required = _field_checks(schema)
+    return None if slow else _object_check(order, checks, slow, required, rule)
+
+
+def _field_checks(schema: type[Schema]) -> tuple[list[str], dict[str, _Check], frozenset[str], frozenset[str]]:
+    """Per field of ``schema``, in its order: the quick check, the fields left to marshmallow, the required ones."""
     checks: dict[str, _Check] = {}
-    required = set()
-    for name, field in instance.load_fields.items():
+    slow: set[str] = set()
+    required: set[str] = set()
+    fields_ = schema().load_fields
+    for name, field in fields_.items():
         check = _check_for(field)
         if check is None:
-            return None
-        checks[name] = check
+            slow.add(name)
+        else:
+            checks[name] = check
         if field.required:
             required.add(name)
-    order = list(checks)
+    return list(fields_), checks, frozenset(slow), frozenset(required)
+
+
+def _object_check(
+    order: list[str],
+    checks: dict[str, _Check],
+    slow: frozenset[str],
+    required: frozenset[str],
+    rule: Callable[[dict[str, Any]], bool] | None = None,
+) -> _Check:
+    """An object of known fields, each loaded by its check in the schema's order; one naming a field in ``slow``,
+    a field it does not know, or missing a required one, is left to marshmallow."""
+    known = frozenset(order)
 
     def load(value: Any) -> Any:
-        if type(value) is not dict or not value.keys() <= checks.keys() or not required <= value.keys():
+        if type(value) is not dict:
+            return _NO
+        keys = value.keys()
+        if not keys <= known or not keys >= required or not slow.isdisjoint(keys):
             return _NO
         loaded = {}
         for name in order:
@@ -410,43 +433,20 @@ def _schema_check(schema: type[Schema]) -> _Check | None:
     return load
 
 
-def _item_checks() -> tuple[list[str], dict[str, _Check], set[str], set[str]]:
-    """Per field of an achievement: its quick check, the fields left to marshmallow, the required ones."""
-    checks: dict[str, _Check] = {}
-    slow: set[str] = set()
-    required: set[str] = set()
-    for name, field in AchievementInputSchema().load_fields.items():
-        check = _check_for(field)
-        if check is None:
-            slow.add(name)
-        else:
-            checks[name] = check
-        if field.required:
-            required.add(name)
+def _item_check() -> _Check:
+    order, checks, slow, required = _field_checks(AchievementInputSchema)
     if any(AchievementInputSchema._hooks.values()):
-        slow.update(checks)  # a hook of its own: every item goes to marshmallow
-    return list(AchievementInputSchema().load_fields), checks, slow, required
+        slow = slow | frozenset(checks)  # a hook of its own: every item goes to marshmallow
+    return _object_check(order, checks, slow, required)
 
 
-_ITEM_ORDER, _ITEM_CHECKS, _ITEM_SLOW, _ITEM_REQUIRED = _item_checks()
-_ITEM_FIELDS = frozenset(_ITEM_ORDER)
+_ITEM_CHECK = _item_check()
 
 
 def _quick_item(value: Any) -> dict[str, Any] | None:
     """The item as marshmallow would load it, or None when marshmallow must look at it."""
-    if type(value) is not dict:
-        return None
-    keys = value.keys()
-    if not keys <= _ITEM_FIELDS or not keys >= _ITEM_REQUIRED or not _ITEM_SLOW.isdisjoint(keys):
-        return None
-    loaded = {}
-    for name in _ITEM_ORDER:
-        if name in value:
-            item = _ITEM_CHECKS[name](value[name])
-            if item is _NO:
-                return None
-            loaded[name] = item
-    return loaded
+    loaded = _ITEM_CHECK(value)
+    return None if loaded is _NO else loaded
 
 
 def _quick_items(items: list[Any]) -> list[dict[str, Any]] | None:
