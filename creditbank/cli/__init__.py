@@ -13,11 +13,13 @@ from creditbank.cli import (
     credit_rules,
     credits,
     database,
+    imports,
     institutions,
     keys,
     learners,
     ledger,
     running,
+    staff,
     verify,
 )
 from creditbank.cli.context import ErrorReportingGroup
@@ -48,5 +50,7 @@ for command in (
     credits.qualifications,
     backup.backup_command,
     backup.restore_command,
+    staff.staff,
+    imports.imports,
 ):
     main.add_command(command)

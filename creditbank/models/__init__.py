@@ -15,11 +15,13 @@ from creditbank.models.institutions import INSTITUTION_TYPES, ApiKey, Institutio
 from creditbank.models.learners import ConsentGrant, Enrollment, Learner, LearnerPersonalData
 from creditbank.models.ledger import APPEND_ONLY_TABLES, LedgerBody, LedgerCheckpoint, LedgerEntry
 from creditbank.models.operations import IdempotentRequest, OperationsFinding, SchedulerLease
+from creditbank.models.staff import STAFF_ROLES, StaffAccount, StaffSession
 
 __all__ = [
     "ACHIEVEMENT_KINDS",
     "APPEND_ONLY_TABLES",
     "INSTITUTION_TYPES",
+    "STAFF_ROLES",
     "Achievement",
     "AchievementVersion",
     "ActivationCode",
@@ -49,5 +51,7 @@ __all__ = [
     "Redemption",
     "SchedulerLease",
     "ShareLink",
+    "StaffAccount",
+    "StaffSession",
     "StatusListDocument",
 ]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from creditbank.actors import institution_of
 from creditbank.models import Credential
 from creditbank.projectors.applied import Applied
 
@@ -20,7 +21,7 @@ def issued(session: Session, entries: Sequence[Applied]) -> None:
                 learner_id=body["learner"],
                 kind=body["kind"],
                 subject=body.get("subject"),
-                institution_id=entry.actor.removeprefix("inst:") if entry.actor.startswith("inst:") else None,
+                institution_id=institution_of(entry.actor),
                 issued_seq=entry.seq,
                 issued_at=entry.time,
                 hash=body["credential_hash"],

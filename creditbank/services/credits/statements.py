@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
+from creditbank import actors
 from creditbank.credits import statement
 from creditbank.credits.documents import as_number
 from creditbank.credits.frameworks import QualificationType
@@ -115,7 +116,9 @@ def account(bank: Bank, principal: Principal | None, learner_id: str) -> dict[st
                 .where(QualificationAward.learner_id == learner_id)
                 .order_by(QualificationAward.awarded_seq)
             )
-            if reach.full or award.framework in reach.awarding or award.awarded_by == reach.actor
+            if reach.full
+            or award.framework in reach.awarding
+            or actors.institution_of(award.awarded_by) == reach.institution
         ]
     found = statement.accounts(lines, redemptions, lambda line: reach.whole(line.institution))
     return {

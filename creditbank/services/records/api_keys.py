@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, select
 
+from creditbank import actors
 from creditbank.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from creditbank.models import ApiKey, Institution
 from creditbank.runtime import Bank
@@ -36,10 +37,12 @@ class Principal:
     key_id: str
     institution_id: str
     scopes: frozenset[str]
+    # The staff account acting through the console, whose pseudonym the ledger's actor then carries.
+    staff: str | None = None
 
     @property
     def actor(self) -> str:
-        return f"inst:{self.institution_id}"
+        return actors.institution_actor(self.institution_id, self.staff)
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from creditbank import ledger_store
+from creditbank import actors, ledger_store
 from creditbank.errors import BadParameter, NotFound
 from creditbank.runtime import Bank
 from creditbank.services.transparency import checkpoints
@@ -32,7 +32,7 @@ def entry(bank: Bank, seq: int, *, reader_actor: str | None = None) -> dict[str,
             "entry": json.loads(row.public),
             "leaf_hash": _b64(bytes(row.nodes[:32])),
         }
-        if reader_actor is not None and reader_actor == row.actor:
+        if reader_actor is not None and actors.institution_of(reader_actor) == actors.institution_of(row.actor):
             result["body"] = json.loads(body.body)
             result["salt"] = _b64(bytes(body.salt))
         return result
