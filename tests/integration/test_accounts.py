@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from creditbank.errors import AccountError
 from creditbank.models import ActivationCode, LearnerAccount, LoginThrottle
+from creditbank.services import throttle
 from creditbank.services.learner_access import accounts, passwords
 from creditbank.services.records import learners
 from tests.helpers import register
@@ -170,9 +171,9 @@ def test_the_throttle_keeps_keyed_digests_of_what_was_typed(bank, enrolled) -> N
     stored = " ".join(keys).casefold()
     for text in ("stranger", "someone", "wangfang", "203.0.113", enrolled["id"].casefold(), "qqqq"):
         assert text not in stored, (text, keys)
-    assert accounts.throttle_key(bank, "login", "stranger.name@example.org") in keys
-    assert accounts.throttle_key(bank, "account", enrolled["id"]) in keys
-    assert accounts.throttle_key(bank, "ip", "203.0.113.77") in keys
+    assert throttle.key(bank, "login", "stranger.name@example.org") in keys
+    assert throttle.key(bank, "account", enrolled["id"]) in keys
+    assert throttle.key(bank, "ip", "203.0.113.77") in keys
 
 
 def test_the_dummy_hash_costs_what_a_real_one_costs() -> None:
@@ -267,7 +268,7 @@ def test_24_concurrent_wrong_passwords_on_one_account_check_at_most_five(app, ba
     assert checked + statuses.count(429) == 24, statuses
     assert 1 <= checked <= accounts.MAX_FAILURES, statuses
     with bank.db.reading() as session:
-        row = session.get(LoginThrottle, accounts.throttle_key(bank, "account", learner["id"]))
+        row = session.get(LoginThrottle, throttle.key(bank, "account", learner["id"]))
     assert row is not None
     assert row.failures == checked
     assert row.locked_until is not None

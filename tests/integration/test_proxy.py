@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from creditbank.models import LoginThrottle
 from creditbank.runtime import bank_of
-from creditbank.services.learner_access import accounts
+from creditbank.services import throttle
 from tests.conftest import configuration, database_url, running_app
 
 
@@ -36,7 +36,7 @@ def test_failed_logins_are_counted_for_the_right_address(
         )
         assert answer.status_code == 401
         # The throttle keeps a keyed digest of the address, never the address itself.
-        expected = accounts.throttle_key(bank_of(app), "ip", address)
+        expected = throttle.key(bank_of(app), "ip", address)
         with bank_of(app).db.reading() as session:
             keys = set(session.scalars(select(LoginThrottle.key)))
         assert expected in keys

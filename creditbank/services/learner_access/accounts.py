@@ -25,13 +25,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import case, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from creditbank.errors import AccountError, NotFound
-from creditbank.models import ActivationCode, Learner, LearnerAccount, LoginThrottle
+from creditbank.models import ActivationCode, Learner, LearnerAccount
 from creditbank.runtime import Bank
+from creditbank.services import throttle
 from creditbank.services.learner_access import passwords, portal_sessions
 from creditbank.services.records.personal_records import identity_of
 
@@ -42,8 +42,7 @@ MAX_ADDRESS_FAILURES = 50
 # A code holder who mistypes the birth date a few times is told to wait; guessing it (tens of thousands of days)
 # is out of reach at this rate.
 MAX_CODE_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
+FAILURE_WINDOW = throttle.FAILURE_WINDOW
 MIN_PASSWORD = 10
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on paper
 _LOGIN_NAME = re.compile(r"[a-z0-9._-]{3,64}")
@@ -135,56 +134,6 @@ def login_digest(bank: Bank, name: str) -> bytes:
     return bank.vault().id_digest("login-name:" + normal_login_name(name))
 
 
-def throttle_key(bank: Bank, kind: str, typed: str) -> str:
-    """The throttle row for something typed or seen (a login, a code, an address): its keyed digest, never itself."""
-    return f"{kind}:{bank.vault().id_digest(f'{kind}:{typed}').hex()}"
-
-
-def _reserve(session: Session, key: str, limit: int, now: datetime) -> bool:
-    """Count one attempt against ``key`` unless it is locked; True when the attempt may go ahead.
-
-    The count goes up before the attempt is judged, by an UPDATE whose condition the database re-checks under the
-    row's lock, so concurrent attempts cannot all read "4 failures" and all proceed. A success gives it back.
-    """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(
-        insert(LoginThrottle)
-        .values(key=key, failures=0, window_start=now, locked_until=None)
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    unlocked = or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now)
-    session.execute(
-        update(LoginThrottle)
-        .where(
-            LoginThrottle.key == key,
-            unlocked,
-            or_(LoginThrottle.window_start < now - FAILURE_WINDOW, LoginThrottle.locked_until.is_not(None)),
-        )
-        .values(failures=0, window_start=now, locked_until=None)
-    )
-    counted = session.execute(
-        update(LoginThrottle)
-        .where(LoginThrottle.key == key, unlocked, LoginThrottle.failures < limit)
-        .values(
-            failures=LoginThrottle.failures + 1,
-            locked_until=case((LoginThrottle.failures + 1 >= limit, now + LOCKOUT), else_=None),
-        )
-    ).rowcount
-    return bool(counted)
-
-
-def _give_back(session: Session, key: str) -> None:
-    session.execute(
-        update(LoginThrottle)
-        .where(LoginThrottle.key == key, LoginThrottle.failures > 0)
-        .values(failures=LoginThrottle.failures - 1)
-    )
-
-
-def _clear(session: Session, key: str) -> None:
-    session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
-
-
 def check_new_password(password: str, again: str | None = None) -> None:
     if len(password) < MIN_PASSWORD:
         raise AccountError("password_short", f"the password must have at least {MIN_PASSWORD} characters")
@@ -255,18 +204,18 @@ def activate(
         raise AccountError("email_invalid", "this is not an e-mail address")
     mail = email_digest(bank, email) if email else None
     chosen = login_digest(bank, login_name) if login_name else None
-    address, per_code = throttle_key(bank, "activate-ip", client), throttle_key(bank, "code", _clean_code(code))
+    address, per_code = throttle.key(bank, "activate-ip", client), throttle.key(bank, "code", _clean_code(code))
     now = _now()
     with bank.db.writing() as session:
         refusal: str | None = "throttled"
-        allowed = _reserve(session, address, MAX_ADDRESS_FAILURES, now)
-        if allowed and _reserve(session, per_code, MAX_CODE_FAILURES, now):
+        allowed = throttle.reserve(session, address, MAX_ADDRESS_FAILURES, now)
+        if allowed and throttle.reserve(session, per_code, MAX_CODE_FAILURES, now):
             refusal, learner_id = _judge_code(bank, session, code, born, now)
             if learner_id is not None:
                 refusal = _judge_logins(session, learner_id, mail, chosen)
                 # A good code and birth date with a taken name is not a guess: it does not count against anyone.
-                _give_back(session, address)
-                _clear(session, per_code)
+                throttle.give_back(session, address)
+                throttle.clear(session, per_code)
     if refusal is not None:
         raise _refuse(refusal)
     hashed = passwords.hash_password(password)
@@ -295,7 +244,7 @@ def activate(
             account.login_digest = chosen if chosen is not None else account.login_digest
         # A new code is how a lost password is recovered: whoever was signed in with the old one is signed out.
         portal_sessions.end_all(session, learner_id)
-        _clear(session, throttle_key(bank, "account", learner_id))
+        throttle.clear(session, throttle.key(bank, "account", learner_id))
         return learner_id
 
 
@@ -322,12 +271,14 @@ def _account_for(bank: Bank, session: Session, login: str) -> LearnerAccount | N
 def _check_throttled(bank: Bank, learner_id: str | None, typed: str, password: str, client: str) -> str | None:
     """Reserve an attempt for this account (or typed login) and address, then check the password; the learner id
     when it is right. Unknown logins do the same scrypt work against a dummy hash."""
-    address = throttle_key(bank, "ip", client)
+    address = throttle.key(bank, "ip", client)
     now = _now()
     with bank.db.writing() as session:
         account = _account_for(bank, session, typed) if learner_id is None else session.get(LearnerAccount, learner_id)
-        key = throttle_key(bank, "account", account.learner_id) if account else throttle_key(bank, "login", typed)
-        allowed = _reserve(session, address, MAX_ADDRESS_FAILURES, now) and _reserve(session, key, MAX_FAILURES, now)
+        key = throttle.key(bank, "account", account.learner_id) if account else throttle.key(bank, "login", typed)
+        allowed = throttle.reserve(session, address, MAX_ADDRESS_FAILURES, now) and throttle.reserve(
+            session, key, MAX_FAILURES, now
+        )
         stored, found = (account.password_hash, account.learner_id) if account else (None, None)
     if not allowed:
         raise AccountError("throttled", THROTTLED)
@@ -335,8 +286,8 @@ def _check_throttled(bank: Bank, learner_id: str | None, typed: str, password: s
     if not good or found is None:
         return None  # the reservation stands as the failure
     with bank.db.writing() as session:
-        _clear(session, key)
-        _give_back(session, address)
+        throttle.clear(session, key)
+        throttle.give_back(session, address)
     return found
 
 
