@@ -11,6 +11,7 @@ from creditbank.models.credits import (
     QualificationAward,
     Redemption,
 )
+from creditbank.models.imports import IMPORT_STATES, SpreadsheetImport
 from creditbank.models.institutions import INSTITUTION_TYPES, ApiKey, Institution
 from creditbank.models.learners import ConsentGrant, Enrollment, Learner, LearnerPersonalData
 from creditbank.models.ledger import APPEND_ONLY_TABLES, LedgerBody, LedgerCheckpoint, LedgerEntry
@@ -20,6 +21,7 @@ from creditbank.models.staff import STAFF_ROLES, StaffAccount, StaffSession
 __all__ = [
     "ACHIEVEMENT_KINDS",
     "APPEND_ONLY_TABLES",
+    "IMPORT_STATES",
     "INSTITUTION_TYPES",
     "STAFF_ROLES",
     "Achievement",
@@ -51,6 +53,7 @@ __all__ = [
     "Redemption",
     "SchedulerLease",
     "ShareLink",
+    "SpreadsheetImport",
     "StaffAccount",
     "StaffSession",
     "StatusListDocument",

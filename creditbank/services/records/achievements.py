@@ -116,59 +116,63 @@ def record(
     errors = _precheck(bank, principal, items)
     if errors:
         _raise(errors, batch=batch, conflict=False)
+    return idempotency.once(
+        bank, principal.institution_id, retry, lambda session: record_in(session, principal, items, batch=batch)
+    )
+
+
+def record_in(session: Session, principal: Principal, items: Sequence[Submission], *, batch: bool) -> WriteResult:
+    """``record``'s work in the caller's write transaction (which holds the sequencer), after ``_precheck``.
+
+    Checks enrollment and held record ids against the database as it is now; raises before appending anything.
+    """
     institution = principal.institution_id
-
-    def work(session: Session) -> WriteResult:
-        statuses, held = _enrolled_and_held(session, institution, items)
-        invalid: dict[int, dict[str, str]] = {}
-        clashes: dict[int, dict[str, str]] = {}
-        for index, item in enumerate(items):
-            status = statuses.get(item.learner)
-            if status is None:
-                invalid[index] = {"learner": f"no learner {item.learner!r} is enrolled with {institution}"}
-            elif status == "erased":
-                invalid[index] = {"learner": f"learner {item.learner} has been erased"}
-            existing = held.get(item.record_id)
-            if existing is not None and not existing.repeats(item):
-                clashes[index] = {"record_id": f"already used for achievement {existing.id} with other values"}
-        if invalid:
-            _raise(invalid, batch=batch, conflict=False)
-        if clashes:
-            _raise(clashes, batch=batch, conflict=True)
-        fresh = [(index, item) for index, item in enumerate(items) if item.record_id not in held]
-        ids = [new_achievement_id() for _ in fresh]
-        entries = [
-            ledger_store.NewEntry("achievement.recorded", principal.actor, recorded_body(aid, institution, item))
-            for aid, (_, item) in zip(ids, fresh, strict=True)
-        ]
-        recorded = recording.record(session, entries)
-        conversion.convert_recorded(session, recorded)
-        if not batch:
-            if ids:
-                return WriteResult(True, _fresh_view(ids[0], institution, items[0], recorded[0]))
-            return WriteResult(False, achievement_reads.view(session, held[items[0].record_id].id, history=False))
-        placed = {index: (aid, entry.seq) for (index, _), aid, entry in zip(fresh, ids, recorded, strict=True)}
-        results = []
-        for index, item in enumerate(items):
-            if index in placed:
-                aid, seq = placed[index]
-                results.append(
-                    {"index": index, "id": aid, "record_id": item.record_id, "seq": seq, "status": "created"}
-                )
-            else:
-                row = held[item.record_id]
-                results.append(
-                    {
-                        "index": index,
-                        "id": row.id,
-                        "record_id": item.record_id,
-                        "seq": row.recorded_seq,
-                        "status": "existing",
-                    }
-                )
-        return WriteResult(bool(ids), {"count": len(items), "appended": len(ids), "items": results})
-
-    return idempotency.once(bank, institution, retry, work)
+    statuses, held = _enrolled_and_held(session, institution, items)
+    invalid: dict[int, dict[str, str]] = {}
+    clashes: dict[int, dict[str, str]] = {}
+    for index, item in enumerate(items):
+        status = statuses.get(item.learner)
+        if status is None:
+            invalid[index] = {"learner": f"no learner {item.learner!r} is enrolled with {institution}"}
+        elif status == "erased":
+            invalid[index] = {"learner": f"learner {item.learner} has been erased"}
+        existing = held.get(item.record_id)
+        if existing is not None and not existing.repeats(item):
+            clashes[index] = {"record_id": f"already used for achievement {existing.id} with other values"}
+    if invalid:
+        _raise(invalid, batch=batch, conflict=False)
+    if clashes:
+        _raise(clashes, batch=batch, conflict=True)
+    fresh = [(index, item) for index, item in enumerate(items) if item.record_id not in held]
+    ids = [new_achievement_id() for _ in fresh]
+    entries = [
+        ledger_store.NewEntry("achievement.recorded", principal.actor, recorded_body(aid, institution, item))
+        for aid, (_, item) in zip(ids, fresh, strict=True)
+    ]
+    recorded = recording.record(session, entries)
+    conversion.convert_recorded(session, recorded)
+    if not batch:
+        if ids:
+            return WriteResult(True, _fresh_view(ids[0], institution, items[0], recorded[0]))
+        return WriteResult(False, achievement_reads.view(session, held[items[0].record_id].id, history=False))
+    placed = {index: (aid, entry.seq) for (index, _), aid, entry in zip(fresh, ids, recorded, strict=True)}
+    results = []
+    for index, item in enumerate(items):
+        if index in placed:
+            aid, seq = placed[index]
+            results.append({"index": index, "id": aid, "record_id": item.record_id, "seq": seq, "status": "created"})
+        else:
+            row = held[item.record_id]
+            results.append(
+                {
+                    "index": index,
+                    "id": row.id,
+                    "record_id": item.record_id,
+                    "seq": row.recorded_seq,
+                    "status": "existing",
+                }
+            )
+    return WriteResult(bool(ids), {"count": len(items), "appended": len(ids), "items": results})
 
 
 _LEARNERS = Learner.__table__
@@ -321,4 +325,4 @@ def revoke(
     return idempotency.once(bank, principal.institution_id, retry, work)
 
 
-__all__ = ["ACHIEVEMENT_KINDS", "MAX_BATCH", "Submission", "correct", "record", "revoke"]
+__all__ = ["ACHIEVEMENT_KINDS", "MAX_BATCH", "Submission", "correct", "record", "record_in", "revoke"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from creditbank import identity_match, ledger_store, recording
 from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import Enrollment, Learner, LearnerPersonalData
-from creditbank.personal_data import Sealed, cn_resident_id_valid, normalize_national_id
+from creditbank.personal_data import Sealed, Vault, cn_resident_id_valid, normalize_national_id
 from creditbank.runtime import Bank
 from creditbank.services import paging
 from creditbank.services.learner_access import accounts
@@ -106,12 +107,61 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
     normalized = check_input(data)
     vault = bank.vault()
     digest = vault.id_digest(normalized) if normalized else None
-    institution = principal.institution_id
+    return idempotency.once(
+        bank, principal.institution_id, retry, lambda session: enroll_in(session, vault, principal, data, digest)
+    )
 
-    def work(session: Session) -> WriteResult:
-        known = None
-        if digest is not None:
-            known = session.scalars(select(LearnerPersonalData).where(LearnerPersonalData.id_digest == digest)).first()
+
+@dataclass(frozen=True)
+class Enrolling:
+    """One person to enroll in a batch: the checked input and its ID number's match digest (None without one)."""
+
+    data: LearnerInput
+    digest: bytes | None
+
+
+def _known_by_digest(session: Session, digests: Sequence[bytes]) -> dict[bytes, LearnerPersonalData]:
+    found: dict[bytes, LearnerPersonalData] = {}
+    unique = sorted(set(digests))
+    for start in range(0, len(unique), _LOOKUP_CHUNK):
+        chunk = unique[start : start + _LOOKUP_CHUNK]
+        for row in session.scalars(select(LearnerPersonalData).where(LearnerPersonalData.id_digest.in_(chunk))):
+            if row.id_digest is not None:
+                found[row.id_digest] = row
+    return found
+
+
+# Digests per IN list: well under SQLite's bound on parameters, and few round trips for a large file.
+_LOOKUP_CHUNK = 500
+
+
+def enroll_in(
+    session: Session, vault: Vault, principal: Principal, data: LearnerInput, digest: bytes | None
+) -> WriteResult:
+    """``enroll``'s work in the caller's write transaction (which holds the sequencer): input already checked."""
+    (outcome,) = enroll_many_in(session, vault, principal, [Enrolling(data, digest)], activation=True)
+    return WriteResult(outcome["status"] != "already_enrolled", outcome)
+
+
+def enroll_many_in(
+    session: Session, vault: Vault, principal: Principal, people: Sequence[Enrolling], *, activation: bool
+) -> list[dict[str, Any]]:
+    """Enroll several people with the caller's institution in one ledger append, under ``enroll``'s rules.
+
+    The people must be distinct (no two with one ID digest). Any identity conflict raises the opaque Conflict and,
+    the transaction being the caller's, appends nothing. With ``activation``, each newly enrolled person gets a
+    one-time code in the answer; without, none is issued (a spreadsheet import prints codes later, on letters).
+    """
+    institution = principal.institution_id
+    known_rows = _known_by_digest(session, [p.digest for p in people if p.digest is not None])
+    answers: list[dict[str, Any]] = []
+    entries: list[ledger_store.NewEntry] = []
+    placed: list[int] = []
+    fresh: list[LearnerPersonalData] = []
+    now = datetime.now(UTC)
+    for index, person in enumerate(people):
+        data = person.data
+        known = known_rows.get(person.digest) if person.digest is not None else None
         if known is not None:
             learner_id = known.learner_id
             personal = vault.open(learner_id, Sealed(known.wrapped_key, known.sealed))
@@ -128,41 +178,45 @@ def enroll(bank: Bank, principal: Principal, data: LearnerInput, retry: RetryKey
             assert learner is not None  # the sealed row is deleted with the learner, never before
             # What this institution sent is kept as it sent it: it reads back that, never another's submission.
             # An institution that linked before submissions were kept apart records its own by enrolling again.
-            needs_submission = not submitted_by(session, learner, institution, personal)
-            if needs_submission:
+            if not submitted_by(session, learner, institution, personal):
                 personal.setdefault("submissions", {})[institution] = identity_document(data)
                 resealed = vault.seal(learner_id, personal)
                 known.wrapped_key, known.sealed = resealed.wrapped_key, resealed.sealed
             if existing is not None:
-                return WriteResult(False, {"id": learner_id, "status": "already_enrolled", "seq": existing.seq})
+                answers.append({"id": learner_id, "status": "already_enrolled", "seq": existing.seq})
+                continue
             commitment = identity_commitment(base64.b64decode(personal["identity_salt"]), personal["identity"])
-            state = "linked"
+            answers.append({"id": learner_id, "status": "linked"})
         else:
             learner_id = new_learner_id()
             identity = identity_document(data)
             salt = os.urandom(32)
             sealed = vault.seal(learner_id, {"identity": identity, "identity_salt": base64.b64encode(salt).decode()})
             commitment = identity_commitment(salt, identity)
-            state = "enrolled"
-        body = {"learner": learner_id, "institution": institution, "identity": commitment}
-        recorded = recording.record(session, [ledger_store.NewEntry("learner.enrolled", principal.actor, body)])
-        answer: dict[str, Any] = {"id": learner_id, "status": state, "seq": recorded[0].seq}
-        if known is None:
-            session.add(
+            fresh.append(
                 LearnerPersonalData(
                     learner_id=learner_id,
-                    id_digest=digest,
+                    id_digest=person.digest,
                     wrapped_key=sealed.wrapped_key,
                     sealed=sealed.sealed,
-                    created_at=datetime.now(UTC),
+                    created_at=now,
                 )
             )
-            # Handed to the learner by the institution that first enrolled them; the portal turns it into a
-            # password once.
-            answer["activation_code"] = accounts.issue_code(session, learner_id)
-        return WriteResult(True, answer)
-
-    return idempotency.once(bank, institution, retry, work)
+            answers.append({"id": learner_id, "status": "enrolled"})
+        body = {"learner": learner_id, "institution": institution, "identity": commitment}
+        entries.append(ledger_store.NewEntry("learner.enrolled", principal.actor, body))
+        placed.append(index)
+    recorded = recording.record(session, entries) if entries else []
+    for index, entry in zip(placed, recorded, strict=True):
+        answers[index]["seq"] = entry.seq
+    session.add_all(fresh)
+    if activation:
+        for answer in answers:
+            if answer["status"] == "enrolled":
+                # Handed to the learner by the institution that first enrolled them; the portal turns it into a
+                # password once.
+                answer["activation_code"] = accounts.issue_code(session, answer["id"])
+    return answers
 
 
 def add_name(bank: Bank, learner_id: str, name_zh: str | None, name_latin: str | None) -> int:
