@@ -36,6 +36,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from creditbank.portal import init_portal
 
     init_portal(app)
+    from creditbank.console import init_console
+
+    init_console(app)
     hops = settings["CREDITBANK_PROXY_HOPS"]
     if hops:
         # Login throttling counts failures per client address: behind a proxy, the client's, not the proxy's.

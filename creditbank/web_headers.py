@@ -16,8 +16,8 @@ CONTENT_SECURITY_POLICY = (
 )
 # Two years, the span browsers' preload lists ask for; subdomains are the operator's to decide.
 HSTS = "max-age=63072000"
-_PERSONAL_PREFIXES = ("/me/", "/s/")
-_PERSONAL_PATHS = frozenset({"/me", "/login", "/logout", "/activate"})
+_PERSONAL_PREFIXES = ("/me/", "/s/", "/staff/")
+_PERSONAL_PATHS = frozenset({"/me", "/login", "/logout", "/activate", "/staff"})
 
 
 def personal(path: str) -> bool:

@@ -1,0 +1,18 @@
+"""The staff console at /staff/: registrars import and correct records, bank staff review, award and administer.
+
+Server-rendered like the portal, on the same services as the API; no scripts (the site's policy allows none), so
+long work shows its progress by reloading itself. Each area's routes live in a module of their own on one blueprint.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("console", __name__, url_prefix="/staff", template_folder="../templates")
+
+
+def init_console(app: Flask) -> None:
+    from creditbank.console import auth_views, records_views, review_views
+
+    assert auth_views.bp is records_views.bp is review_views.bp is bp  # their routes ride on one blueprint
+    app.register_blueprint(bp)

@@ -1,0 +1,35 @@
+"""The console's words in Chinese and English; the language choice is the portal's (one cookie for the site).
+
+Each area of the console keeps its words in a module of its own (``words_*.py``); they are merged here, and a key
+defined twice is an error at import, so one area cannot silently change another's text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from creditbank.console import words_auth, words_records, words_review
+from creditbank.portal.i18n import LANGUAGES, language, pick
+
+__all__ = ["LANGUAGES", "MESSAGES", "language", "pick", "translate"]
+
+
+def _merge(*parts: Mapping[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for part in parts:
+        twice = merged.keys() & part.keys()
+        if twice:
+            raise RuntimeError(f"console words defined twice: {sorted(twice)}")
+        merged.update(part)
+    return merged
+
+
+MESSAGES = _merge(words_auth.WORDS, words_records.WORDS, words_review.WORDS)
+
+
+def translate(key: str, **values: object) -> str:
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    text = entry[language()]
+    return text.format(**values) if values else text

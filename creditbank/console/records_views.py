@@ -1,0 +1,7 @@
+"""The registrar's and viewer's pages: learners, records, documents, imports."""
+
+from __future__ import annotations
+
+from creditbank.console import bp
+
+__all__ = ["bp"]
