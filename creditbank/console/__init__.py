@@ -6,13 +6,12 @@ long work shows its progress by reloading itself. Each area's routes live in a m
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint("console", __name__, url_prefix="/staff", template_folder="../templates")
+from creditbank.console import auth_views, records_views, review_views
+from creditbank.console.blueprint import bp
 
 
 def init_console(app: Flask) -> None:
-    from creditbank.console import auth_views, records_views, review_views
-
     assert auth_views.bp is records_views.bp is review_views.bp is bp  # their routes ride on one blueprint
     app.register_blueprint(bp)

@@ -8,7 +8,8 @@ import segno
 from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from creditbank.console import bp, i18n, security
+from creditbank.console import i18n, security
+from creditbank.console.blueprint import bp
 from creditbank.console.security import staff_required
 from creditbank.errors import AccountError
 from creditbank.runtime import current_bank

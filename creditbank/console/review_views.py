@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from creditbank.console import bp
+from creditbank.console.blueprint import bp
 
 __all__ = ["bp"]
