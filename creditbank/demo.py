@@ -23,6 +23,7 @@ from creditbank.services.records import achievements, api_keys, institutions, le
 from creditbank.services.records.achievements import Submission
 from creditbank.services.records.api_keys import SCOPES, Principal
 from creditbank.services.records.institutions import InstitutionInput
+from creditbank.services.staff import accounts as staff_accounts
 
 DEMO_INSTITUTIONS = (
     InstitutionInput(
@@ -202,6 +203,31 @@ def demo_login(bank: Bank) -> tuple[str, str, str] | None:
     return learner, email, password
 
 
+# Console accounts the demo makes, one per kind of desk; each is set up from a link `serve` prints.
+DEMO_STAFF = (
+    ("demo.registrar", "registrar", "demo-senior-college"),
+    ("demo.viewer", "viewer", "demo-senior-college"),
+    ("demo.reviewer", "reviewer", None),
+    ("demo.admin", "admin", None),
+)
+
+
+def demo_staff_links(bank: Bank) -> list[tuple[str, str, str | None]]:
+    """Each demo staff login, its role, and a fresh set-up token while it is not set up yet (None once it is).
+
+    A new token on every start: the one printed last time may be lost, and an account not set up yet holds nothing.
+    """
+    listed = {view.login: view for view in staff_accounts.list_all(bank)}
+    links: list[tuple[str, str, str | None]] = []
+    for login, role, _institution in DEMO_STAFF:
+        view = listed.get(login)
+        if view is None or view.state == "disabled":
+            continue
+        token = staff_accounts.reset(bank, login).setup_token if view.state == "setup_pending" else None
+        links.append((login, role, token))
+    return links
+
+
 def seed(bank: Bank, learner_count: int = 24, *, rng_seed: int = 2026) -> str | None:
     """Populate an empty bank; return the demo API key (None if the bank already holds data)."""
     if institutions.list_all(bank):
@@ -230,6 +256,8 @@ def seed(bank: Bank, learner_count: int = 24, *, rng_seed: int = 2026) -> str | 
             recorded.extend((place, item["id"]) for item in outcome.body["items"])
     _amend(bank, staff, recorded)
     _showcase(bank, staff)
+    for login, role, institution in DEMO_STAFF:
+        staff_accounts.add(bank, login, role, institution, created_by="bank:demo")
     issued = api_keys.issue(bank, "demo-university")
     files.write_private(Path(bank.instance_path) / KEY_FILE, (issued.token + "\n").encode(), replace=True)
     return issued.token

@@ -36,6 +36,12 @@ def serve(ctx: Context, host: str, port: int, demo: bool) -> None:
     login = demo_data.demo_login(bank) if demo else None
     if login is not None:
         click.echo(f"demo learner: log in at http://{host}:{port}/login as {login[1]}, password {login[2]}")
+    if demo:
+        for staff_login, role, token in demo_data.demo_staff_links(bank):
+            if token is None:
+                click.echo(f"demo {role}: sign in at http://{host}:{port}/staff/login as {staff_login}")
+            else:
+                click.echo(f"demo {role} ({staff_login}): set up at http://{host}:{port}/staff/setup/{token}")
     scheduler = Scheduler(bank)
     scheduler.start()
     # Requests are logged by route, as under gunicorn: werkzeug's own lines would print tokens from the path.
