@@ -1,0 +1,109 @@
+"""Every console route, who may call it and what each caller gets: the table the authorization test walks.
+
+One dict per area of the console, keyed by (endpoint, method). ``test_console_authorization`` lists the console's
+endpoints and methods from the application's URL map and fails when one is missing here (or one here is gone), so
+a new route cannot go untested.
+
+Paths name the ids they need in braces: ``{learner}``, ``{achievement}``, ``{credential}``, ``{import}`` (an
+institution's), ``{token}``. The test fills them once with the caller's own institution's ids and once with another
+institution's. ``expect`` gives the status per caller; ``other`` overrides it for the other institution's ids (an
+id that is not the caller's is not found, never forbidden, so its existence does not leak). POSTs carry a valid
+CSRF token and ``data``, which is chosen to stop at the first check after authorization (a missing field, a state
+that cannot be confirmed), so the table tests who gets in, not what the page then does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+ROLES = ("anonymous", "registrar", "viewer", "reviewer", "admin")
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    expect: Mapping[str, int]
+    other: Mapping[str, int] = field(default_factory=dict)
+    data: Mapping[str, str] = field(default_factory=dict)
+
+
+def _statuses(anonymous: int, registrar: int, viewer: int, reviewer: int, admin: int) -> dict[str, int]:
+    return dict(zip(ROLES, (anonymous, registrar, viewer, reviewer, admin), strict=True))
+
+
+# Anyone signed in; a stranger is sent to sign in.
+SIGNED_IN = _statuses(302, 200, 200, 200, 200)
+# An institution's staff read; a stranger is sent to sign in, bank staff are refused.
+INSTITUTION_READ = _statuses(302, 200, 200, 403, 403)
+NOT_FOUND_FOR_INSTITUTION = {"registrar": 404, "viewer": 404}
+
+
+def _registrar_post(status: int) -> dict[str, int]:
+    """A registrar's form: the viewer and bank staff are refused, a stranger sent to sign in."""
+    return _statuses(302, status, 403, 403, 403)
+
+
+REGISTRAR_ROUTES: dict[tuple[str, str], Route] = {
+    # The foundation: signing in and out, set-up, confirmation, home and activity.
+    ("console.login", "GET"): Route("/staff/login", _statuses(200, 200, 200, 200, 200)),
+    ("console.setup", "GET"): Route("/staff/setup/{token}", _statuses(404, 404, 404, 404, 404)),
+    ("console.setup", "POST"): Route("/staff/setup/{token}", _statuses(404, 404, 404, 404, 404)),
+    ("console.reauth", "GET"): Route("/staff/reauth", SIGNED_IN),
+    ("console.home", "GET"): Route("/staff/", SIGNED_IN),
+    ("console.activity_page", "GET"): Route("/staff/activity", SIGNED_IN),
+    # Learners and their records.
+    ("console.learners", "GET"): Route("/staff/learners?q=nobody", INSTITUTION_READ),
+    ("console.learner", "GET"): Route("/staff/learners/{learner}", INSTITUTION_READ, NOT_FOUND_FOR_INSTITUTION),
+    ("console.achievement_correct", "GET"): Route(
+        "/staff/achievements/{achievement}/correct", INSTITUTION_READ, NOT_FOUND_FOR_INSTITUTION
+    ),
+    ("console.achievement_correct", "POST"): Route(
+        "/staff/achievements/{achievement}/correct", _registrar_post(400), {"registrar": 404}
+    ),
+    ("console.achievement_revoke", "POST"): Route(
+        "/staff/achievements/{achievement}/revoke", _registrar_post(400), {"registrar": 404}, {"reason": ""}
+    ),
+    ("console.learner_issue", "POST"): Route(
+        "/staff/learners/{learner}/credentials", _registrar_post(400), {"registrar": 404}, {"kind": "nothing"}
+    ),
+    ("console.credential_pdf", "GET"): Route(
+        "/staff/credentials/{credential}/pdf", INSTITUTION_READ, NOT_FOUND_FOR_INSTITUTION
+    ),
+    ("console.credential_json", "GET"): Route(
+        "/staff/credentials/{credential}/json", INSTITUTION_READ, NOT_FOUND_FOR_INSTITUTION
+    ),
+    ("console.learner_activation", "POST"): Route(
+        "/staff/learners/{learner}/activation", _registrar_post(200), {"registrar": 404}
+    ),
+    ("console.learner_activation_letter", "POST"): Route(
+        "/staff/learners/{learner}/activation-letter.pdf", _registrar_post(200), {"registrar": 404}
+    ),
+    # Spreadsheet imports.
+    ("console.imports", "GET"): Route("/staff/imports", INSTITUTION_READ),
+    ("console.import_template_xlsx", "GET"): Route("/staff/imports/template.xlsx", INSTITUTION_READ),
+    ("console.import_template_csv", "GET"): Route("/staff/imports/template.csv", INSTITUTION_READ),
+    ("console.import_upload", "POST"): Route("/staff/imports", _registrar_post(400)),
+    ("console.import_page", "GET"): Route("/staff/imports/{import}", INSTITUTION_READ, NOT_FOUND_FOR_INSTITUTION),
+    # The matrix's import is still validating (no thread runs it): confirming or printing it is refused as such.
+    ("console.import_commit", "POST"): Route(
+        "/staff/imports/{import}/commit", _registrar_post(409), {"registrar": 404}
+    ),
+    ("console.import_letters", "POST"): Route(
+        "/staff/imports/{import}/letters.pdf", _registrar_post(409), {"registrar": 404}
+    ),
+    ("console.import_discard", "POST"): Route(
+        "/staff/imports/{import}/discard", _registrar_post(302), {"registrar": 404}
+    ),
+    # Last: these change the caller's own sign-in state (a failed confirmation, signing out).
+    ("console.login", "POST"): Route("/staff/login", _statuses(400, 400, 400, 400, 400)),
+    ("console.reauth", "POST"): Route(
+        "/staff/reauth", _statuses(302, 401, 401, 401, 401), data={"password": "wrong", "code": "000000"}
+    ),
+    ("console.logout", "POST"): Route("/staff/logout", _statuses(302, 302, 302, 302, 302)),
+}
+
+# The bank roles' pages (catalogue review, awards, institutions, staff, keys, frameworks), added with their views.
+BANK_ROUTES: dict[tuple[str, str], Route] = {}
+
+ALL_ROUTES: dict[tuple[str, str], Route] = {**REGISTRAR_ROUTES, **BANK_ROUTES}
