@@ -18,16 +18,13 @@ import codecs
 import csv
 import io
 import re
-import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import MAC_EPOCH
 
-from creditbank.spreadsheets import xlsx_limits, xlsx_scan
+from creditbank.spreadsheets import xlsx_limits, xlsx_parts, xlsx_scan
 from creditbank.spreadsheets.cells import Bad, Value, convert, is_blank, shown
 from creditbank.spreadsheets.columns import BY_FIELD, COLUMNS, ONE_OF, field_of_header
 from creditbank.spreadsheets.errors import UnreadableFile
@@ -135,38 +132,24 @@ def _xlsx(filename: str, data: bytes) -> _Grid:
     with archive:
         xlsx_limits.check_directory(archive, filename)
         xlsx_limits.check_content_types(archive)
-        sheets = xlsx_limits.sheets(archive)
+        book = xlsx_limits.book(archive)
         present = set(archive.namelist())
-        chosen = next((s for s in sheets if s.state == "visible" and s.part in present), None)
+        chosen = next((s for s in book.sheets if s.state == "visible" and s.part in present), None)
         if chosen is None or chosen.part is None:
             raise UnreadableFile("no_sheet")
-        scan = xlsx_scan.scan(archive, chosen.part, max_row=MAX_SCAN_ROWS, max_column=MAX_COLUMNS)
-    if scan.merge_count > xlsx_scan.MAX_MERGES_KEPT:
-        raise UnreadableFile("bomb", part=chosen.part, size_mb=0, reason="merges")
-
-    # openpyxl warns about parts it does not keep (data validation extensions, unknown styles); they are no concern
-    # of an import, and under an error filter a warning would read as a broken file.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            # data_only: formulas are never evaluated; a formula cell reads as the value Excel saved with it.
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-        except Exception:  # any failure of the parser on untrusted bytes means only that the file is broken
-            raise UnreadableFile("damaged") from None
-        try:
-            sheet = workbook[chosen.name]
-            rows: list[tuple[int, Sequence[object]]] = []
-            if scan.last_row:
-                cells = sheet.iter_rows(min_row=1, max_row=scan.last_row, max_col=scan.last_column, values_only=True)
-                rows = list(enumerate(cells, start=1))
-            epoch_1904 = workbook.epoch == MAC_EPOCH
-        except Exception:
-            raise UnreadableFile("damaged") from None
-        finally:
-            workbook.close()
-
-    grid = _Grid(rows=rows, formulas=scan.formulas, errors=scan.errors, merges=scan.merges, epoch_1904=epoch_1904)
-    others = [s for s in sheets if s is not chosen]
+        scan = xlsx_scan.scan(
+            archive,
+            chosen.part,
+            strings=xlsx_parts.shared_strings(archive, book.shared_strings),
+            styles=xlsx_parts.styles(archive, book.styles),
+            epoch_1904=book.epoch_1904,
+            max_row=MAX_SCAN_ROWS,
+            max_column=MAX_COLUMNS,
+        )
+    grid = _Grid(
+        rows=scan.rows, formulas=scan.formulas, errors=scan.errors, merges=scan.merges, epoch_1904=book.epoch_1904
+    )
+    others = [s for s in book.sheets if s is not chosen]
     if others:
         grid.notices.append(
             Notice(
@@ -309,7 +292,9 @@ def _table(grid: _Grid) -> Table:
     parsed: list[ParsedRow] = []
     cached = 0
     for number, cells in rows:
-        if all(is_blank(cell) for cell in cells):
+        if all(is_blank(cell) for cell in cells) and not any(
+            grid.formulas.get((number, index + 1)) is False for index in range(len(cells))
+        ):
             continue
         if len(parsed) == MAX_ROWS:
             raise UnreadableFile("too_many_rows", max=MAX_ROWS)

@@ -116,20 +116,42 @@ def check_content_types(archive: zipfile.ZipFile) -> None:
             raise UnreadableFile("macros")
 
 
-def sheets(archive: zipfile.ZipFile) -> list[Sheet]:
-    """The workbook's sheets in their order, with the zip member each worksheet is stored in."""
+@dataclass(frozen=True)
+class Book:
+    sheets: list[Sheet]
+    epoch_1904: bool  # dates counted from 1904 (old Mac Excel), not 1900
+    shared_strings: str | None  # zip members, when the workbook has them
+    styles: str | None
+
+
+def book(archive: zipfile.ZipFile) -> Book:
+    """The workbook's sheets in their order (with the zip member of each worksheet) and the parts they share."""
     workbook = _parse(archive, WORKBOOK)
     targets: dict[str, str] = {}
+    shared: dict[str, str] = {}
     rels_name = _member(archive, "xl/_rels/workbook.xml.rels")
     if rels_name is not None:
         for rel in _parse(archive, rels_name).iter(f"{_RELS}Relationship"):
-            if rel.get("Type") == _WORKSHEET and rel.get("Id") and rel.get("Target"):
-                targets[rel.get("Id", "")] = _resolve(rel.get("Target", ""))
+            kind, target = rel.get("Type", ""), rel.get("Target", "")
+            if not target or rel.get("TargetMode") == "External":
+                continue
+            if kind == _WORKSHEET and rel.get("Id"):
+                targets[rel.get("Id", "")] = _resolve(target)
+            elif kind.endswith(("/sharedStrings", "/styles")):
+                shared[kind.rpartition("/")[2]] = _resolve(target)
     found = []
     for sheet in workbook.iter(f"{_MAIN}sheet"):
         part = targets.get(sheet.get(_REL_ID, ""))
         found.append(Sheet(name=sheet.get("name", ""), state=sheet.get("state", "visible"), part=part))
-    return found
+    properties = workbook.find(f"{_MAIN}workbookPr")
+    epoch_1904 = properties is not None and properties.get("date1904", "").lower() in ("1", "true")
+    present = set(archive.namelist())
+    return Book(
+        sheets=found,
+        epoch_1904=epoch_1904,
+        shared_strings=shared.get("sharedStrings") if shared.get("sharedStrings") in present else None,
+        styles=shared.get("styles") if shared.get("styles") in present else None,
+    )
 
 
 def _resolve(target: str) -> str:
