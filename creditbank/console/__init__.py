@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from creditbank.console import auth_views, records_views, review_views
+from creditbank.console import auth_views, errors, records_views, review_views
 from creditbank.console.blueprint import bp
 
 
 def init_console(app: Flask) -> None:
     assert auth_views.bp is records_views.bp is review_views.bp is bp  # their routes ride on one blueprint
     app.register_blueprint(bp)
+    errors.install(app)

@@ -99,4 +99,17 @@ WORDS: dict[str, dict[str, str]] = {
     "you": {"zh": "（您）", "en": " (you)"},
     "older": {"zh": "更早的记录", "en": "Older entries"},
     "error_title": {"zh": "出错了", "en": "Something went wrong"},
+    "error_not_found": {"zh": "找不到该页面或记录。", "en": "That page or record does not exist."},
+    "error_csrf": {
+        "zh": "表单已过期或不是从本站提交的。请返回、刷新页面后再试。",
+        "en": "The form has expired or did not come from this site. Go back, reload the page and try again.",
+    },
+    "error_bad_request": {"zh": "请求无法处理。", "en": "The request could not be understood."},
+    "error_too_large": {"zh": "文件太大。", "en": "The file is too large."},
+    "error_unavailable": {
+        "zh": "服务暂时不可用，请稍后再试。",
+        "en": "The service is unavailable for a moment. Try again shortly.",
+    },
+    "error_other": {"zh": "请求未能完成。", "en": "The request could not be completed."},
+    "back_to_console": {"zh": "返回工作台", "en": "Back to the console"},
 }

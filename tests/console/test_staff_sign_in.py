@@ -177,3 +177,21 @@ def test_second_factor_codes_are_accepted_once_and_near_now():
     assert second_factor.accepted_step(secret, totp.at(now - 90), None, now) is None
     assert second_factor.accepted_step(secret, "12345", None, now) is None
     assert second_factor.accepted_step(secret, "１２３４５６", None, now) is None
+
+
+def test_console_errors_are_pages_in_the_consoles_words(bank, client):
+    register(bank, "sen-a")
+    staff_member(bank, client, "reg", "registrar", "sen-a")
+    missing = client.get("/staff/no-such-page", headers={"Accept-Language": "en"})
+    assert missing.status_code == 404
+    assert "That page or record does not exist." in missing.get_data(as_text=True)
+    assert "Credit bank console" in missing.get_data(as_text=True)
+    forged = client.post(
+        "/staff/reauth", data={"password": PASSWORD, "code": "123456"}, headers={"Accept-Language": "en"}
+    )
+    assert forged.status_code == 400
+    assert "did not come from this site" in forged.get_data(as_text=True)
+    # Elsewhere the site's own page still answers.
+    assert "Credit bank console" not in client.get("/no-such-page", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
