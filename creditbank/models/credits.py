@@ -36,12 +36,15 @@ class CatalogueOutcome(Base):
 
     code: Mapped[str] = mapped_column(String(24), primary_key=True)
     framework: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(16))  # proposed | approved
+    status: Mapped[str] = mapped_column(String(16))  # proposed | approved | rejected
     proposed_seq: Mapped[int] = mapped_column(Integer)
     proposed_by: Mapped[str] = mapped_column(String(128))
     approved_seq: Mapped[int | None] = mapped_column(Integer)
     reviewer: Mapped[str | None] = mapped_column(String(128))
     document: Mapped[str] = mapped_column(Text)
+    # The latest rejection; kept when the code is proposed again, so its reviewer sees why it was refused before.
+    rejected_seq: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class CreditLine(Base):

@@ -47,6 +47,7 @@ PROJECTORS: dict[str, Projector | None] = {
     "rules.published": rules.rules_published,
     "catalogue.outcome_proposed": rules.outcome_proposed,
     "catalogue.outcome_approved": rules.outcome_approved,
+    "catalogue.outcome_rejected": rules.outcome_rejected,
     "credits.converted": credits.converted,
     "credits.redeemed": credits.redeemed,
     "qualification.awarded": credits.awarded,

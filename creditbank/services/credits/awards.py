@@ -28,13 +28,18 @@ def award(
     learner_id: str,
     qualification_id: str,
     retry: RetryKey | None = None,
+    *,
+    staff_actor: str | None = None,
 ) -> WriteResult:
     """Award a qualification by redeeming exactly the credits its requirements use; 422 names what is missing.
-    ``principal`` None is bank staff at the CLI; an institution must be named in the rule set's awarding list."""
+    ``principal`` None is bank staff: at the CLI, or in the console with ``staff_actor`` (``bank:reviewer/staff:…``)
+    as the entries' actor; an institution must be named in the rule set's awarding list."""
     if principal is not None:
         principal.require(AWARD_SCOPE)
+        if staff_actor is not None:
+            raise Forbidden("an institution awards as its own principal")
     owner = principal.institution_id if principal is not None else BANK_ACTOR
-    actor = principal.actor if principal is not None else BANK_ACTOR
+    actor = principal.actor if principal is not None else staff_actor or BANK_ACTOR
 
     def work(session: Session) -> WriteResult:
         # An award redeems credits, a write: consent only ever opens reads, so the awarding body must hold the

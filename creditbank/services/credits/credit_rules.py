@@ -2,6 +2,10 @@
 
 Each publication carries the document and the SHA-256 of its canonical form. A version, once published, is
 fixed: publishing it again with the same content is a no-op, with other content a conflict.
+
+Catalogue outcomes are proposed, then approved or rejected with a reason by a reviewer who did not propose them.
+A rejected code may be proposed again, but only with other content: the same document again would only reopen a
+review whose answer is known (so re-running a file after a rejection is refused until that outcome is changed).
 """
 
 from __future__ import annotations
@@ -15,13 +19,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from creditbank import ledger_store, recording
+from creditbank import actors, ledger_store, recording
 from creditbank.credits import catalogue, frameworks, rules
 from creditbank.credits.catalogue import LearningOutcome
-from creditbank.credits.documents import DocumentError, Reader, digest, parse_file
+from creditbank.credits.documents import DocumentError, Reader, digest, parse_bytes, parse_file
 from creditbank.credits.frameworks import Framework
 from creditbank.credits.rules import RuleSet
-from creditbank.errors import Conflict, InvalidInput, NotFound
+from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from creditbank.models import CatalogueOutcome, Institution, PublishedFramework, PublishedRuleSet
 from creditbank.runtime import Bank
 from creditbank.services.records.institutions import BANK_ACTOR
@@ -136,7 +140,14 @@ def propose_outcomes(bank: Bank, items: list[Any], *, actor: str, source: str) -
             assert outcome is not None
             document = outcome.document()
             held = session.get(CatalogueOutcome, outcome.code)
-            if held is not None:
+            if held is not None and held.status == "rejected":
+                if json.loads(held.document) == document:
+                    raise Conflict(
+                        f"outcome {outcome.code} was rejected at seq {held.rejected_seq} with this content; "
+                        "change it to propose it again",
+                        errors={"code": "rejected with this content"},
+                    )
+            elif held is not None:
                 if json.loads(held.document) != document:
                     raise Conflict(
                         f"outcome {outcome.code} was proposed at seq {held.proposed_seq} with other content",
@@ -151,21 +162,64 @@ def propose_outcomes(bank: Bank, items: list[Any], *, actor: str, source: str) -
         return answers
 
 
-def approve_outcome(bank: Bank, code: str, reviewer: str) -> Published:
-    if not reviewer.strip():
-        raise InvalidInput("name the reviewer", errors={"reviewer": "required"})
+REASON_LIMIT = 2000
+
+
+def _reviewable(session: Session, code: str, actor: str) -> CatalogueOutcome:
+    held = session.get(CatalogueOutcome, code)
+    if held is None:
+        raise NotFound(f"no outcome {code!r} has been proposed")
+    reviewer = actors.staff_of(actor)
+    if reviewer is not None and actors.staff_of(held.proposed_by) == reviewer:
+        # Four eyes: whoever proposed an outcome cannot also be the one who decides on it.
+        raise Forbidden(f"outcome {code} was proposed by you; another reviewer must decide on it")
+    return held
+
+
+def approve_outcome(bank: Bank, code: str, reviewer: str | None = None, *, actor: str | None = None) -> Published:
+    """Approve a proposal. The CLI names a ``reviewer`` and writes as the bank's reviewer role; the console passes
+    the member's ``actor`` (``bank:reviewer/staff:…``), which the entry is written as and names as the reviewer."""
+    if actor is None:
+        if reviewer is None or not reviewer.strip():
+            raise InvalidInput("name the reviewer", errors={"reviewer": "required"})
+        actor, named = f"{BANK_ACTOR}:reviewer", reviewer.strip()
+    else:
+        named = reviewer.strip() if reviewer and reviewer.strip() else actor
     with bank.db.writing() as session:
-        held = session.get(CatalogueOutcome, code)
-        if held is None:
-            raise NotFound(f"no outcome {code!r} has been proposed")
+        held = _reviewable(session, code, actor)
         if held.status == "approved":
             assert held.approved_seq is not None
             return Published("outcome", code, "", digest(json.loads(held.document)), held.approved_seq, False)
-        body = {"outcome": code, "proposal": held.proposed_seq, "reviewer": reviewer.strip()}
-        recorded = recording.record(
-            session, [ledger_store.NewEntry("catalogue.outcome_approved", f"{BANK_ACTOR}:reviewer", body)]
-        )
+        if held.status == "rejected":
+            raise Conflict(
+                f"outcome {code} was rejected at seq {held.rejected_seq}; it must be proposed again first",
+                errors={"code": "rejected"},
+            )
+        body = {"outcome": code, "proposal": held.proposed_seq, "reviewer": named}
+        recorded = recording.record(session, [ledger_store.NewEntry("catalogue.outcome_approved", actor, body)])
         return Published("outcome", code, "", digest(json.loads(held.document)), recorded[0].seq, True)
+
+
+def reject_outcome(bank: Bank, code: str, reason: str, *, actor: str) -> Published:
+    """Reject a proposal with a reason (a ``catalogue.outcome_rejected`` entry written as ``actor``). Rejecting it
+    again is a no-op; an approved outcome cannot be rejected (it may already have converted credits)."""
+    text = reason.strip()
+    if not text:
+        raise InvalidInput("give the reason for the rejection", errors={"reason": "required"})
+    if len(text) > REASON_LIMIT:
+        raise InvalidInput(
+            f"the reason has {len(text)} characters; at most {REASON_LIMIT}", errors={"reason": "too long"}
+        )
+    with bank.db.writing() as session:
+        held = _reviewable(session, code, actor)
+        document_hash = digest(json.loads(held.document))
+        if held.status == "rejected" and held.rejected_seq is not None:
+            return Published("outcome", code, "", document_hash, held.rejected_seq, False)
+        if held.status == "approved":
+            raise Conflict(f"outcome {code} was approved at seq {held.approved_seq}", errors={"code": "approved"})
+        body = {"outcome": code, "proposal": held.proposed_seq, "reason": text}
+        recorded = recording.record(session, [ledger_store.NewEntry("catalogue.outcome_rejected", actor, body)])
+        return Published("outcome", code, "", document_hash, recorded[0].seq, True)
 
 
 def publish_file(bank: Bank, kind: str, path: Path) -> list[Published]:
@@ -173,14 +227,39 @@ def publish_file(bank: Bank, kind: str, path: Path) -> list[Published]:
         document = parse_file(path)
     except DocumentError as error:
         raise _invalid(error) from None
+    return _publish_document(bank, kind, document, str(path), BANK_ACTOR)
+
+
+UPLOAD_LIMIT = 1024 * 1024
+
+
+def publish_upload(bank: Bank, kind: str, raw: bytes, filename: str, *, actor: str) -> list[Published]:
+    """What ``publish_file`` does for a file sent through the console: the same formats (JSON by a ``.json`` name,
+    TOML otherwise), written as ``actor``. The caller bounds the upload; this refuses anything past the limit too."""
+    if len(raw) > UPLOAD_LIMIT:
+        raise InvalidInput(f"the file is larger than {UPLOAD_LIMIT} bytes", errors={"file": "too large"})
+    if not raw:
+        raise InvalidInput("choose a file to upload", errors={"file": "required"})
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1][:120] or "upload"
+    try:
+        document = parse_bytes(raw, name, json_format=name.lower().endswith(".json"))
+    except DocumentError as error:
+        raise _invalid(error) from None
+    return _publish_document(bank, kind, document, name, actor)
+
+
+def _publish_document(bank: Bank, kind: str, document: dict[str, Any], source: str, actor: str) -> list[Published]:
     if kind == "framework":
-        return [publish_framework(bank, document, source=str(path))]
+        return [publish_framework(bank, document, source=source, actor=actor)]
     if kind == "rules":
-        return [publish_rules(bank, document, source=str(path))]
+        return [publish_rules(bank, document, source=source, actor=actor)]
     items = document.get("outcomes")
     if not isinstance(items, list) or not items or set(document) != {"outcomes"}:
-        raise InvalidInput(f"{path}: the file must hold only a non-empty [[outcomes]] list", errors={"outcomes": "?"})
-    return propose_outcomes(bank, items, actor=BANK_ACTOR, source=str(path))
+        raise InvalidInput(
+            f"{source}: the file must hold only a non-empty [[outcomes]] list",
+            errors={"outcomes": "the file must hold only a non-empty [[outcomes]] list"},
+        )
+    return propose_outcomes(bank, items, actor=actor, source=source)
 
 
 # --- the rulebook: what conversions read -------------------------------------------------------------------
@@ -297,6 +376,9 @@ def list_outcomes(bank: Bank, *, status: str | None = "approved") -> list[dict[s
                 "proposed_seq": row.proposed_seq,
                 "proposed_by": row.proposed_by,
                 "approved_seq": row.approved_seq,
+                "reviewer": row.reviewer,
+                "rejected_seq": row.rejected_seq,
+                "reason": row.reason,
             }
             for row in session.scalars(query)
         ]
