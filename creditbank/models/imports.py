@@ -3,7 +3,8 @@
 An operational table, like ``activation_codes``: it describes work in progress, not a fact of the ledger, so
 ``ledger replay`` leaves it alone, while backup and restore carry it like every other table. The file itself holds
 personal data (names, birth dates, ID numbers), so ``file_data`` is kept only while the import is unfinished: it is
-set to NULL when the import is written, found unchanged, expires, or when a learner of the institution is erased.
+set to NULL when the import is written, found unchanged, refused, discarded or expired (also when any learner is
+erased while it waits).
 Problems and notices never carry a cell's value, only where it is and what is wrong with it.
 """
 
@@ -16,7 +17,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from creditbank.models.base import Base, UtcDateTime
 
-IMPORT_STATES = ("validating", "invalid", "ready", "writing", "written", "unchanged", "failed", "expired")
+IMPORT_STATES = (
+    "validating", "invalid", "ready", "writing", "written", "unchanged", "failed", "expired", "discarded"
+)  # fmt: skip
 
 
 class SpreadsheetImport(Base):

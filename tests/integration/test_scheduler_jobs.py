@@ -151,6 +151,7 @@ def test_expiry_removes_only_what_has_been_dead_past_the_retention(bank: Bank) -
         "activation_codes": 2,
         "login_windows": 1,
         "portal_sessions": 0,
+        "spreadsheet_imports": 0,
     }
     with bank.db.reading() as session:
         assert sorted(session.scalars(select(ShareLink.id))) == ["live", "recently-expired", "recently-revoked"]
@@ -161,6 +162,7 @@ def test_expiry_removes_only_what_has_been_dead_past_the_retention(bank: Bank) -
         "activation_codes": 0,
         "login_windows": 0,
         "portal_sessions": 0,
+        "spreadsheet_imports": 0,
     }
 
 

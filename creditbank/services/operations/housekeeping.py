@@ -1,4 +1,5 @@
-"""Expiry of what the portal hands out: share links, activation codes, signed-in sessions and login-throttle windows.
+"""Expiry of what the portal hands out: share links, activation codes, signed-in sessions and login-throttle windows;
+and of spreadsheet imports left unfinished (their uploaded files deleted, see ``services.imports.upkeep``).
 
 Expired share links and codes already stop working at the moment they expire (the checks compare
 times); this only removes them later. They are kept for a while first, so a learner still sees a
@@ -14,6 +15,7 @@ from sqlalchemy import delete, or_
 
 from creditbank.models import ActivationCode, LoginThrottle, ShareLink
 from creditbank.runtime import Bank
+from creditbank.services.imports import upkeep as imports_upkeep
 from creditbank.services.learner_access import portal_sessions
 from creditbank.services.learner_access.accounts import FAILURE_WINDOW
 
@@ -39,4 +41,11 @@ def expire(bank: Bank, now: datetime | None = None) -> dict[str, int]:
             )
         ).rowcount
         sessions = portal_sessions.expire(session, moment)
-    return {"share_links": links, "activation_codes": codes, "login_windows": windows, "portal_sessions": sessions}
+        imports = imports_upkeep.expire(session, moment)
+    return {
+        "share_links": links,
+        "activation_codes": codes,
+        "login_windows": windows,
+        "portal_sessions": sessions,
+        "spreadsheet_imports": imports,
+    }

@@ -263,6 +263,10 @@ def erase(bank: Bank, learner_id: str, *, actor: str = BANK_ACTOR) -> int:
         if personal is not None:
             session.delete(personal)
         accounts.forget(session, learner_id)
+        # Imported here: the import service builds on this module, which would otherwise import it back.
+        from creditbank.services.imports import upkeep
+
+        upkeep.forget_learner(session, learner_id)
         seq = recorded[0].seq
     bank.db.scrub_freed()  # no copy of the deleted rows left in the WAL or free pages
     return seq
