@@ -95,7 +95,7 @@ class OutcomeInputSchema(Schema):
 
 
 class OutcomeSchema(OutcomeInputSchema):
-    status = fields.String(required=True, validate=validate.OneOf(("proposed", "approved")))
+    status = fields.String(required=True, validate=validate.OneOf(("proposed", "approved", "rejected")))
     proposed_seq = fields.Integer(required=True)
     proposed_by = fields.String(required=True)
     approved_seq = fields.Integer(allow_none=True)
@@ -106,7 +106,9 @@ class OutcomeListSchema(Schema):
 
 
 class CatalogueQuery(Schema):
-    status = fields.String(load_default="approved", validate=validate.OneOf(("approved", "proposed", "all")))
+    status = fields.String(
+        load_default="approved", validate=validate.OneOf(("approved", "proposed", "rejected", "all"))
+    )
 
 
 class ProposalSchema(Schema):

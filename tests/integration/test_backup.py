@@ -343,6 +343,11 @@ def test_archives_of_an_older_schema_restore_through_the_migrations(demo_bank, r
         kept = [index for index, (column, _) in enumerate(signing_keys["columns"]) if column != "compromised_at"]
         signing_keys["columns"] = [signing_keys["columns"][index] for index in kept]
         tables["credential_keys"] = [[row[index] for index in kept] for row in tables["credential_keys"]]
+        # Revision 0014 added the catalogue's rejections.
+        (outcomes,) = [spec for spec in header["tables"] if spec["name"] == "catalogue_outcomes"]
+        kept = [i for i, (column, _) in enumerate(outcomes["columns"]) if column not in ("rejected_seq", "reason")]
+        outcomes["columns"] = [outcomes["columns"][index] for index in kept]
+        tables["catalogue_outcomes"] = [[row[index] for index in kept] for row in tables["catalogue_outcomes"]]
 
     older = rewrite(archive, tmp_path / "0004.cbbackup", as_0004)
     with target(demo_bank.db.dialect, request, tmp_path / "restored") as restored:
