@@ -72,5 +72,4 @@ def render_letters(letters: Sequence[Letter]) -> bytes:
     if len(letters) > MAX_LETTERS:
         raise ValueError(f"at most {MAX_LETTERS} letters in one PDF")
     html = _env.get_template("activation.html").render(letters=[_view(letter) for letter in letters])
-    css = (_TEMPLATES / "letters.css").read_text(encoding="utf-8")
-    return html_to_pdf(html, css)
+    return html_to_pdf(html)
