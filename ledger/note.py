@@ -29,12 +29,17 @@ __all__ = [
     "key_id",
     "open_note",
     "parse_checkpoint",
+    "parse_signature_line",
+    "parse_vkey",
     "sign_note",
+    "split_note",
 ]
 
 ED25519_ALG = 0x01
-_SIG_PREFIX = "\u2014 "
+SIG_PREFIX = "\u2014 "
 _MAX_SIGNATURES = 100
+# A checkpoint with a hundred Ed25519 signatures is under 15 KiB; anything past this bound is refused unread.
+MAX_NOTE_BYTES = 32 * 1024
 _NAME = re.compile(r"[^\s+]+")
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
 
@@ -55,9 +60,26 @@ def _check_name(name: str) -> None:
         raise NoteError(f"key name {name!r} must be non-empty without spaces or '+'")
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
+def key_id(name: str, public_key: bytes, alg: int = ED25519_ALG) -> bytes:
+    """SHA-256(name ‖ "\\n" ‖ signature type ‖ public key)[:4], the key ID every C2SP note signature type shares."""
     _check_name(name)
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ED25519_ALG]) + public_key).digest()[:4]
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([alg]) + public_key).digest()[:4]
+
+
+def parse_vkey(vkey: str, alg: int) -> tuple[str, bytes]:
+    """The name and 32-byte public key of a vkey ``<name>+<hex key ID>+<base64(alg ‖ key)>`` of signature type
+    ``alg``, its key ID checked against both."""
+    parts = vkey.strip().split("+", 2)
+    if len(parts) != 3:
+        raise NoteError("verifier key must be <name>+<hex key ID>+<base64 key>")
+    name, hex_id, encoded = parts
+    _check_name(name)
+    raw = _b64decode(encoded, "verifier key")
+    if len(raw) != 33 or raw[0] != alg:
+        raise NoteError(f"verifier key is not of signature type 0x{alg:02x} with a 32-byte key")
+    if len(hex_id) != 8 or hex_id.lower() != key_id(name, raw[1:], alg).hex():
+        raise NoteError("verifier key ID does not match its name and key")
+    return name, raw[1:]
 
 
 class NoteVerifier:
@@ -73,18 +95,8 @@ class NoteVerifier:
 
     @classmethod
     def from_vkey(cls, vkey: str) -> NoteVerifier:
-        parts = vkey.strip().split("+", 2)
-        if len(parts) != 3:
-            raise NoteError("verifier key must be <name>+<hex key ID>+<base64 key>")
-        name, hex_id, encoded = parts
-        _check_name(name)
-        raw = _b64decode(encoded, "verifier key")
-        if len(raw) != 33 or raw[0] != ED25519_ALG:
-            raise NoteError("verifier key is not an Ed25519 key")
-        verifier = cls(name, Ed25519PublicKey.from_public_bytes(raw[1:]))
-        if hex_id.lower() != verifier.key_id.hex() or len(hex_id) != 8:
-            raise NoteError("verifier key ID does not match its name and key")
-        return verifier
+        name, public = parse_vkey(vkey, ED25519_ALG)
+        return cls(name, Ed25519PublicKey.from_public_bytes(public))
 
     @property
     def vkey(self) -> str:
@@ -121,7 +133,7 @@ class Signature:
 
     def line(self) -> str:
         encoded = base64.b64encode(self.key_id + self.signature).decode("ascii")
-        return f"{_SIG_PREFIX}{self.name} {encoded}\n"
+        return f"{SIG_PREFIX}{self.name} {encoded}\n"
 
 
 @dataclass(frozen=True)
@@ -147,12 +159,11 @@ def sign_note(text: str, signers: Sequence[NoteSigner]) -> SignedNote:
     return SignedNote(text, sigs)
 
 
-def open_note(note: str, verifiers: Iterable[NoteVerifier]) -> SignedNote:
-    """Parse a signed note and return it with only the signatures verified by a known key.
-
-    Fails unless at least one known key signed it; signatures by unknown keys are ignored, as the
-    format requires, but a signature claiming a known key that does not verify is an error.
-    """
+def split_note(note: str) -> tuple[str, list[str]]:
+    """A signed note's text (with its final newline) and its signature lines (without theirs), the lines checked
+    only for count; the text is what was signed."""
+    if len(note) > MAX_NOTE_BYTES or len(note.encode("utf-8")) > MAX_NOTE_BYTES:
+        raise NoteError(f"signed note is larger than {MAX_NOTE_BYTES} bytes")
     split = note.rfind("\n\n")
     if split < 0 or not note.endswith("\n"):
         raise NoteError("signed note must be text, a blank line, then signature lines")
@@ -161,19 +172,35 @@ def open_note(note: str, verifiers: Iterable[NoteVerifier]) -> SignedNote:
     lines = sig_block[:-1].split("\n")
     if not sig_block or len(lines) > _MAX_SIGNATURES:
         raise NoteError("signed note has no signature lines or too many")
+    return text, lines
+
+
+def parse_signature_line(line: str) -> tuple[str, bytes]:
+    """The key name and the decoded ``key ID ‖ signature`` bytes of one signature line (no newline)."""
+    if not line.startswith(SIG_PREFIX):
+        raise NoteError("malformed signature line")
+    name, sep, encoded = line[len(SIG_PREFIX) :].partition(" ")
+    if not sep:
+        raise NoteError("malformed signature line")
+    _check_name(name)
+    raw = _b64decode(encoded, "signature")
+    if len(raw) < 5:
+        raise NoteError("signature too short")
+    return name, raw
+
+
+def open_note(note: str, verifiers: Iterable[NoteVerifier]) -> SignedNote:
+    """Parse a signed note and return it with only the signatures verified by a known key.
+
+    Fails unless at least one known key signed it; signatures by unknown keys are ignored, as the
+    format requires, but a signature claiming a known key that does not verify is an error.
+    """
+    text, lines = split_note(note)
     known = {(v.name, v.key_id): v for v in verifiers}
     message = text.encode("utf-8")
     verified: list[Signature] = []
     for line in lines:
-        if not line.startswith(_SIG_PREFIX):
-            raise NoteError("malformed signature line")
-        name, sep, encoded = line[len(_SIG_PREFIX) :].partition(" ")
-        if not sep:
-            raise NoteError("malformed signature line")
-        _check_name(name)
-        raw = _b64decode(encoded, "signature")
-        if len(raw) < 5:
-            raise NoteError("signature too short")
+        name, raw = parse_signature_line(line)
         verifier = known.get((name, raw[:4]))
         if verifier is None:
             continue
