@@ -2,11 +2,14 @@
 
 Every code an UnreadableFile, a Problem or a Notice carries has both texts here (a test holds the reader to that).
 A text names its parameters in braces; a parameter given as ``name_zh`` and ``name_en`` fills ``{name}`` in the
-language asked for, so a list of sheets or allowed values reads naturally in each.
+language asked for, so a list of sheets or allowed values reads naturally in each. A part in square brackets is said
+only when its parameters are given (``[a|b]``: b otherwise): the cell's own content is quoted back where it helps,
+and a caller that must not keep it (an ID number, a birth date) drops the ``value`` and still gets a sentence.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -113,25 +116,25 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "is required and empty.",
     },
     "bad_date": {
-        "zh": "无法识别的日期“{value}”，请写成 " + _EXAMPLE_DATE + "。",
-        "en": "“{value}” is not a date; write it like " + _EXAMPLE_DATE + ".",
+        "zh": "无法识别的日期[“{value}”]，请写成 " + _EXAMPLE_DATE + "。",
+        "en": "[“{value}” ]is not a date; write it like " + _EXAMPLE_DATE + ".",
     },
     "date_with_time": {
-        "zh": "“{value}”带有时间，请只填写日期，如 " + _EXAMPLE_DATE + "。",
-        "en": "“{value}” has a time of day; enter the date alone, like " + _EXAMPLE_DATE + ".",
+        "zh": "[“{value}”]带有时间，请只填写日期，如 " + _EXAMPLE_DATE + "。",
+        "en": "[“{value}” ]has a time of day; enter the date alone, like " + _EXAMPLE_DATE + ".",
     },
     "not_a_number": {
-        "zh": "“{value}”不是数字，请只填写数字，如 2 或 1.5。",
-        "en": "“{value}” is not a number; enter digits only, like 2 or 1.5.",
+        "zh": "[“{value}”]不是数字，请只填写数字，如 2 或 1.5。",
+        "en": "[“{value}” ]is not a number; enter digits only, like 2 or 1.5.",
     },
     "ambiguous_number": {
-        "zh": "“{value}”含有逗号，无法确定含义。小数请用小数点（1.5），不要用千位分隔符。",
-        "en": "“{value}” has a comma, which could mean a decimal point or a thousands separator; write decimals "
+        "zh": "[“{value}”]含有逗号，无法确定含义。小数请用小数点（1.5），不要用千位分隔符。",
+        "en": "[“{value}” ]has a comma, which could mean a decimal point or a thousands separator; write decimals "
         "with a point (1.5) and no thousands separators.",
     },
     "number_out_of_range": {
-        "zh": "“{value}”超出范围，应在 {min} 到 {max} 之间。",
-        "en": "“{value}” is out of range; it must be between {min} and {max}.",
+        "zh": "[“{value}”]超出范围，应在 {min} 到 {max} 之间。",
+        "en": "[“{value}” ]is out of range; it must be between {min} and {max}.",
     },
     "too_long": {
         "zh": "内容太长（{length} 个字符），最多 {max} 个字符。",
@@ -146,12 +149,12 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "contains an invisible control character ({char}); type the cell again.",
     },
     "not_text": {
-        "zh": "“{value}”不是文字，请填写文字。",
-        "en": "“{value}” is not text; enter text.",
+        "zh": "[“{value}”]不是文字，请填写文字。",
+        "en": "[“{value}” ]is not text; enter text.",
     },
     "date_in_text_column": {
-        "zh": "“{value}”被 Excel 自动改成了日期。请把这一列设为“文本”格式，再重新输入。",
-        "en": "Excel turned “{value}” into a date. Format this column as Text and type the value again.",
+        "zh": "[“{value}”]被 Excel 自动改成了日期。请把这一列设为“文本”格式，再重新输入。",
+        "en": "Excel turned [“{value}”|the value] into a date. Format this column as Text and type the value again.",
     },
     "id_number_as_number": {
         "zh": "证件号码被存成了数字，Excel 只保留 15 位有效数字，末尾几位可能已经丢失。请把这一列设为“文本”格式，"
@@ -160,33 +163,33 @@ WORDS: dict[str, dict[str, str]] = {
         "may be lost. Format this column as Text and type the numbers again.",
     },
     "digits_lost": {
-        "zh": "“{value}”是超过 15 位的数字，Excel 可能已经改变了末尾几位。请把这一列设为“文本”格式，再重新输入。",
-        "en": "“{value}” is a number of more than 15 digits, whose last digits Excel may have changed. Format this "
+        "zh": "[“{value}”]是超过 15 位的数字，Excel 可能已经改变了末尾几位。请把这一列设为“文本”格式，再重新输入。",
+        "en": "[“{value}” ]is a number of more than 15 digits, whose last digits Excel may have changed. Format this "
         "column as Text and type the value again.",
     },
     "unknown_choice": {
-        "zh": "“{value}”不是可选的值。可以填写：{choices}。",
-        "en": "“{value}” is not one of the choices: {choices}.",
+        "zh": "[“{value}”]不是可选的值。可以填写：{choices}。",
+        "en": "[“{value}” ]is not one of the choices: {choices}.",
     },
     "bad_bool": {
-        "zh": "“{value}”无法识别，请填写“是”或“否”。",
-        "en": "“{value}” is not understood; enter yes or no.",
+        "zh": "[“{value}”]无法识别，请填写“是”或“否”。",
+        "en": "[“{value}” ]is not understood; enter yes or no.",
     },
     "bad_country": {
-        "zh": "“{value}”不是国家代码，请填写两个字母的代码，如 CN、HK、US。",
-        "en": "“{value}” is not a country code; enter two letters, like CN, HK or US.",
+        "zh": "[“{value}”]不是国家代码，请填写两个字母的代码，如 CN、HK、US。",
+        "en": "[“{value}” ]is not a country code; enter two letters, like CN, HK or US.",
     },
     "bad_language": {
-        "zh": "“{value}”不是语言代码，请填写如 zh-CN、en 这样的代码。",
-        "en": "“{value}” is not a language code; enter a code like zh-CN or en.",
+        "zh": "[“{value}”]不是语言代码，请填写如 zh-CN、en 这样的代码。",
+        "en": "[“{value}” ]is not a language code; enter a code like zh-CN or en.",
     },
     "bad_email": {
-        "zh": "“{value}”不是电子邮箱地址。",
-        "en": "“{value}” is not an e-mail address.",
+        "zh": "[“{value}”]不是电子邮箱地址。",
+        "en": "[“{value}” ]is not an e-mail address.",
     },
     "bad_text": {
-        "zh": "“{value}”的格式不正确。",
-        "en": "“{value}” is not in the expected form.",
+        "zh": "[“{value}”]格式不正确。",
+        "en": "[“{value}” ]is not in the expected form.",
     },
     "too_many_items": {
         "zh": "列出了 {count} 项，最多 {max} 项。",
@@ -202,8 +205,8 @@ WORDS: dict[str, dict[str, str]] = {
         "with its value.",
     },
     "error_value": {
-        "zh": "是错误值“{value}”，请改正后再导入。",
-        "en": "holds the error “{value}”; correct it and import again.",
+        "zh": "是错误值[“{value}”]，请改正后再导入。",
+        "en": "holds the error[ “{value}”]; correct it and import again.",
     },
     "merged_data_cells": {
         "zh": "单元格 {range} 是合并的，合并区域中只有第一格有内容。请取消合并，并在每一行填上数据。",
@@ -240,6 +243,18 @@ _ROW_PREFIX = {"zh": "第 {row} 行“{column}”：", "en": "Row {row}, “{col
 _ROW_ONLY = {"zh": "第 {row} 行：", "en": "Row {row}: "}
 
 
+_OPTIONAL = re.compile(r"\[([^\[\]|]*)(?:\|([^\[\]]*))?\]")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _optional_parts(text: str, given: Mapping[str, object]) -> str:
+    def choose(match: re.Match[str]) -> str:
+        wanted = _PLACEHOLDER.findall(match.group(1))
+        return match.group(1) if all(name in given for name in wanted) else (match.group(2) or "")
+
+    return _OPTIONAL.sub(choose, text)
+
+
 class _Params(dict[str, str]):
     def __missing__(self, key: str) -> str:
         # A text asking for a parameter its caller did not give shows the name rather than failing the page.
@@ -267,7 +282,7 @@ def describe(code: str, params: Mapping[str, object], language: str) -> str:
         base, _, suffix = name.rpartition("_")
         if suffix == language and base:
             values[base] = _text(value)
-    return Formatter().vformat(texts[language], (), values)
+    return Formatter().vformat(_optional_parts(texts[language], values), (), values)
 
 
 def describe_problem(problem: Problem, language: str) -> str:

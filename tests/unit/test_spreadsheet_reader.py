@@ -481,6 +481,21 @@ def test_every_code_the_reader_can_give_has_both_languages() -> None:
         assert names["zh"] == names["en"], code
 
 
+def test_every_text_reads_as_a_sentence_without_the_cell_content() -> None:
+    # The import service keeps no cell content of the learner's columns (an ID number, a birth date) in problems.
+    for code, texts in WORDS.items():
+        for language in texts:
+            without = describe(code, {}, language)
+            assert "[" not in without, (code, language)
+            assert "“”" not in without, (code, language)
+            if set(re.findall(r"\{(\w+)\}", texts[language])) <= {"value"}:
+                assert "{" not in without, (code, language)
+    problem = Problem(7, "出生日期 / Birth date", "birth_date", "bad_date", {})
+    assert describe_problem(problem, "en") == "Row 7, “Birth date” is not a date; write it like 2026-01-10."
+    assert describe_problem(problem, "zh") == "第 7 行“出生日期”：无法识别的日期，请写成 2026-01-10。"
+    assert describe("date_in_text_column", {}, "en").startswith("Excel turned the value into a date.")
+
+
 def test_describe_formats_params_and_falls_back_to_english() -> None:
     assert describe("too_many_rows", {"max": 10000}, "fr") == describe("too_many_rows", {"max": 10000}, "en")
     assert "10000" in describe("too_many_rows", {"max": 10000}, "zh")
