@@ -56,7 +56,8 @@ def test_dry_run_checks_and_writes_nothing_then_run_writes(cli, institution, tmp
     assert _size(cli) == before
     assert all(row.file_data is None for row in _imports(cli))  # a dry run keeps no file
     out = cli("imports", "run", path, "--institution", institution)
-    assert "wrote 2 achievements" in out and "2 new learners" in out
+    assert "wrote 2 achievements" in out
+    assert "2 new learners" in out
     assert _size(cli) == before + 4
     out = cli("imports", "run", path, "--institution", institution)
     assert "nothing new" in out
@@ -95,7 +96,8 @@ def test_json_report(cli, institution, tmp_path) -> None:
     assert clean.exit_code == 0, clean.output
     written = json.loads(clean.stdout)
     assert written["state"] == "written"
-    assert written["summary"]["new_achievements"] == 1 and written["problems"] == []
+    assert written["summary"]["new_achievements"] == 1
+    assert written["problems"] == []
 
 
 def test_usage_errors_exit_2(cli, institution, tmp_path) -> None:

@@ -48,7 +48,7 @@ def letters(bank: Bank, principal: Principal, import_id: str, login_url: str) ->
                     name_latin=identity["name"].get("latin"),
                     code=accounts.issue_code(session, learner_id),
                     login_url=login_url,
-                    institution_zh=institution.name_zh,
+                    institution_zh=institution.name_zh or institution.name_en,
                     institution_en=institution.name_en,
                     expires=expires,
                 )
