@@ -8,7 +8,6 @@ fix, never passed on with its damage.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import unicodedata
@@ -16,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from creditbank.spreadsheets import dates
-from creditbank.spreadsheets.columns import Column, fold
+from creditbank.spreadsheets.columns import BY_FIELD, COLUMNS, Column, fold
 
 Value = str | Decimal | date | bool | tuple[str, ...]
 
@@ -172,12 +171,21 @@ def _date(value: object, epoch_1904: bool) -> date:
     raise Bad("bad_date", value=shown(value))
 
 
-@functools.cache
-def _spellings(column: Column) -> dict[str, str]:
+def _spellings_of(column: Column) -> dict[str, str]:
     found = {fold(choice): choice for choice in column.choices}
     for label in column.labels:
         found.update((fold(spelling), label.value) for spelling in label.spellings)
     return found
+
+
+# Built once for the bank's own columns; a column made elsewhere (a test's) is folded on each use.
+_SPELLINGS = {column.field: _spellings_of(column) for column in COLUMNS if column.kind == "choice"}
+
+
+def _spellings(column: Column) -> dict[str, str]:
+    if BY_FIELD.get(column.field) is column:
+        return _SPELLINGS[column.field]
+    return _spellings_of(column)
 
 
 def _choice(column: Column, value: object) -> str:

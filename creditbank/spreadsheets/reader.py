@@ -28,6 +28,8 @@ from creditbank.spreadsheets import xlsx_limits, xlsx_parts, xlsx_scan
 from creditbank.spreadsheets.cells import Bad, Value, convert, is_blank, shown
 from creditbank.spreadsheets.columns import BY_FIELD, COLUMNS, ONE_OF, field_of_header
 from creditbank.spreadsheets.errors import UnreadableFile
+from creditbank.spreadsheets.table import Notice, ParsedRow, Problem, Table
+from creditbank.spreadsheets.words import describe_problem
 
 __all__ = [
     "MAX_BYTES",
@@ -48,7 +50,11 @@ MAX_COLUMNS = 100
 # further down (a stray entry at row 1,048,576) refuses the file rather than making every row above it be read.
 MAX_SCAN_ROWS = 2 * MAX_ROWS + 1
 HEADER_WITHIN = 10  # the header row must be among the first rows
-MAX_PROBLEMS = 1_000  # kept and reported; the count of all of them goes into a notice
+# A file with more problems than this does not follow the template; it is refused with its first problems as
+# examples. Below it every problem is reported: a problem left out would let its row pass for clean without the
+# refused cell.
+MAX_PROBLEMS = 10_000
+_EXAMPLES = 5
 # Fields in a CSV, separators counted: an upload of nothing but commas must not become a list of millions.
 MAX_CSV_FIELDS = MAX_SCAN_ROWS * MAX_COLUMNS
 
@@ -56,35 +62,6 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OTHER_FORMATS = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b", b"BM")
 _HTML = re.compile(rb"\A\s*(?:<!doctype\s+html|<html|<table|<\?xml)", re.IGNORECASE)
 _MACRO_NAMES = (".xlsm", ".xltm", ".xlam")
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int
-    column: str
-    field: str
-    code: str
-    params: dict[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Notice:
-    code: str
-    params: dict[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ParsedRow:
-    number: int
-    values: dict[str, Value]
-
-
-@dataclass(frozen=True)
-class Table:
-    rows: tuple[ParsedRow, ...]
-    problems: tuple[Problem, ...]
-    notices: tuple[Notice, ...]
-    headers: dict[str, str]
 
 
 @dataclass
@@ -244,12 +221,22 @@ def _range(merge: tuple[int, int, int, int]) -> str:
 class _Problems:
     def __init__(self) -> None:
         self.kept: list[Problem] = []
-        self.total = 0
 
     def add(self, problem: Problem) -> None:
-        self.total += 1
-        if len(self.kept) < MAX_PROBLEMS:
-            self.kept.append(problem)
+        if len(self.kept) == MAX_PROBLEMS:
+            raise UnreadableFile("too_many_problems", max=MAX_PROBLEMS, **_examples(self.kept[:_EXAMPLES]))
+        self.kept.append(problem)
+
+
+def _examples(problems: list[Problem]) -> dict[str, str]:
+    # Without the cells' content, which may be personal data kept with a refusal.
+    bare = [
+        Problem(p.row, p.column, p.field, p.code, {k: v for k, v in p.params.items() if k != "value"}) for p in problems
+    ]
+    return {
+        "examples_zh": "；".join(describe_problem(problem, "zh") for problem in bare),
+        "examples_en": " ".join(describe_problem(problem, "en") for problem in bare),
+    }
 
 
 def _table(grid: _Grid) -> Table:
@@ -335,8 +322,6 @@ def _table(grid: _Grid) -> Table:
         notices.append(Notice("values_without_header", {"columns": letters}))
     if cached:
         notices.append(Notice("formula_cached_value", {"count": cached}))
-    if problems.total > len(problems.kept):
-        notices.append(Notice("more_problems", {"shown": len(problems.kept), "total": problems.total}))
     return Table(
         rows=tuple(parsed),
         problems=tuple(problems.kept),

@@ -16,7 +16,7 @@ from decimal import Decimal
 from string import Formatter
 
 from creditbank.spreadsheets.columns import BY_FIELD
-from creditbank.spreadsheets.reader import Problem
+from creditbank.spreadsheets.table import Problem
 
 _EXAMPLE_DATE = "2026-01-10"
 
@@ -105,6 +105,11 @@ WORDS: dict[str, dict[str, str]] = {
     "duplicate_column": {
         "zh": "“{first}”和“{second}”是同一列，表头重复。请删除其中一列。",
         "en": "“{first}” and “{second}” are the same column. Delete one of them.",
+    },
+    "too_many_problems": {
+        "zh": "发现的问题超过 {max} 个，这个文件看来没有按照模板填写。前几个问题是：{examples}",
+        "en": "More than {max} problems were found; this file does not seem to follow the template. The first: "
+        "{examples}",
     },
     "no_rows": {
         "zh": "表头下面没有数据行。",
@@ -214,8 +219,8 @@ WORDS: dict[str, dict[str, str]] = {
     },
     # --- notices ----------------------------------------------------------------------------------------------------
     "other_sheets_ignored": {
-        "zh": "只读取了第一个工作表“{sheet}”；其他工作表没有读取：{sheets}。",
-        "en": "Only the first sheet, “{sheet}”, was read; these were not: {sheets}.",
+        "zh": "只读取了第一个可见的工作表“{sheet}”；其他工作表没有读取：{sheets}。",
+        "en": "Only the first visible sheet, “{sheet}”, was read; these were not: {sheets}.",
     },
     "formula_cached_value": {
         "zh": "有 {count} 个单元格是公式，已按 Excel 保存的计算结果读取（公式本身不会执行）。",
@@ -232,10 +237,6 @@ WORDS: dict[str, dict[str, str]] = {
     "values_without_header": {
         "zh": "第 {columns} 列有内容但没有表头，没有读取。",
         "en": "Column(s) {columns} have values but no header and were not read.",
-    },
-    "more_problems": {
-        "zh": "共发现 {total} 个问题，这里列出前 {shown} 个。",
-        "en": "{total} problems were found; the first {shown} are listed.",
     },
 }
 

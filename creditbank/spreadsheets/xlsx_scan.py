@@ -25,7 +25,7 @@ from creditbank.spreadsheets.xlsx_parts import MAIN, Styles, parse_part, unescap
 
 EXCEL_ROWS = 1_048_576
 EXCEL_COLUMNS = 16_384
-MAX_CELL_ELEMENTS = 2_000_000  # blank formatted cells included; 10,001 rows of 200 columns
+MAX_CELL_ELEMENTS = 1_000_000  # blank formatted cells included: 10,001 rows of 100 columns
 MAX_MERGES = 1_000
 _LETTERS = re.compile(r"[A-Z]{1,3}")
 _RANGE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?")

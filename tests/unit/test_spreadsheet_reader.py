@@ -15,7 +15,7 @@ import pytest
 from openpyxl import Workbook
 
 from creditbank.spreadsheets import MAX_BYTES, MAX_ROWS, WORDS, UnreadableFile, describe, describe_problem, read
-from creditbank.spreadsheets.reader import Problem
+from creditbank.spreadsheets.reader import MAX_PROBLEMS, Problem
 from tests.unit.spreadsheet_files import (
     HEADERS,
     MAIN,
@@ -291,6 +291,19 @@ def test_the_row_limit_holds_for_xlsx_too() -> None:
     assert refused.code == "too_many_rows"
 
 
+def test_every_problem_is_reported_up_to_a_limit_that_refuses_the_file() -> None:
+    bad = [(f"R-{n}", "course", "a", "王", "1958-03-21", "1/10/2026", "", "x") for n in range(MAX_PROBLEMS // 2)]
+    table = read("import.csv", csv_bytes(bad))
+    assert len(table.problems) == MAX_PROBLEMS
+    assert table.problems[-1].row == MAX_PROBLEMS // 2 + 1
+    refused = refusal("import.csv", csv_bytes([*bad, bad[0]]))
+    assert refused.code == "too_many_problems"
+    message = describe(refused.code, refused.params, "en")
+    assert message.startswith("More than 10000 problems were found")
+    assert "Row 2, “Completed” is not a date; write it like 2026-01-10. Row 2, “Credits” is not a number" in message
+    assert "1/10/2026" not in message
+
+
 def test_an_upload_over_the_byte_limit_is_refused_before_it_is_read() -> None:
     refused = refusal("import.csv", b"x" * (MAX_BYTES + 1))
     assert refused.code == "too_large"
@@ -452,7 +465,7 @@ def test_only_the_first_visible_sheet_is_read_and_the_others_named() -> None:
     (notice,) = table.notices
     assert notice.code == "other_sheets_ignored"
     assert describe(notice.code, notice.params, "en") == (
-        "Only the first sheet, “Import”, was read; these were not: “Lists” (hidden), “Old”."
+        "Only the first visible sheet, “Import”, was read; these were not: “Lists” (hidden), “Old”."
     )
     assert "“Lists”（隐藏）、“Old”" in describe(notice.code, notice.params, "zh")
 
