@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from creditbank.console import auth_views, errors, records_views, review_views
+from creditbank.console import admin_views, auth_views, errors, imports_views, records_views, review_views
 from creditbank.console.blueprint import bp
 
 
 def init_console(app: Flask) -> None:
-    assert auth_views.bp is records_views.bp is review_views.bp is bp  # their routes ride on one blueprint
+    # their routes ride on one blueprint
+    assert auth_views.bp is records_views.bp is imports_views.bp is review_views.bp is admin_views.bp is bp
     app.register_blueprint(bp)
     errors.install(app)
