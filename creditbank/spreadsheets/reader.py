@@ -1,10 +1,12 @@
 """Reading an uploaded spreadsheet (XLSX or CSV) into rows of typed values and the problems found in its cells.
 
 The kind of file is decided by its bytes, never by its name (a name can only refuse: ``.xlsm`` is a macro workbook
-whatever it holds). Work is bounded before it is done: the upload's size first, then for an XLSX its zip directory
-(``xlsx_limits``) and one quick pass over the sheet (``xlsx_scan``) before openpyxl reads a row, for a CSV the
-number of records and fields. Row numbers are Excel's: the header is the first row holding anything, and blank rows
-are skipped but still counted, so a problem reported for row 12 is in the row Excel labels 12.
+whatever it holds). Work is bounded before it is done: the upload's size first; for an XLSX its zip directory
+(``xlsx_limits``: member sizes, compression ratios, macros) before any part is inflated, then the sheet's cells in one
+pass that stops at the first sign of a sheet larger than an import (``xlsx_scan``); for a CSV the number of records
+and fields. Row numbers are Excel's: the header is the first row holding anything, and blank rows are skipped but
+still counted, so a problem reported for row 12 is in the row Excel labels 12. Only the first visible sheet is read;
+the others are named in a notice.
 
 A header cell names a column by its full bilingual header, its Chinese or its English part (see ``columns.fold``).
 A header naming a column already named is refused for the whole file: which of the two columns holds the registrar's
@@ -278,6 +280,8 @@ def _table(grid: _Grid) -> Table:
     unheaded: set[int] = set()
     parsed: list[ParsedRow] = []
     cached = 0
+    reading = [(index, name, header, BY_FIELD[name]) for index, name, header in known]
+    special = bool(grid.errors or grid.formulas)  # most files have neither: no lookup per cell then
     for number, cells in rows:
         if all(is_blank(cell) for cell in cells) and not any(
             grid.formulas.get((number, index + 1)) is False for index in range(len(cells))
@@ -287,14 +291,13 @@ def _table(grid: _Grid) -> Table:
             raise UnreadableFile("too_many_rows", max=MAX_ROWS)
         unheaded.update(i for i, cell in enumerate(cells) if i not in headed and not is_blank(cell))
         values: dict[str, Value] = {}
-        for index, name, header in known:
-            column = BY_FIELD[name]
+        for index, name, header, column in reading:
             raw = cells[index] if index < len(cells) else None
             where = (number, index + 1)
-            if where in grid.errors:
+            if special and where in grid.errors:
                 problems.add(Problem(number, header, name, "error_value", {"value": shown(raw)}))
                 continue
-            if where in grid.formulas:
+            if special and where in grid.formulas:
                 if not grid.formulas[where]:
                     problems.add(Problem(number, header, name, "formula_without_value", {}))
                     continue
