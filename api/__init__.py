@@ -53,6 +53,7 @@ def init_api(app: Flask) -> Api:
         pages,
         pdf_trust_views,
         records_views,
+        witness_views,
     )
 
     app.config.setdefault("API_TITLE", "creditbank")
@@ -70,6 +71,7 @@ def init_api(app: Flask) -> Api:
     app.url_map.converters["decimal"] = Decimal
     api.register_converter(Decimal, decimal_schema)
     api.register_blueprint(ledger_views.blp)
+    api.register_blueprint(witness_views.blp)
     api.register_blueprint(institutions_views.blp)
     api.register_blueprint(records_views.blp)
     api.register_blueprint(credits_views.blp)

@@ -11,7 +11,7 @@ from api.blueprint import Blueprint
 from api.operations import problems
 from api.schemas import ConsistencyQuery, ConsistencyResponse, EntryResponse, InclusionQuery, InclusionResponse
 from creditbank.runtime import current_bank
-from creditbank.services.transparency import checkpoints, ledger_reads
+from creditbank.services.transparency import ledger_reads, witnesses
 
 blp = Blueprint("ledger", __name__, url_prefix="/ledger", description="The public, append-only ledger")
 
@@ -19,11 +19,18 @@ _TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 
 
 @blp.route("/checkpoint")
-@blp.doc(responses={"200": {"description": "latest signed checkpoint (C2SP signed note)", **_TEXT}})
+@blp.doc(
+    responses={
+        "200": {
+            "description": "latest signed checkpoint (C2SP signed note), with the witnesses' cosignatures held for it",
+            **_TEXT,
+        }
+    }
+)
 @problems(blp, 404)
 def checkpoint() -> Response:
-    latest = checkpoints.latest(current_bank())
-    response = Response(latest.note, mimetype="text/plain")
+    note = witnesses.latest_cosigned(current_bank())
+    response = Response(note, mimetype="text/plain")
     response.headers["Cache-Control"] = "no-cache"
     return response
 

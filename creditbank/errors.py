@@ -71,6 +71,17 @@ class Conflict(DomainError):
     title = "Conflict with current state"
 
 
+class WitnessSizeConflict(Conflict):
+    """An add-checkpoint request whose old size is not the size this witness last cosigned (C2SP tlog-witness):
+    answered 409 with that size, so the log can send the consistency proof from there."""
+
+    kind = "witness-size-conflict"
+
+    def __init__(self, detail: str, *, known_size: int) -> None:
+        super().__init__(detail)
+        self.known_size = known_size
+
+
 class Unauthenticated(DomainError):
     kind = "unauthenticated"
     status = 401

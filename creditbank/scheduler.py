@@ -7,6 +7,7 @@ work, the others stand by and take over within one lease period when the holder 
 - ``monitor`` — check each new checkpoint against the last one seen (``services.monitor``);
 - ``status-lists`` — re-sign status lists that lag a recorded status change;
 - ``expiry`` — remove long-dead share links, activation codes, login-throttle windows and idempotency records;
+- ``witnesses`` — submit the latest checkpoint to each configured witness and keep its cosignature;
 - ``audit`` — the full ledger audit (every leaf, subtree and checkpoint) once a day.
 
 A job that fails (database restarting, disk full) logs, counts the failure and runs again next
@@ -30,7 +31,7 @@ from creditbank.runtime import Bank
 from creditbank.services import credentials
 from creditbank.services.operations import housekeeping, lease
 from creditbank.services.records import idempotency
-from creditbank.services.transparency import audit, checkpoints, findings
+from creditbank.services.transparency import audit, checkpoints, findings, witnesses
 from creditbank.services.transparency.monitor import Monitor, MonitorFailure
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class Scheduler:
         start = datetime.now(UTC)
         self._every("checkpoint", self._checkpoint, interval, start)
         self._every("monitor", self._monitor, interval, start + timedelta(seconds=interval / 2))
+        self._every("witnesses", self._witnesses, interval, start + timedelta(seconds=interval * 0.75))
         self._every("status-lists", self._status_lists, STATUS_LIST_SECONDS, start + timedelta(seconds=interval))
         self._every("expiry", self._expiry, EXPIRY_SECONDS, start + timedelta(seconds=interval))
         # Not at start: a scheduler restarting in a loop would otherwise read the whole ledger each time.
@@ -109,6 +111,11 @@ class Scheduler:
             return
         if checked:
             metrics.MONITOR_CHECKS.labels("pass").inc()
+
+    def _witnesses(self) -> None:
+        # A witness that fails is recorded on its row and asked again next time; only a database failure raises.
+        if self.active:
+            witnesses.submit(self.bank)
 
     def _status_lists(self) -> None:
         if self.active:

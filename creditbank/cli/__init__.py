@@ -21,6 +21,7 @@ from creditbank.cli import (
     running,
     staff,
     verify,
+    witness,
 )
 from creditbank.cli.context import ErrorReportingGroup
 
@@ -52,5 +53,7 @@ for command in (
     backup.restore_command,
     staff.staff,
     imports.imports,
+    witness.witness,
+    witness.witnesses,
 ):
     main.add_command(command)

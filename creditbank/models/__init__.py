@@ -17,6 +17,7 @@ from creditbank.models.learners import ConsentGrant, Enrollment, Learner, Learne
 from creditbank.models.ledger import APPEND_ONLY_TABLES, LedgerBody, LedgerCheckpoint, LedgerEntry
 from creditbank.models.operations import IdempotentRequest, OperationsFinding, SchedulerLease
 from creditbank.models.staff import STAFF_ROLES, StaffAccount, StaffSession
+from creditbank.models.witnessing import LogWitness, WitnessedLog
 
 __all__ = [
     "ACHIEVEMENT_KINDS",
@@ -45,6 +46,7 @@ __all__ = [
     "LedgerBody",
     "LedgerCheckpoint",
     "LedgerEntry",
+    "LogWitness",
     "LoginThrottle",
     "OperationsFinding",
     "PublishedFramework",
@@ -57,4 +59,5 @@ __all__ = [
     "StaffAccount",
     "StaffSession",
     "StatusListDocument",
+    "WitnessedLog",
 ]
