@@ -19,6 +19,7 @@ from creditbank.spreadsheets.reader import MAX_PROBLEMS, Problem
 from tests.unit.spreadsheet_files import (
     HEADERS,
     MAIN,
+    RELS,
     ROW,
     csv_bytes,
     declare_size,
@@ -217,6 +218,47 @@ def test_too_long_text_and_required_cells() -> None:
         describe_problem(table.problems[0], "en")
         == "Row 2, “Record ID” is too long (129 characters); at most 128 are allowed."
     )
+
+
+def test_shared_strings_as_excel_saves_them() -> None:
+    # Excel keeps text once in the shared string table; rich text comes in runs, and a phonetic guide is not shown.
+    strings = (
+        f'<sst xmlns="{MAIN}">'
+        "<si><t>R-1</t></si><si><t>course</t></si>"
+        '<si><r><t>智能</t></r><r><rPr><b/></rPr><t>手机应用</t></r><rPh sb="0" eb="2"><t>zhineng</t></rPh></si>'
+        "<si><t>李秀英</t></si><si><t>1958-03-21</t></si><si><t>2026-01-10</t></si>"
+        "</sst>"
+    )
+    cells = "".join(f'<c r="{letter}2" t="s"><v>{index}</v></c>' for index, letter in enumerate("ABCDEF"))
+    sheet = sheet_xml(f'<row r="2">{cells}<c r="H2"><v>2.5</v></c></row>')
+    table = read("import.xlsx", hand_xlsx(sheet, extra={"xl/sharedStrings.xml": strings.encode()}))
+    assert table.problems == ()
+    values = table.rows[0].values
+    assert (values["record_id"], values["title_zh"], values["name_zh"]) == ("R-1", "智能手机应用", "李秀英")
+    assert values["completed"] == date(2026, 1, 10)
+    assert values["credits"] == Decimal("2.5")
+
+
+def test_a_serial_in_a_1904_workbook_counts_from_1904() -> None:
+    workbook_xml = (
+        f'<workbook xmlns="{MAIN}" xmlns:r="{RELS}"><workbookPr date1904="1"/>'
+        '<sheets><sheet name="Import" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    cells = inline_row(2, ROW[:5])[: -len("</row>")] + '<c r="F2"><v>44570</v></c></row>'
+    table = read("import.xlsx", hand_xlsx(sheet_xml(cells), extra={"xl/workbook.xml": workbook_xml.encode()}))
+    assert table.problems == ()
+    assert table.rows[0].values["completed"] == date(2026, 1, 10)
+
+
+def test_a_shared_string_that_is_not_there_is_a_damaged_file() -> None:
+    sheet = sheet_xml('<row r="2"><c r="A2" t="s"><v>7</v></c></row>')
+    strings = f'<sst xmlns="{MAIN}"><si><t>R-1</t></si></sst>'.encode()
+    assert refusal("import.xlsx", hand_xlsx(sheet, extra={"xl/sharedStrings.xml": strings})).code == "damaged"
+
+
+def test_a_value_beyond_the_hundredth_column_refuses_the_file() -> None:
+    sheet = sheet_xml(inline_row(2, ROW)[: -len("</row>")] + '<c r="CW2"><v>1</v></c></row>')
+    assert refusal("import.xlsx", hand_xlsx(sheet)).code == "too_many_columns"
 
 
 # --- headers -------------------------------------------------------------------------------------------------------
