@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 from creditbank.spreadsheets.cells import Value
 
@@ -13,7 +14,7 @@ class Problem:
     column: str  # the header as written in the file; "" for a problem of the row
     field: str  # the column's field; "" when it has none
     code: str  # a key of words.WORDS
-    params: dict[str, object] = field(default_factory=dict)
+    params: dict[str, object] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Notice:
     """Something the registrar should know that is no error: sheets not read, formulas read as their values ..."""
 
     code: str
-    params: dict[str, object] = field(default_factory=dict)
+    params: dict[str, object] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
