@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from creditbank import identity_match, ledger_store, recording
@@ -157,7 +157,7 @@ def enroll_many_in(
     answers: list[dict[str, Any]] = []
     entries: list[ledger_store.NewEntry] = []
     placed: list[int] = []
-    fresh: list[LearnerPersonalData] = []
+    fresh: list[dict[str, Any]] = []
     now = datetime.now(UTC)
     for index, person in enumerate(people):
         data = person.data
@@ -194,13 +194,13 @@ def enroll_many_in(
             sealed = vault.seal(learner_id, {"identity": identity, "identity_salt": base64.b64encode(salt).decode()})
             commitment = identity_commitment(salt, identity)
             fresh.append(
-                LearnerPersonalData(
-                    learner_id=learner_id,
-                    id_digest=person.digest,
-                    wrapped_key=sealed.wrapped_key,
-                    sealed=sealed.sealed,
-                    created_at=now,
-                )
+                {
+                    "learner_id": learner_id,
+                    "id_digest": person.digest,
+                    "wrapped_key": sealed.wrapped_key,
+                    "sealed": sealed.sealed,
+                    "created_at": now,
+                }
             )
             answers.append({"id": learner_id, "status": "enrolled"})
         body = {"learner": learner_id, "institution": institution, "identity": commitment}
@@ -209,7 +209,9 @@ def enroll_many_in(
     recorded = recording.record(session, entries) if entries else []
     for index, entry in zip(placed, recorded, strict=True):
         answers[index]["seq"] = entry.seq
-    session.add_all(fresh)
+    if fresh:
+        # One multi-row insert: an import seals thousands of people at once.
+        session.execute(insert(LearnerPersonalData), fresh)
     if activation:
         for answer in answers:
             if answer["status"] == "enrolled":
