@@ -28,6 +28,7 @@ bench: setup
 	./scripts/ensure-debian-packages.sh $(DEBIAN_TEST)
 	$(BIN)/python benchmarks/ledger.py
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/import.py && $(BIN)/python benchmarks/import.py --database postgresql
 	$(BIN)/python benchmarks/credits.py
 	$(BIN)/python benchmarks/certificates.py
 	$(BIN)/python benchmarks/verify_abuse.py
