@@ -308,9 +308,15 @@ def _table(grid: _Grid) -> Table:
                     problems.add(Problem(number, header, name, "missing_required", {}))
                 continue
             try:
-                values[name] = convert(column, raw, epoch_1904=grid.epoch_1904)
+                value = convert(column, raw, epoch_1904=grid.epoch_1904)
             except Bad as bad:
                 problems.add(Problem(number, header, name, bad.code, bad.params))
+                continue
+            if value == ():  # a list of nothing but separators is as blank as an empty cell
+                if column.required:
+                    problems.add(Problem(number, header, name, "missing_required", {}))
+                continue
+            values[name] = value
         if "national_id" in values and "national_id_country" not in values:
             # As the API's NationalIdSchema: a number without a country is a Chinese one.
             values["national_id_country"] = "CN"

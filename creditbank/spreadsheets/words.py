@@ -46,6 +46,11 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "This is a web page with a spreadsheet's name (some systems export .xls files this way). Open it in "
         "Excel and save it as .xlsx.",
     },
+    "strict_ooxml": {
+        "zh": "工作簿保存成了“Strict Open XML 电子表格”格式。请在 Excel 中“另存为” Excel 工作簿（.xlsx）。",
+        "en": "The workbook was saved as a Strict Open XML Spreadsheet. In Excel, use Save As → Excel Workbook "
+        "(.xlsx).",
+    },
     "macros": {
         "zh": "含有宏的工作簿（.xlsm）不予接收。请在 Excel 中“另存为” Excel 工作簿（.xlsx）后再上传。",
         "en": "Workbooks with macros (.xlsm) are not accepted. In Excel, use Save As → Excel Workbook (.xlsx) and "

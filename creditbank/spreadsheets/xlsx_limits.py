@@ -36,6 +36,8 @@ _WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationship
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# ISO 29500 Strict, Excel's "Strict Open XML Spreadsheet": the same parts under other names.
+_STRICT = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ class Book:
 def book(archive: zipfile.ZipFile) -> Book:
     """The workbook's sheets in their order (with the zip member of each worksheet) and the parts they share."""
     workbook = _parse(archive, WORKBOOK)
+    if workbook.tag.startswith(_STRICT):
+        raise UnreadableFile("strict_ooxml")
     targets: dict[str, str] = {}
     shared: dict[str, str] = {}
     rels_name = _member(archive, "xl/_rels/workbook.xml.rels")

@@ -167,7 +167,7 @@ def test_choices_booleans_and_lists_in_either_language() -> None:
     fields += ("result_passed", "outcomes")
     rows = [
         ("R-1", "课程", "a", "Li", "1958-03-21", "2026-01-10", "线下", "通过与否", "是", "拍照；视频通话;防诈骗"),
-        ("R-2", "Micro-credential", "a", "Li", "1958-03-21", "2026-01-10", "In person", "pass/fail", "no", ""),
+        ("R-2", "Micro-credential", "a", "Li", "1958-03-21", "2026-01-10", "In person", "pass/fail", "no", "；;"),
         ("R-3", "MICRO_CREDENTIAL", "a", "Li", "1958-03-21", "2026-01-10", "online", "score", "TRUE", ""),
         ("R-4", "讲座", "a", "Li", "1958-03-21", "2026-01-10", "by post", "score", "maybe", ""),
     ]
@@ -180,6 +180,7 @@ def test_choices_booleans_and_lists_in_either_language() -> None:
         True,
     )
     assert first["outcomes"] == ("拍照", "视频通话", "防诈骗")
+    assert "outcomes" not in second
     assert (second["kind"], second["mode"], second["result_type"], second["result_passed"]) == (
         "micro_credential",
         "in_person",
@@ -442,6 +443,14 @@ def test_macro_workbooks_are_refused_by_name_part_or_content_type() -> None:
         '<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/>'
     )
     assert refusal("import.xlsx", hand_xlsx(content_types=macro_type)).code == "macros"
+
+
+def test_a_strict_open_xml_workbook_is_told_to_save_as_xlsx() -> None:
+    strict = (
+        '<workbook xmlns="http://purl.oclc.org/ooxml/spreadsheetml/main"><sheets><sheet name="Import"/></sheets>'
+        "</workbook>"
+    )
+    assert refusal("import.xlsx", hand_xlsx(extra={"xl/workbook.xml": strict.encode()})).code == "strict_ooxml"
 
 
 def test_a_binary_workbook_is_named() -> None:
