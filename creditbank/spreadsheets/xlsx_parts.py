@@ -11,7 +11,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import Any, NoReturn
 from xml.parsers import expat
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
@@ -42,9 +42,11 @@ def parse_part(
     start: Callable[[str, dict[str, str]], None],
     end: Callable[[str], None] | None = None,
     text: Callable[[str], None] | None = None,
+    prepare: Callable[[Any], None] | None = None,
 ) -> None:
     """Stream one zip member through expat with the given handlers; DTDs and entities are refused, as defusedxml
-    refuses them, and any failure of the XML or of the inflater is a damaged file."""
+    refuses them, and any failure of the XML or of the inflater is a damaged file. ``prepare`` is handed the parser
+    before the first byte, for a reader that changes its handlers midway."""
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = refuse_dtd
@@ -56,6 +58,8 @@ def parse_part(
         parser.EndElementHandler = end
     if text is not None:
         parser.CharacterDataHandler = text
+    if prepare is not None:
+        prepare(parser)
     try:
         with archive.open(name) as source:
             while chunk := source.read(_CHUNK):

@@ -17,6 +17,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
@@ -25,7 +26,7 @@ from creditbank.spreadsheets.xlsx_parts import MAIN, Styles, parse_part, unescap
 
 EXCEL_ROWS = 1_048_576
 EXCEL_COLUMNS = 16_384
-MAX_CELL_ELEMENTS = 1_000_000  # blank formatted cells included: 10,001 rows of 100 columns
+MAX_CELL_ELEMENTS = 600_000  # blank formatted cells included: 10,001 rows of 60 columns
 MAX_MERGES = 1_000
 _LETTERS = re.compile(r"[A-Z]{1,3}")
 _RANGE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?")
@@ -34,6 +35,7 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 _ROW, _CELL, _VALUE, _FORMULA = MAIN + "row", MAIN + "c", MAIN + "v", MAIN + "f"
 _INLINE, _TEXT, _PHONETIC = MAIN + "is", MAIN + "t", MAIN + "rPh"
 _MERGES, _MERGE = MAIN + "mergeCells", MAIN + "mergeCell"
+_CONTENT = frozenset((_VALUE, _FORMULA, _INLINE))
 
 
 @dataclass
@@ -73,6 +75,7 @@ class _Sheet:
         self.epoch: datetime = MAC_EPOCH if epoch_1904 else WINDOWS_EPOCH
         self.max_row, self.max_column = max_row, max_column
         self.found = Scan()
+        self.parser: Any = None
         self.row = self.column = self.row_count = self.cell_count = 0
         self.row_text = ""
         self.values: dict[int, object] = {}
@@ -85,6 +88,9 @@ class _Sheet:
         self.in_text = False
         self.phonetic = 0
         self.formula = False
+
+    def bind(self, parser: Any) -> None:
+        self.parser = parser
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         if name == _CELL:
@@ -138,6 +144,27 @@ class _Sheet:
         self.row, self.column = row, 0
         self.row_text = str(row)
         self.values = {}
+        if row > self.max_row and self.parser is not None:
+            # Nothing below the limit is read, but a value there must still refuse the file: from here on one
+            # cheap handler looks only for content, until the sheet's data ends.
+            self.parser.StartElementHandler = self._below
+            self.parser.EndElementHandler = None
+            self.parser.CharacterDataHandler = None
+
+    def _below(self, name: str, attrs: dict[str, str]) -> None:
+        if name == _ROW:
+            self.row_count += 1
+            if self.row_count > EXCEL_ROWS:
+                raise UnreadableFile("bomb", part=self.part, size_mb=0, reason="rows")
+            number = attrs.get("r", "")
+            self.row = int(number) if number.isdigit() and len(number) <= 7 else self.row + 1
+        elif name in _CONTENT:
+            raise UnreadableFile("too_tall", row=self.row, max=self.max_row)
+        elif name == _MERGES and self.parser is not None:
+            self.parser.StartElementHandler = self.start
+            self.parser.EndElementHandler = self.end
+            self.parser.CharacterDataHandler = self.text
+            self.in_merges = True
 
     def _end_row(self) -> None:
         if self.values:
@@ -261,5 +288,5 @@ def scan(
 ) -> Scan:
     """Read the worksheet ``part``; a value below ``max_row`` or right of ``max_column`` refuses the file."""
     sheet = _Sheet(part, strings, styles, epoch_1904, max_row, max_column)
-    parse_part(archive, part, sheet.start, sheet.end, sheet.text)
+    parse_part(archive, part, sheet.start, sheet.end, sheet.text, prepare=sheet.bind)
     return sheet.found
