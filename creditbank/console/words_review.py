@@ -251,8 +251,8 @@ _ADMIN: dict[str, dict[str, str]] = {
     "adm_revoke": {"zh": "撤销", "en": "Revoke"},
     "adm_issue_key": {"zh": "签发密钥", "en": "Issue a key"},
     "adm_key_once": {
-        "zh": "密钥 {key} 已签发。请现在复制并安全交给机构，它不会再次显示：",
-        "en": "Key {key} is issued. Copy it now and hand it over safely; it is not shown again:",
+        "zh": "密钥 {key_id} 已签发。请现在复制并安全交给机构，它不会再次显示：",
+        "en": "Key {key_id} is issued. Copy it now and hand it over safely; it is not shown again:",
     },
     "adm_key_revoked": {"zh": "密钥已撤销，立即失效。", "en": "The key is revoked and stops working at once."},
     "adm_err_scope": {"zh": "请至少选择一项有效的权限范围。", "en": "Choose at least one valid scope."},
