@@ -367,6 +367,13 @@ def test_two_hundred_thousand_empty_rows_cost_one_pass_and_no_more(compression: 
     assert table.problems == ()
 
 
+def test_merges_after_rows_past_the_limit_are_still_read() -> None:
+    blank = "".join(f'<row r="{n}"/>' for n in range(3, 30_000))
+    merges = '<mergeCells count="1"><mergeCell ref="B2:B3"/></mergeCells>'
+    table = read("import.xlsx", hand_xlsx(sheet_xml(inline_row(2, ROW) + blank, after=merges)))
+    assert codes(table) == [(2, "", "merged_data_cells")]
+
+
 def test_padding_that_shrinks_a_hundredfold_is_refused_from_the_zip_directory() -> None:
     blank = "<row/>" * 1_000_000
     refused = refusal("import.xlsx", hand_xlsx(sheet_xml(inline_row(2, ROW) + blank)))
