@@ -20,6 +20,7 @@ from creditbank.spreadsheets.errors import UnreadableFile
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
 MAX_SHARED_STRINGS = 500_000  # a 10,000-row import with every cell different holds about 260,000
+EXCEL_CELL_CHARS = 32_767  # the longest text Excel keeps in a cell
 MAX_STYLES = 65_000  # Excel's own limit on cell formats
 _CHUNK = 64 * 1024
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -77,6 +78,7 @@ class _Strings:
     parts: list[str] = field(default_factory=list)
     in_text: bool = False
     phonetic: int = 0
+    length: int = 0
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         if name == MAIN + "t":
@@ -87,6 +89,7 @@ class _Strings:
             if len(self.strings) >= MAX_SHARED_STRINGS:
                 raise UnreadableFile("bomb", part="sharedStrings", size_mb=0, reason="strings")
             self.parts = []
+            self.length = 0
 
     def end(self, name: str) -> None:
         if name == MAIN + "t":
@@ -99,6 +102,9 @@ class _Strings:
     def text(self, data: str) -> None:
         if self.in_text:
             self.parts.append(data)
+            self.length += len(data)
+            if self.length > EXCEL_CELL_CHARS:
+                raise UnreadableFile("damaged")
 
 
 def shared_strings(archive: zipfile.ZipFile, name: str | None) -> list[str]:

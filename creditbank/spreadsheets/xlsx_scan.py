@@ -26,6 +26,7 @@ from creditbank.spreadsheets.xlsx_parts import MAIN, Styles, parse_part, unescap
 
 EXCEL_ROWS = 1_048_576
 EXCEL_COLUMNS = 16_384
+EXCEL_CELL_CHARS = 32_767  # Excel holds no longer text in a cell; a file that does was not made to be a sheet
 MAX_CELL_ELEMENTS = 600_000  # blank formatted cells included: 10,001 rows of 60 columns
 MAX_MERGES = 1_000
 _LETTERS = re.compile(r"[A-Z]{1,3}")
@@ -78,6 +79,7 @@ class _Sheet:
         self.parser: Any = None
         self.row = self.column = self.row_count = self.cell_count = 0
         self.row_text = ""
+        self.cell_text = 0
         self.values: dict[int, object] = {}
         self.in_cell = self.in_merges = False
         self.kind = ""
@@ -132,6 +134,11 @@ class _Sheet:
             self.value.append(data)
         elif self.in_text and self.inline is not None:
             self.inline.append(data)
+        else:
+            return
+        self.cell_text += len(data)
+        if self.cell_text > EXCEL_CELL_CHARS:
+            raise UnreadableFile("damaged")
 
     def _start_row(self, attrs: dict[str, str]) -> None:
         self.row_count += 1
@@ -194,6 +201,7 @@ class _Sheet:
         style = attrs.get("s")
         self.style = _number(style) if style else 0
         self.value_text, self.inline, self.formula = [], None, False
+        self.cell_text = 0
 
     def _end_cell(self) -> None:
         self.in_cell = False

@@ -400,6 +400,15 @@ def test_a_declared_size_that_lies_is_a_damaged_file() -> None:
     assert refusal("import.xlsx", data).code == "damaged"
 
 
+def test_text_longer_than_excel_holds_in_a_cell_is_refused() -> None:
+    long_text = "字" * 40_000
+    assert refusal("import.xlsx", hand_xlsx(sheet_xml(inline_row(2, (*ROW[:2], long_text))))).code == "damaged"
+    strings = f'<sst xmlns="{MAIN}"><si><t>{long_text}</t></si></sst>'.encode()
+    assert refusal("import.xlsx", hand_xlsx(extra={"xl/sharedStrings.xml": strings})).code == "damaged"
+    table = read("import.xlsx", hand_xlsx(sheet_xml(inline_row(2, (*ROW[:2], "字" * 600, *ROW[3:])))))
+    assert codes(table) == [(2, "title_zh", "too_long")]
+
+
 def test_a_sheet_declaring_a_dtd_is_refused() -> None:
     sheet = (
         '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaa">]><worksheet xmlns="' + MAIN + '"><sheetData/></worksheet>'
