@@ -103,7 +103,49 @@ REGISTRAR_ROUTES: dict[tuple[str, str], Route] = {
     ("console.logout", "POST"): Route("/staff/logout", _statuses(302, 302, 302, 302, 302)),
 }
 
-# The bank roles' pages (catalogue review, awards, institutions, staff, keys, frameworks), added with their views.
-BANK_ROUTES: dict[tuple[str, str], Route] = {}
+# The bank's pages: one bank role each; institution staff are refused, a stranger is sent to sign in.
+REVIEWER_ONLY = _statuses(302, 403, 403, 200, 403)
+ADMIN_ONLY = _statuses(302, 403, 403, 403, 200)
+
+
+def _reviewer(status: int) -> dict[str, int]:
+    return _statuses(302, 403, 403, status, 403)
+
+
+def _admin(status: int) -> dict[str, int]:
+    return _statuses(302, 403, 403, 403, status)
+
+
+# Ids that name nothing (the bank's pages take no institution's ids from the table), so an allowed caller stops at
+# "not found"; POSTs without their fields stop at the first field check.
+_NO_INSTITUTION = "/staff/admin/institutions/no-such-institution"
+_NO_STAFF = "/staff/admin/staff/stf-00000000000000000000"
+
+BANK_ROUTES: dict[tuple[str, str], Route] = {
+    # The reviewer: proposals, the catalogue, awards.
+    ("console.review_proposals", "GET"): Route("/staff/review/proposals", REVIEWER_ONLY),
+    ("console.review_propose", "POST"): Route("/staff/review/proposals", _reviewer(422)),
+    ("console.review_approve", "POST"): Route("/staff/review/proposals/NO-SUCH/approve", _reviewer(404)),
+    ("console.review_reject", "POST"): Route(
+        "/staff/review/proposals/NO-SUCH/reject", _reviewer(404), data={"reason": "a reason"}
+    ),
+    ("console.review_catalogue", "GET"): Route("/staff/review/catalogue", REVIEWER_ONLY),
+    ("console.review_awards", "GET"): Route("/staff/review/awards", REVIEWER_ONLY),
+    ("console.review_award", "POST"): Route("/staff/review/awards", _reviewer(400)),
+    # The admin: institutions, their staff and keys, bank staff, frameworks and rule sets.
+    ("console.admin_institutions", "GET"): Route("/staff/admin/institutions", ADMIN_ONLY),
+    ("console.admin_institution_add", "POST"): Route("/staff/admin/institutions", _admin(422)),
+    ("console.admin_institution", "GET"): Route(_NO_INSTITUTION, _admin(404)),
+    ("console.admin_staff_add", "POST"): Route(f"{_NO_INSTITUTION}/staff", _admin(404)),
+    ("console.admin_key_issue", "POST"): Route(f"{_NO_INSTITUTION}/keys", _admin(404)),
+    # Confirmed acts: the table's callers have just signed in, which counts as a confirmation.
+    ("console.admin_key_revoke", "POST"): Route("/staff/admin/keys/000000000000/revoke", _admin(404)),
+    ("console.admin_staff_reset", "POST"): Route(f"{_NO_STAFF}/reset", _admin(404)),
+    ("console.admin_staff_disable", "POST"): Route(f"{_NO_STAFF}/disable", _admin(404)),
+    ("console.admin_bank_staff", "GET"): Route("/staff/admin/bank-staff", ADMIN_ONLY),
+    ("console.admin_bank_staff_add", "POST"): Route("/staff/admin/bank-staff", _admin(422)),
+    ("console.admin_frameworks", "GET"): Route("/staff/admin/frameworks", ADMIN_ONLY),
+    ("console.admin_publish", "POST"): Route("/staff/admin/frameworks", _admin(400)),
+}
 
 ALL_ROUTES: dict[tuple[str, str], Route] = {**REGISTRAR_ROUTES, **BANK_ROUTES}
