@@ -35,6 +35,7 @@ KEEPS_FILE = ("validating", "ready", "writing")
 MAX_FILENAME = 255
 _PARSED: OrderedDict[tuple[bytes, str], spreadsheets.Table] = OrderedDict()
 _PARSED_LOCK = threading.Lock()
+_NOTES: dict[int, object] = {}
 # A parsed 10,000-row file is a few tens of megabytes of Python objects; two cover a preview and its confirmation.
 _PARSED_KEPT = 2
 
@@ -168,15 +169,28 @@ def parsed(filename: str, data: bytes) -> spreadsheets.Table:
     with _PARSED_LOCK:
         _PARSED[key] = table
         while len(_PARSED) > _PARSED_KEPT:
-            _PARSED.popitem(last=False)
+            _, gone = _PARSED.popitem(last=False)
+            _NOTES.pop(id(gone), None)
     return table
+
+
+def note(table: spreadsheets.Table, value: object) -> None:
+    """Keep something derived from a kept parse (the rows as built on a given day), for as long as the parse."""
+    with _PARSED_LOCK:
+        if any(kept is table for kept in _PARSED.values()):
+            _NOTES[id(table)] = value
+
+
+def noted(table: spreadsheets.Table) -> object | None:
+    with _PARSED_LOCK:
+        return _NOTES.get(id(table)) if any(kept is table for kept in _PARSED.values()) else None
 
 
 def forget_parsed(digest: bytes) -> None:
     """Drop a parse from memory once its import is finished: it holds the file's personal data too."""
     with _PARSED_LOCK:
         for key in [key for key in _PARSED if key[0] == digest]:
-            del _PARSED[key]
+            _NOTES.pop(id(_PARSED.pop(key)), None)
 
 
 def discard(bank: Bank, principal: Principal, import_id: str) -> ImportView:
