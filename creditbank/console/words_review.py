@@ -27,6 +27,7 @@ _REVIEW: dict[str, dict[str, str]] = {
     "rev_credits": {"zh": "学分", "en": "Credits"},
     "rev_category": {"zh": "类别", "en": "Category"},
     "rev_code": {"zh": "代码", "en": "Code"},
+    "rev_details": {"zh": "详情", "en": "Details"},
     "rev_name": {"zh": "名称", "en": "Name"},
     "rev_status": {"zh": "状态", "en": "Status"},
     "rev_proposed_by": {"zh": "提议者", "en": "Proposed by"},
@@ -61,7 +62,7 @@ _REVIEW: dict[str, dict[str, str]] = {
         "zh": "与命令 creditbank catalogue propose 相同的文件：TOML（或 .json）中的 [[outcomes]] 列表，"
         "全部接受或全部拒绝。"
         "您提议的成果须由另一位审核人员决定。",
-        "en": "The same file `creditbank catalogue propose` takes: an [[outcomes]] list in TOML (or .json), all "
+        "en": "The same file “creditbank catalogue propose” takes: an [[outcomes]] list in TOML (or .json), all "
         "accepted or none. Outcomes you propose are decided by another reviewer.",
     },
     "rev_file": {"zh": "文件", "en": "File"},
@@ -269,7 +270,7 @@ _ADMIN: dict[str, dict[str, str]] = {
     "adm_publish_intro": {
         "zh": "与命令 creditbank frameworks publish / rules publish 相同的文件。发布写入账本，写入者为您的管理员化名；"
         "已发布的版本不能更改，请发布新版本。",
-        "en": "The same files `creditbank frameworks publish` and `rules publish` take. Publication is a ledger entry "
+        "en": "The same files “creditbank frameworks publish” and “rules publish” take. Publication is a ledger entry "
         "under your admin pseudonym; a published version is fixed, so publish a new version instead.",
     },
     "adm_publish_kind": {"zh": "文件内容", "en": "What the file holds"},
