@@ -71,7 +71,6 @@ def init_api(app: Flask) -> Api:
     app.url_map.converters["decimal"] = Decimal
     api.register_converter(Decimal, decimal_schema)
     api.register_blueprint(ledger_views.blp)
-    api.register_blueprint(witness_views.blp)
     api.register_blueprint(institutions_views.blp)
     api.register_blueprint(records_views.blp)
     api.register_blueprint(credits_views.blp)
@@ -83,5 +82,6 @@ def init_api(app: Flask) -> Api:
     auth.install(app)
     app.before_request(_require_json)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(witness_views.blp)
     errors.install(app)
     return api

@@ -324,9 +324,10 @@ def test_an_existing_destination_is_kept_unless_forced(demo_bank, tmp_path):
 def test_archives_of_an_older_schema_restore_through_the_migrations(demo_bank, request, tmp_path):
     archive = backup.backup(demo_bank, tmp_path / "bank.cbbackup").path
     # The portal's tables (0005) and those later revisions added (consent grants 0007, portal sessions 0008, staff
-    # accounts and sessions 0012, spreadsheet imports 0013).
+    # accounts and sessions 0012, spreadsheet imports 0013, witnessing 0015).
     portal = {"learner_accounts", "activation_codes", "login_throttle", "share_links"}
     portal |= {"consent_grants", "portal_sessions", "staff_accounts", "staff_sessions", "spreadsheet_imports"}
+    portal |= {"witnessed_logs", "log_witnesses"}
 
     def as_0004(header: dict[str, Any], tables: dict[str, list[Any]]) -> None:
         header["revision"] = "0004"
