@@ -20,6 +20,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from creditbank import ledger_store
+from creditbank.errors import Conflict
 from creditbank.models import LogWitness, WitnessedLog
 from creditbank.runtime import Bank, bank_of
 from creditbank.services.transparency import checkpoints, witness, witnesses
@@ -322,3 +323,26 @@ def test_a_witness_answer_that_does_not_verify_is_not_kept(bank, app, other, a_w
     assert "verifies" in outcome.detail
     with other.db.reading() as session:
         assert session.scalars(select(LogWitness)).one().cosignature is None
+
+
+def test_a_restored_witness_remembers_what_it_cosigned(bank, client, other, a_witnesses_b, request, tmp_path):
+    from creditbank import create_app
+    from creditbank.services.operations import backup, restore
+
+    grow(other, 3)
+    assert post(client, body(other, 0)).status_code == 200
+    archive = backup.backup(bank, tmp_path / "witness.cbbackup").path
+    folder = tmp_path / "restored"
+    folder.mkdir()
+    backend = "postgresql" if bank.db.dialect == "postgresql" else "sqlite"
+    restored = bank_of(create_app(configuration(database_url(backend, request, folder), folder)))
+    try:
+        assert restore.restore(restored, archive).ok
+        # The same witness key, and the same record: a fork at the size cosigned before is still refused.
+        assert witness.vkey(restored) == a_witnesses_b.vkey
+        assert held(restored, other.origin) == held(bank, other.origin)
+        fork = AddCheckpoint(3, (), fork_note(other, 3, bytes(32))).body()
+        with pytest.raises(Conflict, match="fork"):
+            witness.add_checkpoint(restored, fork)
+    finally:
+        restored.db.dispose()
