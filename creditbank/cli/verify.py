@@ -42,6 +42,15 @@ def _read_json(path: Path, what: str) -> Any:
 @click.option("--status", "status_files", type=_IN, multiple=True, help="Status list credential(s) to check against.")
 @click.option("--name", help="The holder's name, to check the identity binding.")
 @click.option("--birth-date", help="The holder's birth date (1952-10-03 or 1952年10月3日).")
+@click.option(
+    "--witness",
+    "witness_keys",
+    multiple=True,
+    help="A witness's cosignature verifier key (repeatable): the checkpoint must carry its cosignature.",
+)
+@click.option(
+    "--witnesses", "witnesses_required", type=int, help="How many of the --witness keys must cosign (default: all)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_ctx
 def verify_command(
@@ -52,15 +61,25 @@ def verify_command(
     status_files: tuple[Path, ...],
     name: str | None,
     birth_date: str | None,
+    witness_keys: tuple[str, ...],
+    witnesses_required: int | None,
     as_json: bool,
 ) -> None:
     """Verify a credential (PDF or JSON) without a server.
 
     Exit status: 0 valid; 1 not valid; 3 authentic, status not checked (signature, key, ledger and dates hold, but
     revocation and suspension could not be checked: give the bank's status lists with --status, or ask the bank);
-    4 not invalid, but --name and --birth-date do not match the credential's holder.
+    4 not invalid, but --name and --birth-date do not match the credential's holder. With --witness, a checkpoint
+    not cosigned by enough of the witnesses named is not valid.
     """
     from certificates import verify as verification
+    from creditbank.errors import InvalidInput
+    from creditbank.services.credentials import witness_check
+
+    try:
+        witness_rule = witness_check.policy(witness_keys, witnesses_required)
+    except InvalidInput as exc:
+        raise click.BadParameter(exc.detail, param_hint="--witness") from None
 
     if (name is None) != (birth_date is None):
         raise click.UsageError("--name and --birth-date go together")
@@ -93,6 +112,13 @@ def verify_command(
     except (bounds.LimitExceeded, budget.BudgetExceeded, budget.WorkerFailed) as exc:
         click.echo(f"{path}: NOT VALID: {exc}; the file was not verified", err=True)
         sys.exit(1)
+    if witness_rule is not None:
+        # After the ledger check, on the checkpoint it used; a file that failed before has no checkpoint worth it.
+        ledger_passed = any(c.check == "ledger" and c.outcome == "pass" for c in report.checks)
+        if ledger_passed:
+            report.add(witness_check.CHECK, *witness_check.check(path.read_bytes(), trust.checkpoint, witness_rule))
+        else:
+            report.add(witness_check.CHECK, "fail", "the ledger check did not pass, so no checkpoint was cosigned")
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

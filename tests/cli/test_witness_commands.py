@@ -54,3 +54,70 @@ def test_witnesses_add_list_and_submit(cli):
     assert "http(s)" in cli("witnesses", "add", OTHER_WITNESS.vkey, "file:///etc/passwd", code=1)
     assert "already configured" in cli("witnesses", "add", OTHER_WITNESS.vkey, "https://elsewhere.test", code=1)
     assert f"{OTHER_WITNESS.name}  https://other.test/witness  nothing cosigned yet" in cli("witnesses", "list")
+
+
+def test_verify_requires_k_witnesses_on_the_receipts_checkpoint(cli, tmp_path):
+    import json
+
+    from sqlalchemy import select
+
+    from creditbank import create_app
+    from creditbank.models import LogWitness, QualificationAward
+    from creditbank.runtime import bank_of
+    from creditbank.services.credentials import reading
+    from creditbank.services.transparency import checkpoints, witnesses
+
+    cli("demo", "--learners", "2")
+    bank = bank_of(create_app(cli.settings))
+    w1 = Cosigner("w1.test/witness", Ed25519PrivateKey.from_private_bytes(b"\x01" * 32))
+    w2 = Cosigner("w2.test/witness", Ed25519PrivateKey.from_private_bytes(b"\x02" * 32))
+    try:
+        with bank.db.reading() as session:
+            award = session.scalars(select(QualificationAward)).first()
+            assert award is not None
+        bundle_path = tmp_path / "c.json"
+        cli(
+            "credentials",
+            "issue",
+            "--learner",
+            award.learner_id,
+            "--qualification",
+            award.id,
+            "--json",
+            str(bundle_path),
+        )
+        bundle = json.loads(bundle_path.read_text())
+        credential_id = bundle["credential"]["id"]
+        # w1 cosigned the checkpoint the receipt leads to; the bank holds its line, so receipts now carry it.
+        latest = checkpoints.latest(bank)
+        line = w1.cosign(latest.note[: latest.note.rindex("\n\n") + 1], 1_800_000_000).line()
+        witnesses.add_witness(bank, w1.vkey, "https://w1.test/witness")
+        with bank.db.writing() as session:
+            row = session.get(LogWitness, w1.name)
+            row.cosigned_size, row.cosignature = latest.size, line
+        receipt = reading.receipt(bank, credential_id)
+    finally:
+        bank.db.dispose()
+    assert receipt["checkpoint"] == latest.note + line
+    bundle["receipt"] = receipt
+    bundle_path.write_text(json.dumps(bundle))
+
+    out = cli("verify", str(bundle_path), "--witness", w1.vkey)
+    assert "pass  witnesses" in out
+    assert "cosigned by 1 of 1" in out
+    # k = 1 of the two named passes; k = 2 (and the default, all of them) fails: w2 never cosigned.
+    cli("verify", str(bundle_path), "--witness", w1.vkey, "--witness", w2.vkey, "--witnesses", "1")
+    out = cli("verify", str(bundle_path), "--witness", w1.vkey, "--witness", w2.vkey, code=1)
+    assert "fail  witnesses" in out
+    assert "2 of 2 trusted witnesses must cosign" in out
+    assert "NOT VALID" in cli("verify", str(bundle_path), "--witness", w1.vkey, "--witnesses", "2", code=1)
+
+    # A line naming w1 that does not verify fails the check, whatever k is.
+    forged = w1.cosign("another checkpoint\n", 1_800_000_000).line()
+    bundle["receipt"]["checkpoint"] = latest.note + forged
+    bundle_path.write_text(json.dumps(bundle))
+    out = cli("verify", str(bundle_path), "--witness", w1.vkey, code=1)
+    assert "does not verify" in out
+
+    assert "Invalid value" in cli("verify", str(bundle_path), "--witnesses", "1", code=2)
+    assert "0x04" in cli("verify", str(bundle_path), "--witness", LOG.vkey, code=2)

@@ -28,7 +28,7 @@ from creditbank.runtime import Bank
 from creditbank.services.credentials import credential_keys, credential_pages
 from creditbank.services.credentials.facts import Facts, Request, gather, personal
 from creditbank.services.records.api_keys import Principal
-from creditbank.services.transparency import checkpoints
+from creditbank.services.transparency import checkpoints, witnesses
 from ledger.merkle import verify_inclusion
 
 
@@ -79,7 +79,8 @@ def receipt(bank: Bank, credential_id: str) -> dict[str, Any]:
                 # A receipt that does not verify would be handed out as proof; the stored tree contradicts itself.
                 raise LedgerIntegrityError(f"seq {seq} is not included in the signed checkpoint of size {latest.size}")
             items.append(receipts.ProvenEntry(role, public, json.loads(stored.body), stored.salt, path))
-        return receipts.build(latest.note, items)
+        # The witnesses' cosignatures held for this checkpoint ride along; a reader that knows none ignores them.
+        return receipts.build(latest.note + "".join(witnesses.cosignature_lines(session, latest.size)), items)
 
 
 def bundle(bank: Bank, principal: Principal | None, credential_id: str) -> dict[str, Any]:
