@@ -17,7 +17,7 @@ from creditbank.console.blueprint import bp
 from creditbank.console.security import staff_required
 from creditbank.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from creditbank.runtime import current_bank
-from creditbank.services.credits import awards, credit_rules, statements
+from creditbank.services.credits import awards, catalogue_queue, credit_rules, statements
 from creditbank.services.staff.members import StaffMember
 
 __all__ = ["bp"]
@@ -51,7 +51,7 @@ def _outcome(code: str) -> str:
 
 
 def _queue(status: int = 200, **shown: Any) -> Any:
-    proposals = credit_rules.review_queue(current_bank())
+    proposals = catalogue_queue.review_queue(current_bank())
     return render_template("console/review_queue.html", proposals=proposals, **shown), status
 
 

@@ -26,7 +26,7 @@ from creditbank.credits.documents import DocumentError, Reader, digest, parse_by
 from creditbank.credits.frameworks import Framework
 from creditbank.credits.rules import RuleSet
 from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
-from creditbank.models import CatalogueOutcome, Institution, LedgerEntry, PublishedFramework, PublishedRuleSet
+from creditbank.models import CatalogueOutcome, Institution, PublishedFramework, PublishedRuleSet
 from creditbank.runtime import Bank
 from creditbank.services.records.institutions import BANK_ACTOR
 
@@ -381,32 +381,6 @@ def list_outcomes(bank: Bank, *, status: str | None = "approved") -> list[dict[s
                 "reason": row.reason,
             }
             for row in session.scalars(query)
-        ]
-
-
-QUEUE_LIMIT = 500
-
-
-def review_queue(bank: Bank) -> list[dict[str, Any]]:
-    """The proposals awaiting a decision, oldest first, each with when it was proposed (its entry's time)."""
-    with bank.db.reading() as session:
-        rows = session.execute(
-            select(CatalogueOutcome, LedgerEntry.time)
-            .join(LedgerEntry, LedgerEntry.seq == CatalogueOutcome.proposed_seq)
-            .where(CatalogueOutcome.status == "proposed")
-            .order_by(CatalogueOutcome.proposed_seq)
-            .limit(QUEUE_LIMIT)
-        ).all()
-        return [
-            {
-                **json.loads(row.document),
-                "proposed_seq": row.proposed_seq,
-                "proposed_by": row.proposed_by,
-                "proposed_time": time,
-                "rejected_seq": row.rejected_seq,
-                "reason": row.reason,
-            }
-            for row, time in rows
         ]
 
 
