@@ -346,3 +346,23 @@ def test_a_restored_witness_remembers_what_it_cosigned(bank, client, other, a_wi
             witness.add_checkpoint(restored, fork)
     finally:
         restored.db.dispose()
+
+
+def test_the_scheduler_job_submits_each_new_checkpoint_and_survives_a_dead_witness(app, bank, other, a_witnesses_b):
+    from creditbank.scheduler import Scheduler
+
+    scheduler = Scheduler(other)
+    scheduler.active = True  # as if it held the lease
+    grow(other, 2)
+    with served(app) as url:
+        witnesses.add_witness(other, a_witnesses_b.vkey, url + "/witness")
+        scheduler._witnesses()
+        grow(other, 3)
+        scheduler._witnesses()
+    assert held(bank, other.origin)[0] == 5
+    grow(other, 1)
+    scheduler._witnesses()  # the witness is gone: recorded on its row, nothing raised
+    with other.db.reading() as session:
+        row = session.scalars(select(LogWitness)).one()
+    assert (row.cosigned_size, row.known_size) == (5, 5)
+    assert "cannot reach" in (row.last_error or "")

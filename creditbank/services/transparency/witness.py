@@ -128,21 +128,27 @@ def add_checkpoint(bank: Bank, body: bytes, *, now: float | None = None) -> str:
         signatures = [parse_signature_line(line) for line in lines]
     except NoteError as exc:
         raise MalformedDocument(f"malformed add-checkpoint request: {exc}") from None
-    signer = cosigner(bank)
+    # The cheap and lock-free checks first: a stream of unknown or forged checkpoints never takes the write lock.
+    with bank.db.reading() as session:
+        known = session.get(WitnessedLog, checkpoint.origin)
+        log_vkey = None if known is None else known.vkey
+    if log_vkey is None:
+        raise NotFound(f"unknown log origin {checkpoint.origin!r}")
+    verifier = NoteVerifier.from_vkey(log_vkey)
+    ours = [raw for name, raw in signatures if name == verifier.name and raw[:4] == verifier.key_id]
+    if not ours:
+        raise Forbidden("the checkpoint carries no signature by the log's key")
     message = text.encode("utf-8")
+    if not all(verifier.verify(message, raw[4:]) for raw in ours):
+        raise Forbidden("a signature by the log's key does not verify")
+    old, size = request.old_size, checkpoint.size
+    if old > size:
+        raise MalformedDocument(f"old size {old} exceeds the checkpoint's size {size}")
+    signer = cosigner(bank)
     with bank.db.writing() as session:
         held = session.get(WitnessedLog, checkpoint.origin, with_for_update=True)
-        if held is None:
-            raise NotFound(f"unknown log origin {checkpoint.origin!r}")
-        verifier = NoteVerifier.from_vkey(held.vkey)
-        ours = [raw for name, raw in signatures if name == verifier.name and raw[:4] == verifier.key_id]
-        if not ours:
-            raise Forbidden("the checkpoint carries no signature by the log's key")
-        if not all(verifier.verify(message, raw[4:]) for raw in ours):
-            raise Forbidden("a signature by the log's key does not verify")
-        old, size = request.old_size, checkpoint.size
-        if old > size:
-            raise MalformedDocument(f"old size {old} exceeds the checkpoint's size {size}")
+        if held is None or held.vkey != log_vkey:
+            raise NotFound(f"the log {checkpoint.origin!r} is no longer witnessed under the key that signed this")
         if old != held.size:
             raise WitnessSizeConflict(
                 f"the latest checkpoint cosigned for this log has size {held.size}", known_size=held.size
