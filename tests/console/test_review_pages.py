@@ -66,6 +66,7 @@ def test_the_queue_shows_each_proposal_with_who_proposed_it_and_when(reviewer: S
     assert "Digital literacy 1" in page
     assert "inst:uni-a/staff:stf-registrar0000000000" in page
     assert 'action="/staff/review/proposals/DL-7/reject"' in page
+    assert 'href="/staff/review/proposals" aria-current="page"' in page
     home = reviewer.page("/staff/")
     assert 'href="/staff/review/proposals"' in home
     assert 'href="/staff/review/awards"' in home

@@ -39,6 +39,19 @@ def check_page(page: Page, name: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def reach_by_tab(page: Page, label: str, presses: int = 60) -> None:
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "(() => { const e = document.activeElement; const s = getComputedStyle(e);"
+            " return [e.textContent.trim(), s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2]; })()"
+        )
+        if focused[0] == label:
+            assert focused[1], f"{label!r} has no visible focus outline"
+            return
+    raise AssertionError(f"{label!r} was not reached in {presses} presses of Tab")
+
+
 def staff_link(live_server: LiveServer, login: str, role: str) -> str:
     done = subprocess.run(
         [str(CLI), "staff", "add", login, "--bank", "--role", role],
@@ -101,8 +114,10 @@ def test_a_reviewer_approves_one_proposal_and_rejects_another(
     expect(queue).to_contain_text("inst:demo-university")
     check_page(page, "console-review-queue")
 
+    # By keyboard: Tab to the approval button, which shows where the focus is, and press Enter.
+    reach_by_tab(page, "批准 WEB-1")
     with page.expect_navigation():
-        page.get_by_role("button", name="批准 WEB-1").click()
+        page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("已批准")
     # A rejection without a reason is refused next to its field.
     with page.expect_navigation():
