@@ -335,6 +335,10 @@ _IMPORTS = {
         "zh": "此导入现在不能确认：只有通过检查、等待确认的导入才能写入。",
         "en": "This import cannot be confirmed now: only a checked import waiting for confirmation can be written.",
     },
+    "imp_nothing_new": {
+        "zh": "文件中的所有行都已经导入过：确认不会向账本追加任何内容。",
+        "en": "Every row of this file was already imported: confirming will append nothing to the ledger.",
+    },
     "imp_unchanged": {
         "zh": "这个文件已经导入过：所有行都已在账本中，没有写入任何新内容。",
         "en": "This file was already imported: every row is already in the ledger, and nothing was appended.",
