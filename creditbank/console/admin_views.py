@@ -104,6 +104,9 @@ def _hours(text: str) -> float | None:
 @staff_required("admin")
 def admin_institution_add() -> Any:
     form = {name: request.form.get(name, "").strip()[:400] for name in _FIELDS}
+    unreadable = bank_forms.not_text(form, "adm_err_control")
+    if unreadable:
+        return _institutions_page(422, form=form, errors=unreadable)
     hours = _hours(form["hours_per_unit"])
     if hours is not None and not math.isfinite(hours):
         return _institutions_page(422, form=form, errors={"hours_per_unit": "adm_err_hours"})

@@ -6,6 +6,7 @@ the page's words where the console has them and in the service's own words other
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
@@ -17,6 +18,9 @@ from creditbank.errors import DomainError
 from creditbank.services.credits.credit_rules import UPLOAD_LIMIT
 
 F = TypeVar("F", bound=Callable[..., Any])
+# What a one-line field may not hold, as the API's text fields refuse it: control characters (NUL among them, which
+# PostgreSQL cannot store) and lone surrogates.
+NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # Room for the form's other fields and the multipart framing around the file.
 FORM_ROOM = 16 * 1024
 BODY_LIMIT = UPLOAD_LIMIT + FORM_ROOM
@@ -36,6 +40,11 @@ def bounded_upload(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def not_text(form: Mapping[str, str], word: str) -> dict[str, str]:
+    """The fields holding characters no text field takes, each with the console's word for it."""
+    return {name: word for name, value in form.items() if NOT_TEXT.search(value)}
 
 
 def uploaded(field: str = "file") -> tuple[bytes, str]:

@@ -30,6 +30,7 @@ _OUTCOME = re.compile(r"[A-Z0-9][A-Z0-9-]{1,23}")
 _REFUSALS = {
     ("reason", "required"): "rev_reason_required",
     ("reason", "too long"): "rev_reason_long",
+    ("reason", "control characters"): "rev_reason_control",
     ("code", "rejected with this content"): "rev_rejected_same",
     ("code", "already proposed"): "rev_already_proposed",
     ("file", "required"): "rev_file_required",

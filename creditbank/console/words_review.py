@@ -42,6 +42,10 @@ _REVIEW: dict[str, dict[str, str]] = {
     },
     "rev_reason_required": {"zh": "请填写驳回理由。", "en": "Give the reason for rejecting."},
     "rev_reason_long": {"zh": "理由太长（最多 2000 字）。", "en": "The reason is too long (at most 2,000 characters)."},
+    "rev_reason_control": {
+        "zh": "理由中含有无法保存的控制字符。",
+        "en": "The reason holds control characters that cannot be kept.",
+    },
     "rev_approved": {"zh": "已批准，已写入账本。", "en": "Approved and written to the ledger."},
     "rev_already_approved": {
         "zh": "此成果早已批准，未作改动。",
@@ -187,6 +191,10 @@ _ADMIN: dict[str, dict[str, str]] = {
     "adm_err_id": {
         "zh": "请使用 1–64 个小写字母、数字和中间的连字符。",
         "en": "Use 1–64 lower-case letters, digits and inner hyphens.",
+    },
+    "adm_err_control": {
+        "zh": "此栏含有无法保存的控制字符。",
+        "en": "This field holds control characters that cannot be kept.",
     },
     "adm_err_id_taken": {"zh": "此编号已被登记。", "en": "This id is registered already."},
     "adm_err_type": {"zh": "请选择机构类型。", "en": "Choose the institution's type."},

@@ -116,6 +116,11 @@ def test_every_onboarding_fault_is_shown_by_its_field_and_nothing_is_written(ban
     )
     assert unknown_parent.status_code == 422
     assert "The parent institution is not registered." in unknown_parent.get_data(as_text=True)
+    control = post(
+        admin, "/staff/admin/institutions", {**ONBOARD, "name_en": "East\x00Branch"}, "/staff/admin/institutions"
+    )
+    assert control.status_code == 422
+    assert 'id="f-name_en-error"' in control.get_data(as_text=True)
     taken = post(admin, "/staff/admin/institutions", {**ONBOARD, "id": "demo-ou"}, "/staff/admin/institutions")
     assert taken.status_code == 409
     assert "This id is registered already." in taken.get_data(as_text=True)

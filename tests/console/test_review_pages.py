@@ -93,6 +93,9 @@ def test_rejecting_needs_a_reason_and_shows_it_afterwards(bank: Bank, reviewer: 
     assert "Give the reason for rejecting." in text
     assert 'aria-describedby="reason-hint-DL-8 reason-error-DL-8"' in text
     assert entries(bank, "catalogue.outcome_rejected") == []
+    control = post(reviewer, "/staff/review/proposals/DL-8/reject", {"reason": "a\x00b"}, "/staff/review/proposals")
+    assert control.status_code == 422
+    assert "control characters" in control.get_data(as_text=True)
     reason = "50 credits is far above what this unit is worth."
     answer = post(reviewer, "/staff/review/proposals/DL-8/reject", {"reason": reason}, "/staff/review/proposals")
     assert answer.status_code == 302

@@ -70,14 +70,19 @@ def test_a_rejection_is_an_entry_with_the_reason_and_the_reviewer_as_actor(propo
 
 
 def test_a_rejection_needs_a_bounded_reason_and_a_pending_proposal(proposed: Bank) -> None:
-    for reason, why in (("  ", "required"), ("x" * (credit_rules.REASON_LIMIT + 1), "too long")):
+    for reason, why in (
+        ("  ", "required"),
+        ("x" * (credit_rules.REASON_LIMIT + 1), "too long"),
+        ("no\x00way", "control characters"),
+    ):
         with pytest.raises(InvalidInput) as refused:
             credit_rules.reject_outcome(proposed, "DL-2", reason, actor=ALICE)
         assert refused.value.errors == {"reason": why}
     credit_rules.approve_outcome(proposed, "DL-1", actor=ALICE)
     with pytest.raises(Conflict):
         credit_rules.reject_outcome(proposed, "DL-1", "too late", actor=BOB)
-    first = credit_rules.reject_outcome(proposed, "DL-2", "no", actor=ALICE)
+    first = credit_rules.reject_outcome(proposed, "DL-2", "Two lines:\r\nsee DL-1.\tThanks", actor=ALICE)
+    assert credit_rules.list_outcomes(proposed, status="rejected")[0]["reason"] == "Two lines:\nsee DL-1.\tThanks"
     again = credit_rules.reject_outcome(proposed, "DL-2", "no", actor=BOB)
     assert (again.seq, again.created) == (first.seq, False)
     with pytest.raises(Conflict):

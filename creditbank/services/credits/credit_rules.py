@@ -11,6 +11,7 @@ review whose answer is known (so re-running a file after a rejection is refused 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +164,8 @@ def propose_outcomes(bank: Bank, items: list[Any], *, actor: str, source: str) -
 
 
 REASON_LIMIT = 2000
+# Line breaks and tabs are a reason's own; other control characters (NUL, which PostgreSQL cannot store) are not.
+_NOT_REASON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _reviewable(session: Session, code: str, actor: str) -> CatalogueOutcome:
@@ -203,9 +206,11 @@ def approve_outcome(bank: Bank, code: str, reviewer: str | None = None, *, actor
 def reject_outcome(bank: Bank, code: str, reason: str, *, actor: str) -> Published:
     """Reject a proposal with a reason (a ``catalogue.outcome_rejected`` entry written as ``actor``). Rejecting it
     again is a no-op; an approved outcome cannot be rejected (it may already have converted credits)."""
-    text = reason.strip()
+    text = reason.replace("\r\n", "\n").strip()
     if not text:
         raise InvalidInput("give the reason for the rejection", errors={"reason": "required"})
+    if _NOT_REASON.search(text):
+        raise InvalidInput("the reason holds control characters", errors={"reason": "control characters"})
     if len(text) > REASON_LIMIT:
         raise InvalidInput(
             f"the reason has {len(text)} characters; at most {REASON_LIMIT}", errors={"reason": "too long"}
