@@ -184,15 +184,14 @@ def _service_errors(refused: InvalidInput) -> dict[str, str]:
 @staff_required(*INSTITUTION_ROLES)
 def achievement_correct(achievement_id: str) -> Any:
     member = _member()
+    if request.method == "POST" and member.role != "registrar":
+        abort(403)  # a viewer may read the form's page; writing is the registrar's, whichever record it names
     bank, principal = current_bank(), member.principal()
-    record = achievement_reads.get(bank, principal, achievement_id)  # not found before anything else
+    record = achievement_reads.get(bank, principal, achievement_id)  # another institution's: not found
     if request.method == "GET":
         return render_template(
             "console/learner_correct.html", record=record, form=None, errors={}, kinds=ACHIEVEMENT_KINDS
         )
-    if member.role != "registrar":
-        abort(403)
-    security.check_csrf()
     form = {key: value for key, value in request.form.items() if isinstance(value, str)}
     changes, reason, errors = _changes(form, record["data"])
     if not errors:

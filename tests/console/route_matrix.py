@@ -149,3 +149,6 @@ BANK_ROUTES: dict[tuple[str, str], Route] = {
 }
 
 ALL_ROUTES: dict[tuple[str, str], Route] = {**REGISTRAR_ROUTES, **BANK_ROUTES}
+
+# Rows that change the caller's own sign-in (a failed confirmation, signing out): the test calls them last.
+CALLED_LAST = (("console.login", "POST"), ("console.reauth", "POST"), ("console.logout", "POST"))
