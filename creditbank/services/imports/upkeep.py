@@ -1,9 +1,10 @@
 """Not keeping uploaded files longer than needed: expiry after a day, and discarding them when a learner is erased.
 
 An uploaded file holds personal data of people who may not be learners of the bank yet, so it cannot be searched
-for one person without opening every file. Erasure therefore discards every upload still waiting (validating or
-ready, across institutions): erasures are rare and uploads short-lived, and the registrar only uploads again. The
-pseudonym of an erased learner is also taken out of the imports' lists of enrolled learners.
+for one person without opening every file. Erasure therefore discards every upload still waiting (validating,
+ready, or claimed for writing, across institutions): erasures are rare and uploads short-lived, and the registrar
+only uploads again. The pseudonym of an erased learner is also taken out of the imports' lists of enrolled
+learners.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from creditbank.services.imports.views import RowProblem, problems_text
 # Long enough to finish a preview the next morning; an import still writing after a day was cut off by a crash
 # (its transaction rolled back), so it goes too.
 UNFINISHED_LIFETIME = timedelta(days=1)
-_WAITING = ("validating", "ready")
+# "writing" too: a commit claimed but not yet holding the sequencer finds its import gone and writes nothing.
+_WAITING = ("validating", "ready", "writing")
 
 
 def _expire_rows(session: Session, rows: list[SpreadsheetImport], code: str) -> int:

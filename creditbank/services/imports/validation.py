@@ -82,14 +82,15 @@ def build_rows(
 def _rows_of(
     vault: Vault, table: spreadsheets.Table, on_progress: Callable[[int], None] | None
 ) -> tuple[list[row_rules.RowInput], list[RowProblem]]:
-    """``build_rows``, or what it gave for this very parse earlier today: the rows' own rules depend on the bytes
-    and the date alone, so the commit re-checks only what the database may have changed."""
+    """``build_rows``, or what it gave for this very parse earlier today: the rows' own rules depend on the bytes,
+    the date and the bank's vault alone, so the commit re-checks only what the database may have changed."""
     today = datetime.now(UTC).date()
     kept = store.noted(table)
-    if isinstance(kept, tuple) and kept[0] == today:
-        return list(kept[1]), list(kept[2])
+    # The rows carry ID digests keyed by this bank's vault: another bank in the same process must build its own.
+    if isinstance(kept, tuple) and kept[0] == today and kept[1] is vault:
+        return list(kept[2]), list(kept[3])
     built, problems = build_rows(vault, table, on_progress)
-    store.note(table, (today, tuple(built), tuple(problems)))
+    store.note(table, (today, vault, tuple(built), tuple(problems)))
     return built, problems
 
 
@@ -121,6 +122,17 @@ def validate(bank: Bank, import_id: str) -> ImportView:
         if row.state != "validating" or row.file_data is None:
             return view_of(row)
         filename, data, institution = row.filename, row.file_data, row.institution_id
+    try:
+        return _validate(bank, import_id, filename, data, institution)
+    except BaseException:
+        # Not the file's fault (the database went away, a bug): the import must not look busy for ever.
+        failure = RowProblem(0, "", "", "validation_failed", {})
+        store.finish_with_problems(bank, import_id, "failed", [failure], expected=("validating",))
+        store.forget_parsed(store.digest_of(data))
+        raise
+
+
+def _validate(bank: Bank, import_id: str, filename: str, data: bytes, institution: str) -> ImportView:
     vault = bank.vault()
     try:
         table = store.parsed(filename, data)
@@ -135,8 +147,11 @@ def validate(bank: Bank, import_id: str) -> ImportView:
         with bank.db.writing() as session:
             store.move(session, import_id, "validating", expected=("validating",), rows_validated=done)
 
+    # The rows' own rules first, outside any transaction (progress is written as they go); then the bank's, in one
+    # reading transaction.
+    _rows_of(vault, table, progress)
     with bank.db.reading() as session:
-        checked = check(session, vault, institution, table, progress)
+        checked = check(session, vault, institution, table)
     state = "invalid" if checked.problems else "ready"
     store.finish_with_problems(
         bank,

@@ -111,7 +111,12 @@ WORDS: dict[str, dict[str, str]] = {
         "zh": "此值无效：{detail}",
         "en": "This value is not valid: {detail}",
     },
-    # File-level notices (row 0).
+    # File-level problems and notices (row 0).
+    "validation_failed": {
+        "zh": "由于银行系统出错，文件未能检查完毕；没有写入任何内容。请稍后重新上传，或联系银行。",
+        "en": "The file could not be checked because of an error at the bank; nothing was written. Upload it again "
+        "later, or contact the bank.",
+    },
     "import_expired": {
         "zh": "此导入一天内未完成，上传的文件已删除。请重新上传。",
         "en": "This import was not finished within a day and its file was deleted. Upload the file again.",
