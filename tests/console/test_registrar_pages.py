@@ -4,6 +4,7 @@ and activation codes, each scoped to the member's own institution."""
 from __future__ import annotations
 
 import re
+import subprocess
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -245,3 +246,31 @@ def test_documents_are_issued_and_downloaded_as_pdf_and_json(bank, app):
     bundle = viewer.client.get(json_link.group(1))
     assert bundle.status_code == 200
     assert set(bundle.get_json()) == {"credential", "receipt"}
+
+
+def test_a_linking_institution_finds_and_reads_only_what_it_submitted(bank, app):
+    register(bank, "sen-a")
+    register(bank, "sen-b")
+    first = enroll(bank, "sen-a", national_id_country="CN", national_id=ID_NUMBER)
+    # The same person, linked by sen-b with the Latin name alone: the Chinese name is sen-a's submission.
+    linked = enroll(bank, "sen-b", name_zh=None, national_id_country="CN", national_id=ID_NUMBER)
+    assert linked == first
+    other = staff_member(bank, app.test_client(), "reg-b", "registrar", "sen-b")
+    assert f"/staff/learners/{first}" in other.page("/staff/learners?q=wang kun")
+    assert f"/staff/learners/{first}" not in other.page("/staff/learners?q=王堃")
+    page = other.page(f"/staff/learners/{first}")
+    assert "Wang Kun" in page
+    assert "王堃" not in page
+
+
+def test_the_activation_letter_is_one_page_with_a_fresh_code(bank, app):
+    mine, _theirs, _own, _their, registrar, _viewer = world(bank, app)
+    page = f"/staff/learners/{mine}"
+    answer = registrar.post(f"/staff/learners/{mine}/activation-letter.pdf", {}, from_page=page)
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/pdf"
+    assert answer.headers["Cache-Control"] == "no-store"
+    info = subprocess.run(["pdfinfo", "-"], input=answer.data, capture_output=True, check=True).stdout.decode()
+    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE), info
+    with bank.db.reading() as session:
+        assert len(session.scalars(select(ActivationCode).where(ActivationCode.learner_id == mine)).all()) == 1
