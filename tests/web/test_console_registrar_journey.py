@@ -173,3 +173,31 @@ def test_a_registrar_imports_a_term_from_excel(page: Page, live_server: LiveServ
     page.get_by_role("link", name="English").click()
     check(page, "console-learner-en")
     assert re.search(r"Correct this record", page.content())
+
+
+def test_a_viewer_reads_but_is_offered_nothing_to_change(page: Page, live_server: LiveServer) -> None:
+    done = subprocess.run(
+        [str(CLI), "staff", "add", "journey.viewer", "--institution", INSTITUTION, "--role", "viewer"],
+        env=live_server.env,
+        cwd=live_server.instance.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    page.goto(urlsplit(done.stdout.strip().splitlines()[-1]).path)
+    secret = page.locator("#totp-secret").inner_text().strip()
+    page.fill("#password", PASSWORD)
+    page.fill("#password_again", PASSWORD)
+    page.fill("#code", pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    check(page, "console-viewer-home")
+    page.get_by_role("link", name="查看导入记录").click()
+    expect(page.locator("#file")).to_have_count(0)
+    expect(page.get_by_role("link", name="Excel 模板（.xlsx）")).to_be_visible()
+    check(page, "console-viewer-imports")
+    page.get_by_role("link", name="English").click()
+    page.goto("/staff/learners?q=nobody-at-all")
+    expect(page.get_by_role("status")).to_contain_text("None of your learners matches")
+    check(page, "console-viewer-find-en")
