@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditbank import identity_match, ledger_store, recording
@@ -131,6 +131,8 @@ def _known_by_digest(session: Session, digests: Sequence[bytes]) -> dict[bytes, 
     return found
 
 
+_PERSONAL_DATA = LearnerPersonalData.__table__
+
 # Digests per IN list: well under SQLite's bound on parameters, and few round trips for a large file.
 _LOOKUP_CHUNK = 500
 
@@ -211,7 +213,7 @@ def enroll_many_in(
         answers[index]["seq"] = entry.seq
     if fresh:
         # One multi-row insert: an import seals thousands of people at once.
-        session.execute(insert(LearnerPersonalData), fresh)
+        session.execute(_PERSONAL_DATA.insert(), fresh)
     if activation:
         for answer in answers:
             if answer["status"] == "enrolled":
