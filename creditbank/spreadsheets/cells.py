@@ -1,6 +1,7 @@
 """One cell's value as its column wants it, or the reason it cannot be that.
 
-A cell comes from openpyxl (str, int, float, bool, datetime, date, time) or from a CSV (always str). Nothing is
+A cell comes from python-calamine (str, int for a whole number, float, bool, date, datetime, time, timedelta; see
+``xlsx_values``) or from a CSV (always str). Nothing is
 guessed: a number is a plain decimal with a point, a date is written year first, and a value Excel has already
 mangled (a long ID number kept as a floating-point number, a course code turned into a date) is refused with the
 fix, never passed on with its damage.

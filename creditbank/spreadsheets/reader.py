@@ -2,9 +2,11 @@
 
 The kind of file is decided by its bytes, never by its name (a name can only refuse: ``.xlsm`` is a macro workbook
 whatever it holds). Work is bounded before it is done: the upload's size first; for an XLSX its zip directory
-(``xlsx_limits``: member sizes, compression ratios, macros) before any part is inflated, then the sheet's cells in one
-pass that stops at the first sign of a sheet larger than an import (``xlsx_scan``); for a CSV the number of records
-and fields. Row numbers are Excel's: the header is the first row holding anything, and blank rows are skipped but
+(``xlsx_limits``: member sizes, compression ratios, macros) before any part is inflated, then the sheet in one pass
+that decodes no value but stops at the first sign of a sheet larger than an import (``xlsx_scan``), and only then
+its values, by python-calamine (``xlsx_values``), which is fast and reads dates as Excel formats them but allocates
+every cell of the range it reads, so must never see an unbounded one; for a CSV the number of records and fields.
+Row numbers are Excel's: the header is the first row holding anything, and blank rows are skipped but
 still counted, so a problem reported for row 12 is in the row Excel labels 12. Only the first visible sheet is read;
 the others are named in a notice.
 
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from creditbank.spreadsheets import xlsx_limits, xlsx_parts, xlsx_scan
+from creditbank.spreadsheets import xlsx_limits, xlsx_scan, xlsx_values
 from creditbank.spreadsheets.cells import Bad, Value, convert, is_blank, shown
 from creditbank.spreadsheets.columns import BY_FIELD, COLUMNS, ONE_OF, field_of_header
 from creditbank.spreadsheets.errors import UnreadableFile
@@ -116,17 +118,17 @@ def _xlsx(filename: str, data: bytes) -> _Grid:
         chosen = next((s for s in book.sheets if s.state == "visible" and s.part in present), None)
         if chosen is None or chosen.part is None:
             raise UnreadableFile("no_sheet")
-        scan = xlsx_scan.scan(
-            archive,
-            chosen.part,
-            strings=xlsx_parts.shared_strings(archive, book.shared_strings),
-            styles=xlsx_parts.styles(archive, book.styles),
-            epoch_1904=book.epoch_1904,
-            max_row=MAX_SCAN_ROWS,
-            max_column=MAX_COLUMNS,
-        )
+        scan, packed = _checked_sheet(archive, book, chosen.part)
+    cells = xlsx_values.rows(packed, scan.errors, set(scan.formulas))
+    # Whether each formula saved the value it computed (openpyxl, for one, never does): a text formula's empty
+    # result is a value, any other formula's empty cell is none.
+    formulas = {where: text or not is_blank(cells[where[0] - 1][where[1] - 1]) for where, text in scan.formulas.items()}
     grid = _Grid(
-        rows=scan.rows, formulas=scan.formulas, errors=scan.errors, merges=scan.merges, epoch_1904=book.epoch_1904
+        rows=enumerate(cells, start=1),
+        formulas=formulas,
+        errors=set(scan.errors),
+        merges=scan.merges,
+        epoch_1904=book.epoch_1904,
     )
     others = [s for s in book.sheets if s is not chosen]
     if others:
@@ -145,6 +147,21 @@ def _xlsx(filename: str, data: bytes) -> _Grid:
             )
         )
     return grid
+
+
+def _checked_sheet(archive: zipfile.ZipFile, book: xlsx_limits.Book, part: str) -> tuple[xlsx_scan.Scan, bytes]:
+    """The sheet's bounds and the package calamine is to read it from, holding the very bytes bounded."""
+    with xlsx_values.Package() as package:
+        scan = package.sheet(
+            lambda copy: xlsx_scan.scan(archive, part, max_row=MAX_SCAN_ROWS, max_column=MAX_COLUMNS, copy=copy)
+        )
+        packed = package.finish(archive, book)
+    if scan.unknown_errors:
+        sheet = xlsx_values.known_errors_only(archive.read(part), scan.unknown_errors)
+        with xlsx_values.Package() as package:
+            package.sheet(lambda copy: copy(sheet))
+            packed = package.finish(archive, book)
+    return scan, packed
 
 
 # --- CSV -----------------------------------------------------------------------------------------------------------

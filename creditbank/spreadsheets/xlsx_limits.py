@@ -3,7 +3,7 @@
 Everything here reads the zip's central directory or small parts of known size, so a hostile file is refused for the
 cost of reading its table of contents. The sizes declared in the directory are binding: Python's zipfile never
 inflates a member past its declared size (it stops there, and a member that would go further fails its CRC), so a
-member that passes these limits cannot grow larger when openpyxl opens it.
+member that passes these limits cannot grow larger when it is read.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ MAX_PART = 64 * MIB  # any one member, the sheet read included
 # XML compress that well legitimately and cost nothing to open.
 MAX_RATIO = 100
 RATIO_EXEMPT_BELOW = 1 * MIB
-# openpyxl holds every shared string in memory before a single row is read.
+# calamine holds every shared string in memory before a single row is read.
 MAX_SHARED_STRINGS = 32 * MIB
 MAX_SMALL_PART = 2 * MIB  # [Content_Types].xml, the workbook, its relationships, the styles
 

@@ -7,12 +7,13 @@ import io
 import random
 import re
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from creditbank.spreadsheets import MAX_BYTES, MAX_ROWS, WORDS, UnreadableFile, describe, describe_problem, read
 from creditbank.spreadsheets.reader import MAX_PROBLEMS, Problem
@@ -94,6 +95,42 @@ def test_excel_date_cells_and_the_text_date_forms() -> None:
     for row in table.rows:
         assert row.values["birth_date"] == date(1958, 3, 21)
         assert row.values["completed"] == date(2026, 1, 10)
+
+
+def test_a_header_below_blank_rows_keeps_excels_row_numbers() -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Import"
+    sheet.cell(row=3, column=1, value=None)
+    for column, text in enumerate(header(*HEADERS), start=1):
+        sheet.cell(row=3, column=column, value=text)
+    for column, value in enumerate(ROW, start=1):
+        sheet.cell(row=4, column=column, value=value)
+        sheet.cell(row=6, column=column, value=value)
+    sheet.cell(row=6, column=5, value="1950-13-01")
+    table = read("import.xlsx", saved(book))
+    assert [row.number for row in table.rows] == [4, 6]
+    assert codes(table) == [(6, "birth_date", "bad_date")]
+
+
+def test_date_time_and_duration_cells_as_excel_formats_them() -> None:
+    row = ("R-1", "course", "a", "王", date(1958, 3, 21), time(14, 30), "", 2.5)
+    book = workbook([row, ("R-2", "course", "a", "王", "1958-03-21", timedelta(hours=30), "", 2)])
+    table = read("import.xlsx", saved(book))
+    assert table.rows[0].values["birth_date"] == date(1958, 3, 21)
+    assert table.rows[0].values["credits"] == Decimal("2.5")
+    assert codes(table) == [(2, "completed", "bad_date"), (3, "completed", "bad_date")]
+
+
+def test_date_cells_of_a_1904_workbook() -> None:
+    book = workbook([("R-1", "course", "a", "王", date(1958, 3, 21), datetime(2026, 1, 10), "", 2)])
+    book.epoch = CALENDAR_MAC_1904
+    table = read("import.xlsx", saved(book))
+    assert table.problems == ()
+    assert (table.rows[0].values["birth_date"], table.rows[0].values["completed"]) == (
+        date(1958, 3, 21),
+        date(2026, 1, 10),
+    )
 
 
 @pytest.mark.parametrize(
@@ -262,6 +299,59 @@ def test_a_value_beyond_the_hundredth_column_refuses_the_file() -> None:
     assert refusal("import.xlsx", hand_xlsx(sheet)).code == "too_many_columns"
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '<c r="XFD2" t="inlineStr"><is><t></t></is></c>',  # empty, but a value to calamine, which sizes by it
+        '<c r="XFD2" t="str"><v></v></c>',
+        '<c r="XFD2"><f>""</f></c>',
+        '<x:c xmlns:x="urn:elsewhere" r="XFD2"><x:v>1</x:v></x:c>',  # calamine knows cells by name alone
+    ],
+)
+def test_any_value_far_right_refuses_the_file_even_an_empty_one(cell: str) -> None:
+    sheet = sheet_xml(inline_row(2, ROW)[: -len("</row>")] + cell + "</row>")
+    assert refusal("import.xlsx", hand_xlsx(sheet)).code == "too_many_columns"
+
+
+def test_blank_formatted_cells_far_out_are_no_values() -> None:
+    far = '<row r="30000"><c r="XFD30000" s="1"/></row><row r="1048576"><c r="A1048576" s="1"></c></row>'
+    table = read("import.xlsx", hand_xlsx(sheet_xml(inline_row(2, ROW) + far)))
+    assert [row.number for row in table.rows] == [2]
+
+
+def test_more_cell_elements_than_an_import_holds_are_refused() -> None:
+    blank = "".join(f'<row r="{n}">' + '<c s="1"/>' * 60 + "</row>" for n in range(3, 10_004))
+    refused = refusal("import.xlsx", hand_xlsx(sheet_xml(inline_row(2, ROW) + blank), compression=zipfile.ZIP_STORED))
+    assert (refused.code, refused.params["reason"]) == ("bomb", "cells")
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        '<row r="2"><row r="3"><c><v>1</v></c></row></row>',  # calamine counts rows by their ends
+        '<row r="2"><c r="A2"><v>1</v></c></row><c><v>1</v></c>',
+        '<row r="2"><c r="A2"><v>1</v><x/></c></row>',
+    ],
+    ids=["nested rows", "cell outside a row", "unknown cell content"],
+)
+def test_cells_not_where_they_belong_are_a_damaged_file(rows: str) -> None:
+    assert refusal("import.xlsx", hand_xlsx(sheet_xml(rows))).code == "damaged"
+
+
+def test_only_the_sheet_part_that_was_bounded_is_read() -> None:
+    # calamine matches zip members without regard to case; a second member differing only in case, holding a
+    # value at the last row, must not be what it reads.
+    bomb = sheet_xml('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    data = hand_xlsx(extra={"XL/WORKSHEETS/SHEET1.XML": bomb.encode()})
+    table = read("import.xlsx", data)
+    assert [row.values["record_id"] for row in table.rows] == ["R-1"]
+
+
+def test_numbers_calamine_cannot_read_are_a_damaged_file() -> None:
+    sheet = sheet_xml('<row r="2"><c r="A2" t="n"><v>abc</v></c></row>')
+    assert refusal("import.xlsx", hand_xlsx(sheet)).code == "damaged"
+
+
 # --- headers -------------------------------------------------------------------------------------------------------
 
 
@@ -403,8 +493,10 @@ def test_a_declared_size_that_lies_is_a_damaged_file() -> None:
 def test_text_longer_than_excel_holds_in_a_cell_is_refused() -> None:
     long_text = "字" * 40_000
     assert refusal("import.xlsx", hand_xlsx(sheet_xml(inline_row(2, (*ROW[:2], long_text))))).code == "damaged"
+    # A shared string is only a cell's text once a cell refers to it.
     strings = f'<sst xmlns="{MAIN}"><si><t>{long_text}</t></si></sst>'.encode()
-    assert refusal("import.xlsx", hand_xlsx(extra={"xl/sharedStrings.xml": strings})).code == "damaged"
+    sheet = sheet_xml(inline_row(2, ROW)[: -len("</row>")] + '<c r="I2" t="s"><v>0</v></c></row>')
+    assert refusal("import.xlsx", hand_xlsx(sheet, extra={"xl/sharedStrings.xml": strings})).code == "damaged"
     table = read("import.xlsx", hand_xlsx(sheet_xml(inline_row(2, (*ROW[:2], "字" * 600, *ROW[3:])))))
     assert codes(table) == [(2, "title_zh", "too_long")]
 
@@ -501,6 +593,24 @@ def test_error_values_are_problems() -> None:
     table = read("import.xlsx", hand_xlsx(sheet_xml(row)))
     assert codes(table) == [(2, "credits", "error_value")]
     assert "#DIV/0!" in describe_problem(table.problems[0], "en")
+
+
+def test_errors_of_newer_excel_are_problems_too() -> None:
+    row = '<row r="2">' + inline_row(2, ROW[:-2])[len('<row r="2">') : -len("</row>")]
+    row += '<c r="G2" t="e"><v>#CALC!</v></c><c r="H2" t="e"><f>SEQUENCE(2)</f><v>#SPILL!</v></c></row>'
+    table = read("import.xlsx", hand_xlsx(sheet_xml(row)))
+    assert codes(table) == [(2, "national_id", "error_value"), (2, "credits", "error_value")]
+    assert "#SPILL!" in describe_problem(table.problems[1], "en")
+
+
+def test_an_error_at_the_edge_of_the_sheet_is_still_reported() -> None:
+    # calamine gives an error cell as empty, so no range of its reaches a last column or row of errors.
+    row = '<row r="2">' + inline_row(2, ROW[:-1])[len('<row r="2">') : -len("</row>")]
+    row += '<c r="H2" t="e"><v>#N/A</v></c></row><row r="3"><c r="H3" t="e"><v>#REF!</v></c></row>'
+    table = read("import.xlsx", hand_xlsx(sheet_xml(row)))
+    errors = [(row, name) for row, name, code in codes(table) if code == "error_value"]
+    assert errors == [(2, "credits"), (3, "credits")]
+    assert "#REF!" in describe_problem(table.problems[-1], "en")
 
 
 def test_merged_cells_over_data_are_a_problem_in_the_header_a_notice() -> None:
