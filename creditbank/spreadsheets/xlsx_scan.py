@@ -115,9 +115,10 @@ class _Sheet:
                 return
             self.depth -= 1
             if not self.depth and self.error_text is not None:
-                text = "".join(self.error_text).strip()
-                self.found.errors[(self.row, self.column)] = text
-                if text not in KNOWN_ERRORS:
+                written = "".join(self.error_text)
+                if text := written.strip():  # an error cell with no text is blank, to calamine as well
+                    self.found.errors[(self.row, self.column)] = text
+                if written not in KNOWN_ERRORS:  # calamine takes the text as it is, spaces and all
                     self.found.unknown_errors.append((self.error_at, self.parser.CurrentByteIndex))
                 self.error_text = None
                 self.parser.CharacterDataHandler = None

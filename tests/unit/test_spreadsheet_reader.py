@@ -597,7 +597,8 @@ def test_error_values_are_problems() -> None:
 
 def test_errors_of_newer_excel_are_problems_too() -> None:
     row = '<row r="2">' + inline_row(2, ROW[:-2])[len('<row r="2">') : -len("</row>")]
-    row += '<c r="G2" t="e"><v>#CALC!</v></c><c r="H2" t="e"><f>SEQUENCE(2)</f><v>#SPILL!</v></c></row>'
+    row += '<c r="G2" t="e"><v>#CALC!</v></c><c r="H2" t="e"><f>SEQUENCE(2)</f><v>#SPILL!</v></c>'
+    row += '<c r="I2" t="e"><v> #N/A </v></c><c r="J2" t="e"><v></v></c></row>'
     table = read("import.xlsx", hand_xlsx(sheet_xml(row)))
     assert codes(table) == [(2, "national_id", "error_value"), (2, "credits", "error_value")]
     assert "#SPILL!" in describe_problem(table.problems[1], "en")
