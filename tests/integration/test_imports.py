@@ -373,3 +373,15 @@ def test_ten_thousand_rows_import_end_to_end_on_the_embedded_database(tmp_path) 
         assert written.rows_written == 10_000
         assert written.summary["new_learners"] == 10_000
         assert size(bank) == before + 30_000  # an enrollment, an achievement and its conversion per row
+
+
+def test_problems_are_kept_to_a_thousand_and_counted_in_full(world: Bank) -> None:
+    data = csv_file([person(n, title_zh="", title_en="") for n in range(1, 1101)])
+    checked = preview(world, data)
+    assert checked.state == "invalid"
+    assert checked.rows_validated == 1100
+    assert checked.problems_total == 1100
+    assert len(checked.problems) == imports.MAX_PROBLEMS
+    assert checked.problems_hidden == 100
+    assert {problem.code for problem in checked.problems} == {"title_missing"}
+    assert checked.problems[0].row == 2
