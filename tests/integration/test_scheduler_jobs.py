@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from creditbank import ledger_store
-from creditbank.models import ActivationCode, LedgerCheckpoint, LoginThrottle, ShareLink
+from creditbank.models import ActivationCode, LedgerCheckpoint, LoginThrottle, ShareLink, StaffSession
 from creditbank.runtime import Bank
 from creditbank.services.operations import housekeeping
+from creditbank.services.staff import sessions as staff_sessions
 from creditbank.services.transparency import checkpoints
 from creditbank.services.transparency.monitor import Monitor, MonitorFailure
 from ledger.note import Checkpoint, NoteSigner, sign_note
@@ -145,23 +146,40 @@ def test_expiry_removes_only_what_has_been_dead_past_the_retention(bank: Bank) -
             )
         )
         session.add(LoginThrottle(key="account:fresh", failures=1, window_start=now - timedelta(minutes=1)))
+        for name, began, seen in (
+            ("idle", now - timedelta(hours=1), now - staff_sessions.IDLE_TIMEOUT - timedelta(seconds=1)),
+            ("too-long", now - staff_sessions.LIFETIME - timedelta(seconds=1), now),
+            ("working", now - timedelta(hours=1), now - timedelta(minutes=1)),
+        ):
+            session.add(
+                StaffSession(
+                    digest=hashlib.sha256(name.encode()).digest(),
+                    staff_id="stf-x",
+                    created_at=began,
+                    seen_at=seen,
+                    authenticated_at=began,
+                )
+            )
 
     assert housekeeping.expire(bank) == {
         "share_links": 2,
         "activation_codes": 2,
         "login_windows": 1,
         "portal_sessions": 0,
+        "staff_sessions": 2,
         "spreadsheet_imports": 0,
     }
     with bank.db.reading() as session:
         assert sorted(session.scalars(select(ShareLink.id))) == ["live", "recently-expired", "recently-revoked"]
         assert session.scalar(select(func.count()).select_from(ActivationCode)) == 2
         assert sorted(session.scalars(select(LoginThrottle.key))) == ["account:fresh", "account:locked"]
+        assert list(session.scalars(select(StaffSession.digest))) == [hashlib.sha256(b"working").digest()]
     assert housekeeping.expire(bank) == {
         "share_links": 0,
         "activation_codes": 0,
         "login_windows": 0,
         "portal_sessions": 0,
+        "staff_sessions": 0,
         "spreadsheet_imports": 0,
     }
 

@@ -1,5 +1,6 @@
 """Expiry of what the portal hands out: share links, activation codes, signed-in sessions and login-throttle windows;
-and of spreadsheet imports left unfinished (their uploaded files deleted, see ``services.imports.upkeep``).
+of the console's signed-in sessions; and of spreadsheet imports left unfinished (their uploaded files deleted, see
+``services.imports.upkeep``).
 
 Expired share links and codes already stop working at the moment they expire (the checks compare
 times); this only removes them later. They are kept for a while first, so a learner still sees a
@@ -18,6 +19,7 @@ from creditbank.runtime import Bank
 from creditbank.services.imports import upkeep as imports_upkeep
 from creditbank.services.learner_access import portal_sessions
 from creditbank.services.learner_access.accounts import FAILURE_WINDOW
+from creditbank.services.staff import sessions as staff_sessions
 
 RETENTION = timedelta(days=30)
 
@@ -41,11 +43,13 @@ def expire(bank: Bank, now: datetime | None = None) -> dict[str, int]:
             )
         ).rowcount
         sessions = portal_sessions.expire(session, moment)
+        desks = staff_sessions.expire(session, moment)
         imports = imports_upkeep.expire(session, moment)
     return {
         "share_links": links,
         "activation_codes": codes,
         "login_windows": windows,
         "portal_sessions": sessions,
+        "staff_sessions": desks,
         "spreadsheet_imports": imports,
     }
