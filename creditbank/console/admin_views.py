@@ -5,6 +5,9 @@ Registering an institution and publishing a framework or rule set are ledger ent
 (``bank:admin/staff:<pseudonym>``). Staff accounts and API keys are operational rows, not ledger entries (as at the
 CLI): a sign-in secret is not a fact about learning. Set-up links and keys are shown once, in the answer to the
 form that made them, and never again.
+
+Whatever hands out a way in (a set-up link for a new or reset account, an API key) or takes one away (disabling,
+revoking) asks for password and code again: a stolen or unattended session must not mint accounts or keys.
 """
 
 from __future__ import annotations
@@ -156,7 +159,7 @@ def _setup_link(token: str) -> str:
 
 
 @bp.route(f"/admin/institutions/{_INSTITUTION}/staff", methods=["POST"])
-@staff_required("admin")
+@staff_required("admin", confirm=True)
 def admin_staff_add(institution_id: str) -> Any:
     institution_id = _institution_id(institution_id)
     form = {"login": request.form.get("login", "").strip()[:80], "role": request.form.get("role", "")[:20]}
@@ -169,7 +172,7 @@ def admin_staff_add(institution_id: str) -> Any:
 
 
 @bp.route(f"/admin/institutions/{_INSTITUTION}/keys", methods=["POST"])
-@staff_required("admin")
+@staff_required("admin", confirm=True)
 def admin_key_issue(institution_id: str) -> Any:
     institution_id = _institution_id(institution_id)
     chosen = tuple(request.form.getlist("scope")[: len(api_keys.SCOPES) + 1])
@@ -212,7 +215,7 @@ def admin_bank_staff() -> Any:
 
 
 @bp.route("/admin/bank-staff", methods=["POST"])
-@staff_required("admin")
+@staff_required("admin", confirm=True)
 def admin_bank_staff_add() -> Any:
     form = {"login": request.form.get("login", "").strip()[:80], "role": request.form.get("role", "")[:20]}
     try:
@@ -231,7 +234,6 @@ def _staff_page_of(institution_id: str | None, status: int = 200, **shown: Any) 
 @bp.route("/admin/staff/<string(maxlength=24):staff_id>/reset", methods=["POST"])
 @staff_required("admin", confirm=True)
 def admin_staff_reset(staff_id: str) -> Any:
-    # A reset hands the admin a link that signs in as the account, so it asks for confirmation like disabling.
     try:
         made = accounts.reset(current_bank(), _shaped(_STAFF_ID, staff_id))
     except Conflict:

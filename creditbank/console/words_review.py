@@ -222,8 +222,9 @@ _ADMIN: dict[str, dict[str, str]] = {
     "adm_reset": {"zh": "重置（新设置链接）", "en": "Reset (new set-up link)"},
     "adm_disable": {"zh": "停用", "en": "Disable"},
     "adm_confirm_hint": {
-        "zh": "重置和停用账户前需再次输入密码和验证码。",
-        "en": "Resetting or disabling an account asks for your password and code again.",
+        "zh": "添加、重置和停用账户前需再次输入密码和验证码（5 分钟内确认过的除外）。",
+        "en": "Adding, resetting or disabling an account asks for your password and code again, "
+        "unless you gave them in the last 5 minutes.",
     },
     "adm_add_staff": {"zh": "添加工作人员", "en": "Add a member of staff"},
     "adm_login_hint": {
@@ -264,6 +265,11 @@ _ADMIN: dict[str, dict[str, str]] = {
         "en": "Key {key_id} is issued. Copy it now and hand it over safely; it is not shown again:",
     },
     "adm_key_revoked": {"zh": "密钥已撤销，立即失效。", "en": "The key is revoked and stops working at once."},
+    "adm_keys_confirm_hint": {
+        "zh": "签发和撤销密钥前需再次输入密码和验证码（5 分钟内确认过的除外）。",
+        "en": "Issuing or revoking a key asks for your password and code again, unless you gave them in the last 5 "
+        "minutes.",
+    },
     "adm_err_scope": {"zh": "请至少选择一项有效的权限范围。", "en": "Choose at least one valid scope."},
     "adm_frameworks_title": {"zh": "资历框架与转换规则", "en": "Frameworks and rule sets"},
     "adm_frameworks_list": {"zh": "已发布的框架", "en": "Published frameworks"},

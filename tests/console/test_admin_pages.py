@@ -157,6 +157,27 @@ def test_adding_a_registrar_shows_the_set_up_link_once(bank: Bank, admin: Signed
     assert 'id="f-role-error"' in refused.get_data(as_text=True)
 
 
+def test_minting_accounts_and_keys_needs_a_fresh_confirmation(bank: Bank, admin: SignedIn) -> None:
+    # A stolen or unattended session must not hand out a way in: new staff and new keys ask again, like a reset.
+    not_confirmed_lately(bank)
+    page = "/staff/admin/institutions/demo-ou"
+    for path, data, back in (
+        (f"{page}/staff", {"login": "mole.one", "role": "registrar"}, page),
+        (f"{page}/keys", {"scope": "records:read"}, page),
+        ("/staff/admin/bank-staff", {"login": "mole.adm", "role": "admin"}, "/staff/admin/bank-staff"),
+    ):
+        answer = post(admin, path, {**data, "back": back}, back)
+        assert answer.status_code == 302, path
+        assert answer.headers["Location"].startswith("/staff/reauth?next="), path
+        assert "/staff/setup/" not in answer.get_data(as_text=True)
+    assert [view.login for view in accounts.list_all(bank)] == ["adm.one"]
+    assert api_keys.list_keys(bank, "demo-ou") == []
+    admin.confirm()
+    answer = post(admin, f"{page}/staff", {"login": "reg.one", "role": "registrar", "back": page}, page)
+    assert answer.status_code == 200
+    assert "/staff/setup/" in answer.get_data(as_text=True)
+
+
 def test_disabling_staff_needs_a_fresh_confirmation(bank: Bank, admin: SignedIn) -> None:
     not_confirmed_lately(bank)
     created = accounts.add(bank, "reg.two", "registrar", "demo-ou", created_by="bank:test")
