@@ -38,8 +38,12 @@ class Authenticator:
 
     def code(self) -> str:
         while True:
-            now = int(time.time() // 30)
-            step = max(self.used + 1, now - 1)
+            clock = time.time()
+            now = int(clock // 30)
+            # The step before now only while it stays in the bank's window until the code is checked (after a
+            # scrypt hash): near the end of a step it would be two behind by then, and refused.
+            earliest = now - 1 if clock % 30 < 25 else now
+            step = max(self.used + 1, earliest)
             if step <= now + 1:
                 self.used = step
                 return self.totp.at(step * 30)
