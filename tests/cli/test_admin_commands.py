@@ -64,3 +64,12 @@ def test_register_list_issue_revoke_audit(cli):
     assert "audit passed: 2 entries" in cli("ledger", "audit")
     assert "replayed 2 entries" in cli("ledger", "replay")
     bank.db.dispose()
+
+
+def test_institution_names_with_control_characters_are_refused_at_every_door(cli):
+    cli("db", "upgrade")
+    out = cli("institutions", "add", "nul-name", "--type", "university", "--name-en", "Bad\x00Name", code=1)
+    assert "control characters" in out
+    out = cli("institutions", "add", "tab-name", "--type", "university", "--name-en", "Bad\tName", code=1)
+    assert "control characters" in out
+    assert "nul-name" not in cli("institutions", "list")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,11 @@ def _validate(data: InstitutionInput) -> dict[str, str]:
         errors["hours_per_unit"] = "hours per unit must be greater than 0 and at most 10000"
     if data.credit_unit is not None and not 0 < len(data.credit_unit.strip()) <= 64:
         errors["credit_unit"] = "the credit unit name must have 1-64 characters"
+    for name in ("name_en", "name_zh", "credit_unit"):
+        value = getattr(data, name)
+        # Every door (API, CLI, console) reaches here; PostgreSQL refuses a NUL in text outright.
+        if value is not None and name not in errors and any(unicodedata.category(c) == "Cc" for c in value):
+            errors[name] = "must not contain control characters (tabs, line breaks, NUL)"
     return errors
 
 
