@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from creditbank.console import admin_views, auth_views, errors, imports_views, records_views, review_views
+from creditbank.console import (
+    admin_views,
+    auth_views,
+    erasure_views,
+    errors,
+    imports_views,
+    records_views,
+    review_views,
+)
 from creditbank.console.blueprint import bp
 
 
 def init_console(app: Flask) -> None:
-    # their routes ride on one blueprint
-    assert auth_views.bp is records_views.bp is imports_views.bp is review_views.bp is admin_views.bp is bp
+    views = (auth_views, records_views, imports_views, review_views, admin_views, erasure_views)
+    assert all(module.bp is bp for module in views)  # their routes ride on one blueprint
     app.register_blueprint(bp)
     errors.install(app)

@@ -146,6 +146,9 @@ BANK_ROUTES: dict[tuple[str, str], Route] = {
     ("console.admin_bank_staff_add", "POST"): Route("/staff/admin/bank-staff", _admin(422)),
     ("console.admin_frameworks", "GET"): Route("/staff/admin/frameworks", ADMIN_ONLY),
     ("console.admin_publish", "POST"): Route("/staff/admin/frameworks", _admin(400)),
+    # The admin's erasure: the id typed twice; without it an allowed caller stops at the first check.
+    ("console.admin_erasure", "GET"): Route("/staff/admin/erasure", ADMIN_ONLY),
+    ("console.admin_erase", "POST"): Route("/staff/admin/erasure", _admin(400)),
 }
 
 ALL_ROUTES: dict[tuple[str, str], Route] = {**REGISTRAR_ROUTES, **BANK_ROUTES}
