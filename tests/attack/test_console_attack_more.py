@@ -112,3 +112,64 @@ def test_set_up_and_secret_pages_are_never_cached_or_framed(bank, app):
     old = made.setup_token
     accounts.reset(bank, made.staff.id)
     assert app.test_client().get(f"/staff/setup/{old}").status_code == 404
+
+
+def test_odd_cell_values_never_make_a_page_fail(bank, app):
+    from tests.console.test_import_pages import state_of, xlsx_file
+
+    a, _b = registrars(bank, app)
+    odd = [
+        {"Credits": "NaN"}, {"Credits": "Infinity"}, {"Credits": "-1"}, {"Credits": "1e308"}, {"Hours": "1e-400"},
+        {"Completed": "2026-02-30"}, {"Completed": "9999-12-31"}, {"Birth date": "0001-01-01"},
+        {"Birth date": "=TODAY()"}, {"Chinese name": "\u202e名\u200b"}, {"Latin name": "\ud7ff" * 300},
+        {"ID number": "１１０１０５１９５５０５０００１Ｘ"}, {"ID country": "X"}, {"Kind": "=cmd|' /C calc'!A0"},
+        {"Result type": "score", "Passed": ""}, {"E-mail": "a@" + "b" * 300 + ".example"}, {"Record ID": " "},
+    ]
+    rows = [row(n + 1, **changes) for n, changes in enumerate(odd)]
+    for data, name in ((csv_file(rows), "odd.csv"), (xlsx_file(rows), "odd.xlsx")):
+        imported = upload(a, data, name)
+        page = settled(bank, a, imported)
+        assert state_of(bank, a, imported) in ("invalid", "failed"), name
+        assert 'role="alert"' in page
+
+
+def test_reasons_and_institution_names_are_escaped_where_staff_read_them(bank, app):
+    from creditbank.services.records import achievements
+    from tests.helpers import register
+
+    evil = '<img src=x onerror="alert(1)">'
+    register(bank, "uni-x", name_en=f"Evil {evil}", name_zh=f"恶{evil}")
+    registrar = staff_member(bank, app.test_client(), "reg.x", "registrar", "uni-x")
+    learner_id = learners.enroll(
+        bank, writer("uni-x"), learners.LearnerInput(date(1980, 1, 1), "张三", "Zhang San")
+    ).body["id"]
+    achievement = record(bank, "uni-x", learner_id, "X-1")
+    achievements.revoke(bank, writer("uni-x"), achievement, f"because {evil}")
+    for path in ("/staff/", f"/staff/learners/{learner_id}", "/staff/activity"):
+        shown = registrar.page(path)
+        assert "<img src=x" not in shown, path
+    assert "&lt;img src=x" in registrar.page(f"/staff/learners/{learner_id}")
+
+
+def test_query_parameters_are_not_reflected_unescaped(bank, app):
+    from tests.helpers import register
+
+    register(bank, "uni-a")
+    evil = '"><script>alert(1)</script><x y="'
+    stranger = app.test_client()
+    registrar = staff_member(bank, app.test_client(), "reg.q", "registrar", "uni-a")
+    reviewer = staff_member(bank, app.test_client(), "rev.q", "reviewer")
+    pages = [
+        (stranger, "/staff/login", {"next": "/" + evil}),
+        (stranger, "/staff/login", {"next": evil}),
+        (registrar.client, "/staff/learners", {"q": evil}),
+        (registrar.client, "/staff/learners", {"q": evil * 10}),
+        (registrar.client, "/staff/reauth", {"next": "/" + evil}),
+        (reviewer.client, "/staff/review/awards", {"learner": evil, "qualification": evil}),
+        (registrar.client, "/staff/activity", {"below": evil}),
+        (registrar.client, "/staff/nowhere" + "%3Cscript%3E", {}),
+    ]
+    for client, path, query in pages:
+        answer = client.get(path, query_string=query)
+        assert answer.status_code < 500, path
+        assert "<script>alert(1)" not in answer.get_data(as_text=True), (path, query)
