@@ -66,6 +66,7 @@ def test_verify_requires_k_witnesses_on_the_receipts_checkpoint(cli, tmp_path):
     from creditbank.runtime import bank_of
     from creditbank.services.credentials import reading
     from creditbank.services.transparency import checkpoints, witnesses
+    from tests.helpers import append
 
     cli("demo", "--learners", "2")
     bank = bank_of(create_app(cli.settings))
@@ -95,6 +96,10 @@ def test_verify_requires_k_witnesses_on_the_receipts_checkpoint(cli, tmp_path):
         with bank.db.writing() as session:
             row = session.get(LogWitness, w1.name)
             row.cosigned_size, row.cosignature = latest.size, line
+        # The log moves on before the witness sees the next checkpoint: receipts keep to the cosigned one.
+        append(bank, 2)
+        checkpoints.sign(bank)
+        assert checkpoints.latest(bank).size == latest.size + 2
         receipt = reading.receipt(bank, credential_id)
     finally:
         bank.db.dispose()

@@ -51,7 +51,8 @@ def document(bank: Bank, principal: Principal | None, credential_id: str) -> dic
 
 
 def receipt(bank: Bank, credential_id: str) -> dict[str, Any]:
-    """A receipt against the latest signed checkpoint.
+    """A receipt against the latest signed checkpoint, or against the one most witnesses cosigned if it covers the
+    credential.
 
     Issuing signs a checkpoint, so one normally covers the credential already and this stays a read; only if the
     issue was cut off before signing does a checkpoint get signed here.
@@ -65,7 +66,8 @@ def receipt(bank: Bank, credential_id: str) -> dict[str, Any]:
     if not covered:
         checkpoints.sign(bank)
     with bank.db.reading() as session:
-        latest = checkpoints.latest_in(session)
+        # A checkpoint the witnesses cosigned, when one covers the credential, so the receipt carries their word.
+        latest = witnesses.best_cosigned(session, row.issued_seq + 1) or checkpoints.latest_in(session)
         assert latest is not None
         assert latest.size > row.issued_seq
         items = []

@@ -69,6 +69,20 @@ def cosignature_lines(session: Session, size: int) -> list[str]:
     return [row.cosignature for row in rows if row.cosignature]
 
 
+def best_cosigned(session: Session, min_size: int) -> LedgerCheckpoint | None:
+    """Of this bank's checkpoints of at least ``min_size``, the one the most witnesses cosigned (the larger on a tie),
+    or None when none did: each witness's cosignature is for the latest checkpoint it was shown."""
+    sizes = [
+        size
+        for size in session.scalars(select(LogWitness.cosigned_size).where(LogWitness.cosigned_size >= min_size))
+        if size is not None
+    ]
+    if not sizes:
+        return None
+    chosen = max(set(sizes), key=lambda size: (sizes.count(size), size))
+    return session.get(LedgerCheckpoint, chosen)
+
+
 def latest_cosigned(bank: Bank) -> str:
     """The latest checkpoint's signed note with the witnesses' cosignature lines appended."""
     with bank.db.reading() as session:
