@@ -20,7 +20,7 @@ from tests.attack.test_console_attack_access import (
     two_institutions,
     writer,
 )
-from tests.attack.test_console_attack_imports import codes_of, registrars, stored
+from tests.attack.test_console_attack_imports import ID1, codes_of, registrars, stored
 from tests.console.staff_helpers import csrf, staff_member
 from tests.console.test_import_pages import csv_file, row, settled, upload
 
@@ -173,3 +173,40 @@ def test_query_parameters_are_not_reflected_unescaped(bank, app):
         answer = client.get(path, query_string=query)
         assert answer.status_code < 500, path
         assert "<script>alert(1)" not in answer.get_data(as_text=True), (path, query)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="discarding a previewed import clears its stored file but not the reader's parse kept in the process "
+    "(store.discard never calls forget_parsed), and an erasure forgets only the parses of waiting imports: the "
+    "erased learner's name stays in memory (store._PARSED) until two later uploads push it out",
+)
+def test_a_discarded_imports_parse_leaves_memory_when_its_learner_is_erased(bank, app):
+    from creditbank.services.imports import store
+
+    a, _b = registrars(bank, app)
+    person = learners.enroll(
+        bank, writer("uni-a"), learners.LearnerInput(date(1955, 5, 17), "抹除者", "Eraseme Zed", "CN", ID1)
+    ).body["id"]
+    imported = upload(a, csv_file([row(1, **{"Chinese name": "抹除者", "Latin name": "Eraseme Zed"})]), "term.csv")
+    page = settled(bank, a, imported)
+    assert a.client.post(f"/staff/imports/{imported}/discard", data={"csrf_token": csrf(page)}).status_code == 302
+    assert stored(bank, imported).file_data is None
+    learners.erase(bank, person)
+    with store._PARSED_LOCK:
+        kept = [repr(table) for table in store._PARSED.values()]
+    assert not any("Eraseme Zed" in text or "抹除者" in text for text in kept)
+
+
+def test_roles_cannot_be_crossed_when_staff_are_added(bank, app):
+    from creditbank.services.staff import accounts
+    from tests.helpers import register
+
+    register(bank, "uni-a")
+    admin = staff_member(bank, app.test_client(), "adm.roles", "admin")
+    token = csrf(admin.page("/staff/admin/bank-staff"))
+    for path, role in (("/staff/admin/bank-staff", "registrar"), ("/staff/admin/institutions/uni-a/staff", "admin"),
+                       ("/staff/admin/institutions/uni-a/staff", "reviewer"), ("/staff/admin/bank-staff", "root")):
+        answer = admin.client.post(path, data={"csrf_token": token, "login": "cross.role", "role": role})
+        assert answer.status_code in (400, 409, 422), (path, role, answer.status_code)
+    assert [s for s in accounts.list_all(bank) if s.login == "cross.role"] == []
