@@ -52,6 +52,19 @@ def _in_background(name: str, work: Callable[[], object]) -> None:
     threading.Thread(target=run, name=name, daemon=True).start()
 
 
+@bp.context_processor
+def _recent_imports() -> dict[str, object]:
+    """``recent_imports(n)`` for the home page's list; read only when a template asks."""
+
+    def recent(limit: int = 5) -> list[imports.ImportView]:
+        member = security.current_staff()
+        if member is None or member.institution_id is None:
+            return []
+        return imports.recent(current_bank(), member.principal(), limit)
+
+    return {"recent_imports": recent}
+
+
 def _imports_page(status: int = 200, error: str | None = None, **values: object) -> Any:
     recent = imports.recent(current_bank(), _member().principal(), RECENT)
     limit_mb = spreadsheets.MAX_BYTES // (1024 * 1024)

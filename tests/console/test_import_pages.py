@@ -178,6 +178,7 @@ def test_upload_preview_confirm_and_the_same_file_again(bank, app):
     listing = signed.page("/staff/imports")
     assert f"/staff/imports/{first}" in listing
     assert f"/staff/imports/{second}" in listing
+    assert f"/staff/imports/{second}" in signed.page("/staff/")  # the home page's latest imports
 
 
 def test_a_bad_row_is_named_by_row_and_header_and_writes_nothing(bank, app):
