@@ -281,3 +281,36 @@ def test_letters_have_one_page_per_new_learner_without_email(bank, app):
     assert "attachment" in answer.headers["Content-Disposition"]
     info = subprocess.run(["pdfinfo", "-"], input=answer.data, capture_output=True, check=True).stdout.decode()
     assert re.search(r"^Pages:\s+5$", info, re.MULTILINE), info
+
+
+def test_a_page_still_at_work_reloads_itself_and_shows_progress(bank, app):
+    from creditbank.services import imports
+    from creditbank.services.staff import accounts
+
+    signed = world(bank, app)
+    member = accounts.get(bank, signed.staff_id)
+    assert member is not None
+    # Uploaded through the service, with no thread to check it: the page shows it waiting, as after a reload.
+    waiting = imports.upload(bank, member.principal(), "term.csv", csv_file([row(1)]))
+    page = signed.page(f"/staff/imports/{waiting.id}")
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "<progress" in page
+    assert "Write to the ledger" not in page
+    checked = imports.validate(bank, waiting.id)
+    assert checked.state == "ready"
+    page = signed.page(f"/staff/imports/{waiting.id}")
+    assert 'http-equiv="refresh"' not in page
+    assert "Write to the ledger" in page
+
+
+def test_problems_beyond_those_kept_are_counted(bank, app):
+    signed = world(bank, app)
+    rows = [row(n, **{"Birth date": "someday", "Credits": "many"}) for n in range(1, 601)]
+    imported = upload(signed, csv_file(rows), "term.csv")
+    page = settled(bank, signed, imported)
+    assert state_of(bank, signed, imported) == "invalid"
+    shown = re.findall(r"<tr><td>row \d+</td>", page)
+    hidden = re.search(r"(\d+) more problems are not listed", page)
+    assert hidden, page[-3000:]
+    assert len(shown) + int(hidden.group(1)) >= 1200
+    assert len(shown) <= 1000
