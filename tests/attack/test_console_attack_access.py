@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
 from creditbank.models import LedgerEntry, StaffSession
@@ -394,12 +393,6 @@ def _admin_with_stale_confirmation(bank, app):
     return admin, token
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an admin session whose confirmation is stale (e.g. a stolen cookie) adds a registrar to any "
-    "institution and is handed its set-up link, i.e. full access to that institution's learners, without the "
-    "re-authentication a reset of an existing account demands (admin_views.admin_staff_add lacks confirm=True)",
-)
 def test_adding_an_institution_registrar_needs_a_fresh_confirmation(bank, app):
     admin, token = _admin_with_stale_confirmation(bank, app)
     answer = admin.client.post(
@@ -413,11 +406,6 @@ def test_adding_an_institution_registrar_needs_a_fresh_confirmation(bank, app):
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/staff/reauth")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an admin session whose confirmation is stale issues an API key with records:read for any institution "
-    "(the key is shown in the answer) without re-authentication (admin_views.admin_key_issue lacks confirm=True)",
-)
 def test_issuing_an_api_key_needs_a_fresh_confirmation(bank, app):
     admin, token = _admin_with_stale_confirmation(bank, app)
     answer = admin.client.post(
@@ -426,11 +414,6 @@ def test_issuing_an_api_key_needs_a_fresh_confirmation(bank, app):
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/staff/reauth")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an admin session whose confirmation is stale creates a new bank admin account (set-up link shown) "
-    "without re-authentication: a stolen session becomes a permanent admin (admin_bank_staff_add lacks confirm)",
-)
 def test_adding_a_bank_admin_needs_a_fresh_confirmation(bank, app):
     admin, _token = _admin_with_stale_confirmation(bank, app)
     token = csrf(admin.page("/staff/admin/bank-staff"))
