@@ -137,6 +137,17 @@ def _date(form: dict[str, str], name: str, errors: dict[str, str]) -> str | None
     return raw
 
 
+def _reason_problem(reason: str) -> str | None:
+    """What is wrong with a correction's or revocation's reason (kept in the ledger body), in the page's words."""
+    if not reason:
+        return i18n.translate("reg_reason_needed")
+    if len(reason) > _MAX_REASON:
+        return i18n.translate("reg_too_long", limit=_MAX_REASON)
+    if _CONTROL.search(reason.replace("\n", "").replace("\r", "").replace("\t", "")):
+        return i18n.translate("reg_control_char")
+    return None
+
+
 def _changes(form: dict[str, str], current: dict[str, Any]) -> tuple[dict[str, Any], str, dict[str, str]]:
     """The form read into the API's correction: changed fields (None removes an optional one) and the reason."""
     errors: dict[str, str] = {}
@@ -159,10 +170,9 @@ def _changes(form: dict[str, str], current: dict[str, Any]) -> tuple[dict[str, A
     if not title and not errors.get("title_zh") and not errors.get("title_en"):
         errors["title_zh"] = i18n.translate("reg_title_needed")
     reason = form.get("reason", "").strip()
-    if not reason:
-        errors["reason"] = i18n.translate("reg_reason_needed")
-    elif len(reason) > _MAX_REASON or _CONTROL.search(reason.replace("\n", "").replace("\r", "").replace("\t", "")):
-        errors["reason"] = i18n.translate("reg_too_long", limit=_MAX_REASON)
+    problem = _reason_problem(reason)
+    if problem is not None:
+        errors["reason"] = problem
     changes = {key: value for key, value in wanted.items() if value != current.get(key)}
     return changes, reason, errors
 
@@ -217,9 +227,9 @@ def achievement_revoke(achievement_id: str) -> Any:
     record = achievement_reads.get(bank, principal, achievement_id)
     learner_id = record["learner"]
     reason = request.form.get("reason", "").strip()
-    if not reason or len(reason) > _MAX_REASON:
-        message = i18n.translate("reg_reason_needed" if not reason else "reg_too_long", limit=_MAX_REASON)
-        return _learner_page(learner_id, 400, errors={f"revoke-{achievement_id}": message})
+    problem = _reason_problem(reason)
+    if problem is not None:
+        return _learner_page(learner_id, 400, errors={f"revoke-{achievement_id}": problem})
     try:
         achievements.revoke(bank, principal, achievement_id, reason)
     except Conflict:

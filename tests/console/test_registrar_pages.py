@@ -140,6 +140,9 @@ def test_revoking_needs_a_fresh_confirmation(bank, app):
     assert answer.headers["Location"].startswith("/staff/reauth?next=")
     assert ledger_size(bank) == before
     registrar.confirm()
+    control = registrar.post(path, {"reason": "awarded\x07 in error"}, from_page=learner_page)
+    assert control.status_code == 400
+    assert 'role="alert"' in control.get_data(as_text=True)
     empty = registrar.post(path, {"reason": " "}, from_page=learner_page)
     assert empty.status_code == 400
     assert ledger_size(bank) == before
