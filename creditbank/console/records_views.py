@@ -107,7 +107,7 @@ def _text(form: dict[str, str], name: str, limit: int, errors: dict[str, str]) -
     return value
 
 
-def _number(form: dict[str, str], name: str, top: int, errors: dict[str, str]) -> int | float | None:
+def _number(form: dict[str, str], name: str, top: int, errors: dict[str, str], bottom: int = 0) -> int | float | None:
     raw = unicodedata.normalize("NFKC", form.get(name, "")).strip()
     if not raw:
         return None
@@ -116,8 +116,8 @@ def _number(form: dict[str, str], name: str, top: int, errors: dict[str, str]) -
     except ValueError:
         errors[name] = i18n.translate("reg_not_number")
         return None
-    if not math.isfinite(value) or not 0 <= value <= top:
-        errors[name] = i18n.translate("reg_number_range", top=top)
+    if not math.isfinite(value) or not bottom <= value <= top:
+        errors[name] = i18n.translate("reg_number_range", bottom=bottom, top=top)
         return None
     return int(value) if value.is_integer() and "e" not in raw.lower() else value
 
@@ -135,6 +135,45 @@ def _date(form: dict[str, str], name: str, errors: dict[str, str]) -> str | None
         errors[name] = i18n.translate("reg_not_date")
         return None
     return raw
+
+
+# The API's result types (api/record_schemas.py ResultSchema): the fields each takes, and whether it needs them.
+RESULT_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "score": (("score", True), ("max", True), ("min", False), ("pass_mark", False)),
+    "grade": (("grade", True), ("scale", False), ("passed", False)),
+    "pass_fail": (("passed", True),),
+}
+MODES = ("online", "in_person", "blended")
+_SCORE_LIMIT = 1_000_000
+_PASSED = {"yes": True, "no": False}
+
+
+def _result(form: dict[str, str], errors: dict[str, str]) -> dict[str, Any] | None:
+    """The result as the API takes it, from the fields of the chosen type; no type removes the result."""
+    kind = form.get("result_type", "")
+    if not kind:
+        return None
+    if kind not in RESULT_FIELDS:
+        errors["result_type"] = i18n.translate("reg_choose")
+        return None
+    result: dict[str, Any] = {"type": kind}
+    for name, needed in RESULT_FIELDS[kind]:
+        field = f"result_{name}"
+        value: Any
+        if name == "passed":
+            raw = form.get(field, "")
+            value = _PASSED.get(raw)
+            if raw and value is None:
+                errors[field] = i18n.translate("reg_choose")
+        elif name in ("grade", "scale"):
+            value = _text(form, field, 32 if name == "grade" else 64, errors)
+        else:
+            value = _number(form, field, _SCORE_LIMIT, errors, bottom=-_SCORE_LIMIT)
+        if value is not None:
+            result[name] = value
+        elif needed and field not in errors:
+            errors[field] = i18n.translate("reg_required")
+    return result
 
 
 def _reason_problem(reason: str) -> str | None:
@@ -164,7 +203,11 @@ def _changes(form: dict[str, str], current: dict[str, Any]) -> tuple[dict[str, A
         "hours": _number(form, "hours", 100000, errors),
         "started": _date(form, "started", errors),
         "completed": _date(form, "completed", errors),
+        "mode": form.get("mode") or None,
+        "result": _result(form, errors),
     }
+    if wanted["mode"] is not None and wanted["mode"] not in MODES:
+        errors["mode"] = i18n.translate("reg_choose")
     if wanted["completed"] is None and "completed" not in errors:
         errors["completed"] = i18n.translate("reg_required")
     if not title and not errors.get("title_zh") and not errors.get("title_en"):
@@ -179,14 +222,21 @@ def _changes(form: dict[str, str], current: dict[str, Any]) -> tuple[dict[str, A
 
 def _service_errors(refused: InvalidInput) -> dict[str, str]:
     # The rule checks name API paths (title, result.score); the form's fields are flatter.
-    fields = {"title": "title_zh", "started": "started", "completed": "completed"}
+    fields = {
+        "title": "title_zh",
+        "started": "started",
+        "completed": "completed",
+        "result.max": "result_max",
+        "result.score": "result_score",
+        "result.pass_mark": "result_pass_mark",
+    }
     shown: dict[str, str] = {}
     for path, message in (refused.errors or {}).items():
         field = fields.get(str(path))
         if field is None:
             shown["form"] = str(message)  # a rule of a field the form does not offer (the result): as the API says it
         else:
-            shown[field] = i18n.translate(f"reg_rule_{path}")
+            shown[field] = i18n.translate(f"reg_rule_{str(path).replace('.', '_')}")
     return shown
 
 

@@ -3,13 +3,14 @@ and activation codes, each scoped to the member's own institution."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from creditbank.models import ActivationCode, LedgerEntry, StaffSession
+from creditbank.models import Achievement, ActivationCode, LedgerEntry, StaffSession
 from creditbank.services.records import achievements, learners
 from creditbank.services.records.api_keys import Principal
 from creditbank.services.staff.members import ROLE_SCOPES
@@ -277,3 +278,37 @@ def test_the_activation_letter_is_one_page_with_a_fresh_code(bank, app):
     assert re.search(r"^Pages:\s+1$", info, re.MULTILINE), info
     with bank.db.reading() as session:
         assert len(session.scalars(select(ActivationCode).where(ActivationCode.learner_id == mine)).all()) == 1
+
+
+def test_a_correction_sets_the_mode_and_the_result_and_checks_its_scale(bank, app):
+    _mine, _theirs, own_record, _their, registrar, _viewer = world(bank, app)
+    path = f"/staff/achievements/{own_record}/correct"
+    form = {
+        "kind": "course",
+        "title_zh": "程序设计基础",
+        "title_en": "Programming",
+        "credits": "3",
+        "completed": "2026-01-10",
+        "mode": "blended",
+        "result_type": "score",
+        "result_score": "120",
+        "result_max": "100",
+        "result_grade": "ignored for a score",
+        "reason": "the score was left out",
+    }
+    before = ledger_size(bank)
+    refused = registrar.post(path, form)
+    assert refused.status_code == 400
+    assert 'id="f-result_score-error"' in refused.get_data(as_text=True)
+    assert ledger_size(bank) == before
+    assert registrar.post(path, {**form, "result_score": "95"}).status_code == 302
+    with bank.db.reading() as session:
+        data = json.loads(session.get(Achievement, own_record).data)
+    assert data["mode"] == "blended"
+    assert data["result"] == {"type": "score", "score": 95, "max": 100}
+    page = registrar.page(path)
+    assert re.search(r'<option value="score" selected>', page)
+    assert 'value="95"' in page
+    missing = registrar.post(path, {**form, "result_type": "pass_fail", "result_passed": ""})
+    assert missing.status_code == 400
+    assert 'id="f-result_passed-error"' in missing.get_data(as_text=True)
