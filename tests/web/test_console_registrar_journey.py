@@ -172,7 +172,9 @@ def test_a_registrar_imports_a_term_from_excel(page: Page, live_server: LiveServ
     check(page, "console-learner-zh")
     page.get_by_role("link", name="English").click()
     check(page, "console-learner-en")
-    assert re.search(r"Correct this record", page.content())
+    page.get_by_role("link", name=re.compile("^Correct this record")).first.click()
+    expect(page.locator("#f-result_type")).to_have_value("pass_fail")
+    check(page, "console-correct-en")
 
 
 def test_a_viewer_reads_but_is_offered_nothing_to_change(page: Page, live_server: LiveServer) -> None:
