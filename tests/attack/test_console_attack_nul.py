@@ -5,20 +5,12 @@ A passing test is a defence that held; an ``xfail(strict=True)`` test is an open
 
 from __future__ import annotations
 
-import pytest
-
 from tests.attack.test_console_attack_access import enroll, ledger_size, record
 from tests.console.staff_helpers import csrf, staff_member
 from tests.helpers import register
 from tests.integration.credit_world import FRAMEWORK, OUTCOME
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a revocation reason is checked for length only (records_views.achievement_revoke, unlike the "
-    "correction form's control-character check): a NUL byte answers 500 on PostgreSQL (text fields cannot hold "
-    "NUL, raised in projectors/records.revoked) and on SQLite is appended to the ledger body as given",
-)
 def test_a_nul_in_a_revocation_reason_is_refused_with_a_page(bank, app):
     register(bank, "uni-a")
     mine = enroll(bank, "uni-a")
