@@ -189,7 +189,8 @@ def import_commit(import_id: str) -> Any:
 
 
 @bp.route(f"/imports/{_IMPORT}/letters.pdf", methods=["POST"])
-@staff_required("registrar")
+# Fresh codes replace any unused ones: like a single learner's code, printing them needs a fresh confirmation.
+@staff_required("registrar", confirm=True)
 def import_letters(import_id: str) -> Any:
     bank, principal = current_bank(), _member().principal()
     try:

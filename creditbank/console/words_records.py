@@ -108,9 +108,9 @@ _LEARNER = {
     "reg_issue_certificate": {"zh": "签发证书", "en": "Issue a certificate"},
     "reg_revoke_reason": {"zh": "撤销原因", "en": "Reason for revoking"},
     "reg_revoke_hint": {
-        "zh": "撤销会写入账本且不能取消；提交前需要再次输入密码和验证码。",
+        "zh": "撤销会写入账本且不能取消；提交前需要再次输入密码和验证码。原因请不要写姓名、证件号码等个人信息。",
         "en": "A revocation is written to the ledger and cannot be undone; you confirm with your password and "
-        "code first.",
+        "code first. Do not write names, ID numbers or other personal details in the reason.",
     },
     "reg_revoke": {"zh": "撤销此记录", "en": "Revoke this record"},
     "reg_revoked": {"zh": "记录已撤销。", "en": "The record was revoked."},
@@ -193,7 +193,11 @@ _CORRECT = {
     "reg_level": {"zh": "本机构的级别", "en": "Your institution's level"},
     "reg_credits_hint": {"zh": "按本机构的学分单位。", "en": "In your institution's credit unit."},
     "reg_date_hint": {"zh": "格式：2026-01-10", "en": "Written 2026-01-10"},
-    "reg_reason_hint": {"zh": "会保存在记录的历史中。", "en": "Kept in the record's history."},
+    "reg_reason_hint": {
+        "zh": "原因会保存在账本和记录的历史中，删除个人信息也无法清除：请不要写姓名、证件号码等个人信息。",
+        "en": "The reason is kept in the ledger and the record's history, where erasing personal data cannot "
+        "reach it: do not write names, ID numbers or other personal details.",
+    },
     "reg_correct_button": {"zh": "保存更正", "en": "Save the correction"},
     "reg_corrected": {"zh": "更正已写入账本。", "en": "The correction was written to the ledger."},
     "reg_form_has_errors": {
@@ -381,8 +385,9 @@ _IMPORTS = {
         "over in person.",
     },
     "imp_letters_warning": {
-        "zh": "每次打印都会生成新的激活码：之前打印的激活信上的激活码将失效。",
-        "en": "Each printing makes new codes: the codes on any letters printed before stop working.",
+        "zh": "每次打印都会生成新的激活码：之前打印的激活信上的激活码将失效。打印前需要再次输入密码和验证码。",
+        "en": "Each printing makes new codes: the codes on any letters printed before stop working. You confirm "
+        "with your password and code first.",
     },
     "imp_letters_button": {"zh": "打印激活信（PDF）", "en": "Print the activation letters (PDF)"},
     "imp_no_letters": {

@@ -8,13 +8,14 @@ import re
 import subprocess
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import openpyxl
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.test import EnvironBuilder, TestResponse
 
 from creditbank import ledger_store, spreadsheets
-from creditbank.models import LedgerEntry
+from creditbank.models import ActivationCode, LedgerEntry, StaffSession
 from tests.console.staff_helpers import SignedIn, csrf, staff_member
 from tests.helpers import register
 
@@ -275,6 +276,17 @@ def test_letters_have_one_page_per_new_learner_without_email(bank, app):
     page = settled(bank, signed, imported, ("written", "invalid"))
     assert state_of(bank, signed, imported) == "written"
     assert "codes on any letters printed before stop working" in page
+    # Printing replaces the learners' codes, so it waits for a fresh confirmation, as a single learner's code does.
+    with bank.db.writing() as session:
+        session.execute(update(StaffSession).values(authenticated_at=datetime.now(UTC) - timedelta(minutes=6)))
+    with bank.db.reading() as session:
+        codes = session.scalars(select(ActivationCode.digest)).all()
+    stale = signed.client.post(f"/staff/imports/{imported}/letters.pdf", data={"csrf_token": csrf(page)})
+    assert stale.status_code == 302
+    assert stale.headers["Location"].startswith("/staff/reauth?next=")
+    with bank.db.reading() as session:
+        assert session.scalars(select(ActivationCode.digest)).all() == codes
+    signed.confirm()
     answer = signed.client.post(f"/staff/imports/{imported}/letters.pdf", data={"csrf_token": csrf(page)})
     assert answer.status_code == 200
     assert answer.mimetype == "application/pdf"

@@ -52,6 +52,7 @@ def _values(bank: Bank) -> dict[str, list[str]]:
         "token": [sharing.create(bank, learner, 7, None), "not-a-token"],
         "name": ["1-revocation", "no-such-list"],
         "filename": ["site.css"],
+        "import_id": ["imp_00000000000000000000"],
     }
 
 
