@@ -25,13 +25,6 @@ from tests.console.staff_helpers import csrf, staff_member
 from tests.console.test_import_pages import csv_file, row, settled, upload
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="printing an import's activation letters issues fresh activation codes (revoking earlier ones) for every "
-    "new learner of the import with no re-authentication, while a single learner's code or letter needs one "
-    "(imports_views.import_letters lacks confirm=True): a stolen or unattended session takes over the portal "
-    "accounts of every learner of the import who has not activated yet",
-)
 def test_printing_an_imports_letters_needs_a_fresh_confirmation(bank, app):
     a, _b = registrars(bank, app)
     imported = upload(a, csv_file([row(1), row(2)]), "term.csv")
