@@ -32,7 +32,9 @@ def enroll(bank, institution: str, **fields) -> str:
 
 def record(bank, institution: str, learner_id: str, record_id: str) -> str:
     data = {"kind": "course", "title": {"zh": "程序设计", "en": "Programming"}, "credits": 3, "completed": "2026-01-10"}
-    made = achievements.record(bank, writer(institution), [achievements.Submission(learner_id, record_id, data)], batch=False)
+    made = achievements.record(
+        bank, writer(institution), [achievements.Submission(learner_id, record_id, data)], batch=False
+    )
     return made.body["id"]
 
 
@@ -58,22 +60,49 @@ def two_institutions(bank, app):
 # --- a signed-out stranger ---------------------------------------------------------------------------------------
 
 STAFF_GETS = [
-    "/staff/", "/staff/activity", "/staff/learners", "/staff/learners/lrn_x", "/staff/imports",
-    "/staff/imports/imp_x", "/staff/imports/template.csv", "/staff/imports/template.xlsx",
-    "/staff/achievements/ach_x/correct", "/staff/credentials/x/pdf", "/staff/credentials/x/json",
-    "/staff/review/proposals", "/staff/review/catalogue", "/staff/review/awards", "/staff/admin/institutions",
-    "/staff/admin/institutions/uni-a", "/staff/admin/bank-staff", "/staff/admin/frameworks", "/staff/reauth",
+    "/staff/",
+    "/staff/activity",
+    "/staff/learners",
+    "/staff/learners/lrn_x",
+    "/staff/imports",
+    "/staff/imports/imp_x",
+    "/staff/imports/template.csv",
+    "/staff/imports/template.xlsx",
+    "/staff/achievements/ach_x/correct",
+    "/staff/credentials/x/pdf",
+    "/staff/credentials/x/json",
+    "/staff/review/proposals",
+    "/staff/review/catalogue",
+    "/staff/review/awards",
+    "/staff/admin/institutions",
+    "/staff/admin/institutions/uni-a",
+    "/staff/admin/bank-staff",
+    "/staff/admin/frameworks",
+    "/staff/reauth",
 ]
 STAFF_POSTS = [
-    "/staff/imports", "/staff/imports/imp_x/commit", "/staff/imports/imp_x/letters.pdf",
-    "/staff/imports/imp_x/discard", "/staff/achievements/ach_x/correct", "/staff/achievements/ach_x/revoke",
-    "/staff/learners/lrn_x/credentials", "/staff/learners/lrn_x/activation",
-    "/staff/learners/lrn_x/activation-letter.pdf", "/staff/review/proposals", "/staff/review/proposals/AB/approve",
-    "/staff/review/proposals/AB/reject", "/staff/review/awards", "/staff/admin/institutions",
-    "/staff/admin/institutions/uni-a/staff", "/staff/admin/institutions/uni-a/keys",
-    "/staff/admin/keys/0123456789ab/revoke", "/staff/admin/bank-staff",
-    "/staff/admin/staff/stf-aaaaaaaaaaaaaaaaaaaa/reset", "/staff/admin/staff/stf-aaaaaaaaaaaaaaaaaaaa/disable",
-    "/staff/admin/frameworks", "/staff/reauth",
+    "/staff/imports",
+    "/staff/imports/imp_x/commit",
+    "/staff/imports/imp_x/letters.pdf",
+    "/staff/imports/imp_x/discard",
+    "/staff/achievements/ach_x/correct",
+    "/staff/achievements/ach_x/revoke",
+    "/staff/learners/lrn_x/credentials",
+    "/staff/learners/lrn_x/activation",
+    "/staff/learners/lrn_x/activation-letter.pdf",
+    "/staff/review/proposals",
+    "/staff/review/proposals/AB/approve",
+    "/staff/review/proposals/AB/reject",
+    "/staff/review/awards",
+    "/staff/admin/institutions",
+    "/staff/admin/institutions/uni-a/staff",
+    "/staff/admin/institutions/uni-a/keys",
+    "/staff/admin/keys/0123456789ab/revoke",
+    "/staff/admin/bank-staff",
+    "/staff/admin/staff/stf-aaaaaaaaaaaaaaaaaaaa/reset",
+    "/staff/admin/staff/stf-aaaaaaaaaaaaaaaaaaaa/disable",
+    "/staff/admin/frameworks",
+    "/staff/reauth",
 ]
 
 
@@ -99,7 +128,8 @@ def test_unknown_and_wrong_logins_get_one_answer(bank, client):
     for login in ("nobody.here", real.login, pending.staff.login):
         page = client.get("/staff/login").get_data(as_text=True)
         answer = client.post(
-            "/staff/login", data={"csrf_token": csrf(page), "login": login, "password": "wrong pass x", "code": "123456"}
+            "/staff/login",
+            data={"csrf_token": csrf(page), "login": login, "password": "wrong pass x", "code": "123456"},
         )
         body = answer.get_data(as_text=True).replace(login, "LOGIN")
         body = re.sub(r'name="csrf_token" value="[^"]+"', "", body)
@@ -134,24 +164,49 @@ def test_every_form_refuses_a_post_without_the_token(bank, app):
     admin = staff_member(bank, app.test_client(), "adm.one", "admin")
     before = ledger_size(bank)
     forms = [
-        (registrar, [
-            f"/staff/achievements/{their_record}/correct", f"/staff/achievements/{their_record}/revoke",
-            f"/staff/learners/{theirs}/credentials", f"/staff/learners/{theirs}/activation",
-            f"/staff/learners/{theirs}/activation-letter.pdf", "/staff/imports", "/staff/logout", "/staff/reauth",
-        ]),
+        (
+            registrar,
+            [
+                f"/staff/achievements/{their_record}/correct",
+                f"/staff/achievements/{their_record}/revoke",
+                f"/staff/learners/{theirs}/credentials",
+                f"/staff/learners/{theirs}/activation",
+                f"/staff/learners/{theirs}/activation-letter.pdf",
+                "/staff/imports",
+                "/staff/logout",
+                "/staff/reauth",
+            ],
+        ),
         (reviewer, ["/staff/review/proposals/AB/approve", "/staff/review/proposals/AB/reject", "/staff/review/awards"]),
-        (admin, [
-            "/staff/admin/institutions", "/staff/admin/institutions/uni-a/staff", "/staff/admin/institutions/uni-a/keys",
-            "/staff/admin/bank-staff", f"/staff/admin/staff/{registrar.staff_id}/disable",
-            f"/staff/admin/staff/{registrar.staff_id}/reset",
-        ]),
+        (
+            admin,
+            [
+                "/staff/admin/institutions",
+                "/staff/admin/institutions/uni-a/staff",
+                "/staff/admin/institutions/uni-a/keys",
+                "/staff/admin/bank-staff",
+                f"/staff/admin/staff/{registrar.staff_id}/disable",
+                f"/staff/admin/staff/{registrar.staff_id}/reset",
+            ],
+        ),
     ]
     for signed, paths in forms:
         for path in paths:
             for token in (None, "", "forged-token"):
-                data = {"reason": "x", "kind": "course", "title_zh": "t", "completed": "2026-01-10",
-                        "login": "mole.one", "role": "registrar", "id": "evil-u", "type": "university",
-                        "name_en": "Evil", "scope": "records:read", "password": PASSWORD, "code": "000000"}
+                data = {
+                    "reason": "x",
+                    "kind": "course",
+                    "title_zh": "t",
+                    "completed": "2026-01-10",
+                    "login": "mole.one",
+                    "role": "registrar",
+                    "id": "evil-u",
+                    "type": "university",
+                    "name_en": "Evil",
+                    "scope": "records:read",
+                    "password": PASSWORD,
+                    "code": "000000",
+                }
                 if token is not None:
                     data["csrf_token"] = token
                 answer = signed.client.post(path, data=data)
@@ -179,14 +234,25 @@ def test_login_csrf_a_cross_site_sign_in_is_refused(bank, app):
 # --- open redirects -------------------------------------------------------------------------------------------
 
 EVIL_TARGETS = [
-    "//evil.example/", "https://evil.example/", "/\\evil.example", "\\\\evil.example", "/%5Cevil.example",
-    "%2F%2Fevil.example", "/%09/evil.example", "javascript:alert(1)", "/\t/evil.example", " //evil.example",
-    "https:evil.example", "/%2F/evil.example",
+    "//evil.example/",
+    "https://evil.example/",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/%5Cevil.example",
+    "%2F%2Fevil.example",
+    "/%09/evil.example",
+    "javascript:alert(1)",
+    "/\t/evil.example",
+    " //evil.example",
+    "https:evil.example",
+    "/%2F/evil.example",
 ]
 
 
 def _safe_location(location: str) -> bool:
-    return location.startswith("/") and not location.startswith("//") and "\\" not in location and "evil" not in location
+    return (
+        location.startswith("/") and not location.startswith("//") and "\\" not in location and "evil" not in location
+    )
 
 
 def test_next_is_kept_on_the_site(bank, app):
@@ -210,14 +276,19 @@ def test_next_after_sign_in_and_reauth_never_leaves_the_site(bank, app):
     answer = client.post(
         "/staff/login",
         query_string={"next": "/%5Cevil.example"},
-        data={"csrf_token": csrf(page), "login": member.login, "password": PASSWORD,
-              "code": member.authenticator.code()},
+        data={
+            "csrf_token": csrf(page),
+            "login": member.login,
+            "password": PASSWORD,
+            "code": member.authenticator.code(),
+        },
     )
     assert answer.status_code == 302
     assert _safe_location(answer.headers["Location"]), answer.headers["Location"]
     token = csrf(client.get("/staff/").get_data(as_text=True))
     answer = client.post(
-        "/staff/reauth", query_string={"next": "//evil.example/"},
+        "/staff/reauth",
+        query_string={"next": "//evil.example/"},
         data={"csrf_token": token, "password": PASSWORD, "code": member.authenticator.code()},
     )
     assert answer.status_code == 302
@@ -234,7 +305,8 @@ def test_back_to_reauth_never_leaves_the_site(bank, app):
     token = csrf(member.page(f"/staff/learners/{theirs}"))
     for target in EVIL_TARGETS:
         answer = member.client.post(
-            f"/staff/learners/{theirs}/activation", data={"csrf_token": token, "back": target},
+            f"/staff/learners/{theirs}/activation",
+            data={"csrf_token": token, "back": target},
             headers={"Referer": "https://evil.example/x"},
         )
         assert answer.status_code in (302, 400), target
@@ -256,11 +328,17 @@ def test_a_viewer_writes_nothing_through_any_form(bank, app):
     before = ledger_size(bank)
     token = csrf(viewer.page("/staff/"))
     paths = [
-        f"/staff/achievements/{own_record}/correct", f"/staff/achievements/{own_record}/revoke",
-        f"/staff/learners/{mine}/credentials", f"/staff/learners/{mine}/activation",
-        f"/staff/learners/{mine}/activation-letter.pdf", "/staff/imports", "/staff/imports/imp_x/commit",
-        "/staff/imports/imp_x/letters.pdf", "/staff/imports/imp_x/discard",
-        "/staff/review/proposals/AB/approve", "/staff/admin/institutions/uni-a/staff",
+        f"/staff/achievements/{own_record}/correct",
+        f"/staff/achievements/{own_record}/revoke",
+        f"/staff/learners/{mine}/credentials",
+        f"/staff/learners/{mine}/activation",
+        f"/staff/learners/{mine}/activation-letter.pdf",
+        "/staff/imports",
+        "/staff/imports/imp_x/commit",
+        "/staff/imports/imp_x/letters.pdf",
+        "/staff/imports/imp_x/discard",
+        "/staff/review/proposals/AB/approve",
+        "/staff/admin/institutions/uni-a/staff",
     ]
     for path in paths:
         data = {"csrf_token": token, "reason": "r", "kind": "transcript", "title_zh": "t", "completed": "2026-01-10"}
@@ -280,16 +358,24 @@ def test_another_institutions_learner_record_and_codes_are_not_found(bank, app):
     for query in (ID_NUMBER, "A-0001", theirs, "wang", "王堃"):
         page = intruder.page("/staff/learners?q=" + query)
         assert f"/staff/learners/{theirs}" not in page, query
-        assert "Wang Kun" not in page and "王堃</" not in page, query
+        assert "Wang Kun" not in page, query
+        assert "王堃</" not in page, query
     intruder.confirm()
     token = csrf(intruder.page("/staff/"))
     for path in (
-        f"/staff/achievements/{their_record}/correct", f"/staff/achievements/{their_record}/revoke",
-        f"/staff/learners/{theirs}/credentials", f"/staff/learners/{theirs}/activation",
+        f"/staff/achievements/{their_record}/correct",
+        f"/staff/achievements/{their_record}/revoke",
+        f"/staff/learners/{theirs}/credentials",
+        f"/staff/learners/{theirs}/activation",
         f"/staff/learners/{theirs}/activation-letter.pdf",
     ):
-        data = {"csrf_token": token, "reason": "mine now", "kind": "transcript", "title_zh": "t",
-                "completed": "2026-01-10"}
+        data = {
+            "csrf_token": token,
+            "reason": "mine now",
+            "kind": "transcript",
+            "title_zh": "t",
+            "completed": "2026-01-10",
+        }
         answer = intruder.client.post(path, data=data)
         assert answer.status_code == 404, (path, answer.status_code)
     assert ledger_size(bank) == before
@@ -347,7 +433,9 @@ def test_a_totp_code_is_accepted_once(bank, app):
 
 def sign_in_with(client, login: str, code: str):
     page = client.get("/staff/login").get_data(as_text=True)
-    return client.post("/staff/login", data={"csrf_token": csrf(page), "login": login, "password": PASSWORD, "code": code})
+    return client.post(
+        "/staff/login", data={"csrf_token": csrf(page), "login": login, "password": PASSWORD, "code": code}
+    )
 
 
 def test_a_planted_session_cookie_does_not_survive_sign_in(bank, app):
@@ -389,7 +477,8 @@ def _admin_with_stale_confirmation(bank, app):
     # the control: a reset (which hands over a link signing in as the account) asks for confirmation
     token = csrf(admin.page("/staff/admin/institutions/uni-a"))
     answer = admin.client.post(f"/staff/admin/staff/{victim.staff_id}/reset", data={"csrf_token": token})
-    assert answer.status_code == 302 and answer.headers["Location"].startswith("/staff/reauth")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/staff/reauth")
     return admin, token
 
 
@@ -403,7 +492,8 @@ def test_adding_an_institution_registrar_needs_a_fresh_confirmation(bank, app):
         mole = app.test_client()
         set_up(mole, link.group(1), "mole.one")
         assert mole.get("/staff/learners?q=" + ID_NUMBER).status_code == 200
-    assert answer.status_code == 302 and answer.headers["Location"].startswith("/staff/reauth")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/staff/reauth")
 
 
 def test_issuing_an_api_key_needs_a_fresh_confirmation(bank, app):
@@ -411,7 +501,8 @@ def test_issuing_an_api_key_needs_a_fresh_confirmation(bank, app):
     answer = admin.client.post(
         "/staff/admin/institutions/uni-a/keys", data={"csrf_token": token, "scope": "records:read"}
     )
-    assert answer.status_code == 302 and answer.headers["Location"].startswith("/staff/reauth")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/staff/reauth")
 
 
 def test_adding_a_bank_admin_needs_a_fresh_confirmation(bank, app):
@@ -420,4 +511,5 @@ def test_adding_a_bank_admin_needs_a_fresh_confirmation(bank, app):
     answer = admin.client.post(
         "/staff/admin/bank-staff", data={"csrf_token": token, "login": "mole.adm", "role": "admin"}
     )
-    assert answer.status_code == 302 and answer.headers["Location"].startswith("/staff/reauth")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/staff/reauth")

@@ -32,7 +32,8 @@ def test_only_a_freshly_confirmed_admin_erases_and_the_entry_names_the_desk_only
     stale_confirmation(bank)
     token = csrf(admin.page("/staff/admin/erasure"))
     answer = admin.client.post("/staff/admin/erasure", data={**form, "csrf_token": token})
-    assert answer.status_code == 302 and answer.headers["Location"].startswith("/staff/reauth")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/staff/reauth")
     assert ledger_size(bank) == before
     admin.confirm()
     answer = admin.client.post("/staff/admin/erasure", data={**form, "csrf_token": token})
@@ -58,6 +59,7 @@ def test_the_home_page_lists_only_the_institutions_own_imports(bank, app):
     settled(bank, a, theirs)
     assert theirs in a.page("/staff/") or "secret-a-term.csv" in a.page("/staff/imports")
     home = b.page("/staff/")
-    assert theirs not in home and "secret-a-term.csv" not in home
+    assert theirs not in home
+    assert "secret-a-term.csv" not in home
     viewer_b = staff_member(bank, app.test_client(), "view.b", "viewer", "uni-b")
     assert "secret-a-term.csv" not in viewer_b.page("/staff/")

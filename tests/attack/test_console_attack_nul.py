@@ -29,8 +29,9 @@ def test_a_nul_in_a_rejection_reason_is_refused_with_a_page(bank, app):
 
     register(bank, "uni-a", credit_unit="credit", hours_per_unit=16)
     credit_rules.publish_framework(bank, FRAMEWORK, source="test")
-    credit_rules.propose_outcomes(bank, [{**OUTCOME, "code": "DL-7"}], actor=actors.institution_actor("uni-a"),
-                                  source="test")
+    credit_rules.propose_outcomes(
+        bank, [{**OUTCOME, "code": "DL-7"}], actor=actors.institution_actor("uni-a"), source="test"
+    )
     reviewer = staff_member(bank, app.test_client(), "nul.rev", "reviewer")
     token = csrf(reviewer.page("/staff/review/proposals"))
     answer = reviewer.client.post("/staff/review/proposals/DL-7/reject", data={"csrf_token": token, "reason": "a\x00b"})
@@ -40,6 +41,8 @@ def test_a_nul_in_a_rejection_reason_is_refused_with_a_page(bank, app):
 def test_a_nul_in_an_institution_name_is_refused_with_a_page(bank, app):
     admin = staff_member(bank, app.test_client(), "nul.adm", "admin")
     token = csrf(admin.page("/staff/admin/institutions"))
-    answer = admin.client.post("/staff/admin/institutions", data={
-        "csrf_token": token, "id": "nul-u", "type": "university", "name_en": "Nul\x00U"})
+    answer = admin.client.post(
+        "/staff/admin/institutions",
+        data={"csrf_token": token, "id": "nul-u", "type": "university", "name_en": "Nul\x00U"},
+    )
     assert answer.status_code < 500, answer.status_code

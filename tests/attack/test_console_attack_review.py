@@ -5,6 +5,7 @@ A passing test is a defence that held; an ``xfail(strict=True)`` test is an open
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 
@@ -49,7 +50,8 @@ def test_a_reviewer_decides_nothing_on_their_own_proposal_by_upload_or_by_name(b
     upload += 'description = { zh = "九", en = "Nine" }\n'.encode()
     token = csrf(own.page("/staff/review/proposals"))
     answer = own.client.post(
-        "/staff/review/proposals", data={"csrf_token": token, "file": (io.BytesIO(upload), "o.toml")},
+        "/staff/review/proposals",
+        data={"csrf_token": token, "file": (io.BytesIO(upload), "o.toml")},
         content_type="multipart/form-data",
     )
     assert answer.status_code == 200, answer.get_data(as_text=True)[:2000]
@@ -64,22 +66,22 @@ def test_a_reviewer_decides_nothing_on_their_own_proposal_by_upload_or_by_name(b
 
 def test_two_reviewers_deciding_one_proposal_at_once_write_one_decision(bank, app, db_url, request, monkeypatch):
     if db_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(
-            strict=True,
-            reason="on PostgreSQL an approval and a rejection of one proposal (or two approvals) made at the same "
-            "moment are both appended: credit_rules._reviewable reads the proposal's status with a plain SELECT "
-            "before the sequencer lock is taken, so both decisions see it 'proposed'",
-        ))
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="on PostgreSQL an approval and a rejection of one proposal (or two approvals) made at the same "
+                "moment are both appended: credit_rules._reviewable reads the proposal's status with a plain SELECT "
+                "before the sequencer lock is taken, so both decisions see it 'proposed'",
+            )
+        )
     world(bank)
     real = credit_rules._reviewable
     both_read = threading.Barrier(2, timeout=10)
 
     def meeting(session, code, actor):
         held = real(session, code, actor)
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):  # the database made one wait for the other
             both_read.wait()
-        except threading.BrokenBarrierError:
-            pass  # the database made one wait for the other
         return held
 
     monkeypatch.setattr(credit_rules, "_reviewable", meeting)
@@ -93,7 +95,9 @@ def test_two_reviewers_deciding_one_proposal_at_once_write_one_decision(bank, ap
 
     def reject() -> None:
         try:
-            results.append(credit_rules.reject_outcome(bank, "DL-7", "no", actor=actors.bank_actor("reviewer", "stf-r2")))
+            results.append(
+                credit_rules.reject_outcome(bank, "DL-7", "no", actor=actors.bank_actor("reviewer", "stf-r2"))
+            )
         except DomainError as refused:
             results.append(refused)
 

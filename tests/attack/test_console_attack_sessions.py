@@ -5,6 +5,7 @@ A passing test is a defence that held; an ``xfail(strict=True)`` test is an open
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
@@ -19,19 +20,23 @@ from tests.helpers import register
 
 def live_sessions(bank, staff_id: str) -> int:
     with bank.db.reading() as session:
-        return int(session.scalar(select(func.count()).select_from(StaffSession).where(StaffSession.staff_id == staff_id)) or 0)
+        return int(
+            session.scalar(select(func.count()).select_from(StaffSession).where(StaffSession.staff_id == staff_id)) or 0
+        )
 
 
 def test_one_totp_code_signs_in_once_even_when_two_sign_ins_race(bank, app, db_url, request, monkeypatch):
     """Two sign-ins with the same password and code at the same moment (a code seen over a shoulder, replayed while
     its owner types it): only one may be accepted."""
     if db_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(
-            strict=True,
-            reason="on PostgreSQL a TOTP code can be used twice by two concurrent sign-ins: accounts._judge reads "
-            "totp_last_step with a plain SELECT (no FOR UPDATE / conditional UPDATE), so both transactions see the "
-            "old step, both accept the code and both write the same step",
-        ))
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="on PostgreSQL a TOTP code can be used twice by two concurrent sign-ins: accounts._judge reads "
+                "totp_last_step with a plain SELECT (no FOR UPDATE / conditional UPDATE), so both transactions see the "
+                "old step, both accept the code and both write the same step",
+            )
+        )
     register(bank, "uni-a")
     member = staff_member(bank, app.test_client(), "race.one", "registrar", "uni-a")
     code = member.authenticator.code()
@@ -41,10 +46,8 @@ def test_one_totp_code_signs_in_once_even_when_two_sign_ins_race(bank, app, db_u
     def meeting(secret, typed, last_step, now=None):
         # Both sign-ins hold their read of the account here before either writes; if the database makes the second
         # wait for the first (as a row lock would), the barrier times out and they go one after the other.
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             both_checking.wait()
-        except threading.BrokenBarrierError:
-            pass
         return real(secret, typed, last_step, now)
 
     monkeypatch.setattr(second_factor, "accepted_step", meeting)
