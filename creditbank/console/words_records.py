@@ -115,6 +115,11 @@ _LEARNER = {
     "reg_revoke": {"zh": "撤销此记录", "en": "Revoke this record"},
     "reg_revoked": {"zh": "记录已撤销。", "en": "The record was revoked."},
     "reg_already_revoked": {"zh": "此记录已经撤销。", "en": "This record was already revoked."},
+    "reg_reason_personal": {
+        "zh": "原因中含有学习者的姓名、证件号码或电子邮箱。账本会永久保存原因，请不写个人信息地说明变更。",
+        "en": "The reason holds the learner's name, ID number or e-mail. The ledger keeps the reason for good, "
+        "so describe the change without personal details.",
+    },
     "reg_reason_needed": {"zh": "请写明原因。", "en": "Give the reason."},
     "reg_documents": {"zh": "证书和成绩单", "en": "Certificates and transcripts"},
     "reg_issue_transcript": {

@@ -312,3 +312,19 @@ def test_a_correction_sets_the_mode_and_the_result_and_checks_its_scale(bank, ap
     missing = registrar.post(path, {**form, "result_type": "pass_fail", "result_passed": ""})
     assert missing.status_code == 400
     assert 'id="f-result_passed-error"' in missing.get_data(as_text=True)
+
+
+def test_a_reason_naming_the_learner_is_refused_before_the_ledger(bank, app):
+    mine, _theirs, own_record, _their, registrar, _viewer = world(bank, app)
+    form = {"kind": "course", "title_zh": "程序设计", "credits": "3", "completed": "2026-01-10"}
+    before = ledger_size(bank)
+    for reason in ("王堃 asked for it", "asked by WANG  kun", f"ID {ID_NUMBER[:6]} {ID_NUMBER[6:]} was wrong"):
+        answer = registrar.post(f"/staff/achievements/{own_record}/correct", {**form, "reason": reason})
+        assert answer.status_code == 400, reason
+        assert 'id="f-reason-error"' in answer.get_data(as_text=True)
+        page = f"/staff/learners/{mine}"
+        revoked = registrar.post(f"/staff/achievements/{own_record}/revoke", {"reason": reason}, from_page=page)
+        assert revoked.status_code == 400, reason
+    assert ledger_size(bank) == before
+    fine = registrar.post(f"/staff/achievements/{own_record}/correct", {**form, "reason": "title shortened"})
+    assert fine.status_code == 302
