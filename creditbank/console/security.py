@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
 
-from creditbank.portal.security import check_csrf, csrf_token, safe_next
+from creditbank.portal.security import STAFF_SESSION_KEY, check_csrf, csrf_token, safe_next
 from creditbank.runtime import current_bank
 from creditbank.services.staff import accounts, sessions
 from creditbank.services.staff.members import StaffMember
@@ -23,7 +23,7 @@ from creditbank.services.staff.members import StaffMember
 __all__ = ["check_csrf", "csrf_token", "current_staff", "recently_confirmed", "safe_next", "staff_required"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-SESSION_KEY = "staff_sid"
+SESSION_KEY = STAFF_SESSION_KEY
 _UNSEEN = object()
 
 

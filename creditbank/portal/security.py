@@ -25,6 +25,7 @@ from creditbank import keys
 from creditbank.errors import ConfigurationError
 from creditbank.runtime import current_bank
 from creditbank.services.learner_access import portal_sessions
+from creditbank.services.staff import sessions as staff_sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
 SECRET_FILE = "session-secret"  # noqa: S105 - a file name, not a secret
@@ -77,6 +78,8 @@ def check_csrf() -> None:
 
 _UNSEEN = object()
 SESSION_KEY = "sid"
+# The console's session token rides in the same cookie (``creditbank.console.security``).
+STAFF_SESSION_KEY = "staff_sid"
 
 
 def current_learner() -> str | None:
@@ -87,7 +90,12 @@ def current_learner() -> str | None:
     token = session.get(SESSION_KEY)
     learner = portal_sessions.learner_of(current_bank(), token) if isinstance(token, str) else None
     if learner is None and SESSION_KEY in session:
-        session.clear()  # its CSRF token belonged to the session that ended
+        if STAFF_SESSION_KEY in session:
+            # The browser is also signed in to the console, whose forms carry the same CSRF token: only the portal's
+            # dead session goes.
+            session.pop(SESSION_KEY)
+        else:
+            session.clear()  # its CSRF token belonged to the session that ended
     g.portal_learner = learner
     return learner
 
@@ -102,8 +110,17 @@ def login_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
-def _replace(token: str, learner_id: str) -> None:
+def _end_everything() -> None:
+    """Empty the cookie, ending on the server a console session it also names: signing in or out of the portal
+    signs the browser out of both, so no staff session outlives the cookie that named it (a shared computer)."""
+    staff_token = session.get(STAFF_SESSION_KEY)
+    if isinstance(staff_token, str):
+        staff_sessions.end(current_bank(), staff_token)
     session.clear()
+
+
+def _replace(token: str, learner_id: str) -> None:
+    _end_everything()
     session[SESSION_KEY] = token
     g.portal_learner = learner_id
     csrf_token()
@@ -125,7 +142,7 @@ def sign_out() -> None:
     token = session.get(SESSION_KEY)
     if isinstance(token, str):
         portal_sessions.end(current_bank(), token)
-    session.clear()
+    _end_everything()
     g.portal_learner = None
 
 

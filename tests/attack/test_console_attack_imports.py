@@ -13,7 +13,6 @@ import threading
 import zipfile
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from creditbank.models import LedgerBody, LedgerEntry, SpreadsheetImport
@@ -376,13 +375,6 @@ def _one_corrected_learner(bank, a):
     return learner_id, achievement.group(1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a correction's free-text reason is written verbatim into the ledger body: a registrar who writes the "
-    "learner's name (or ID number) there puts personal data into the append-only ledger, where erasure cannot "
-    "reach it (records_views reason checks bound length and control characters only; since f916f4a the form "
-    "asks in words not to, but nothing refuses the learner's own name or ID number)",
-)
 def test_a_correction_reason_naming_the_learner_leaves_no_name_in_the_ledger_after_erasure(bank, app):
     a, _b = registrars(bank, app)
     learner_id, achievement = _one_corrected_learner(bank, a)

@@ -9,8 +9,6 @@ import json
 import re
 from datetime import date
 
-import pytest
-
 from creditbank.services.records import learners
 from tests.attack.test_console_attack_access import (
     ID_NUMBER,
@@ -190,12 +188,6 @@ def test_query_parameters_are_not_reflected_unescaped(bank, app):
         assert "<script>alert(1)" not in answer.get_data(as_text=True), (path, query)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="discarding a previewed import clears its stored file but not the reader's parse kept in the process "
-    "(store.discard never calls forget_parsed), and an erasure forgets only the parses of waiting imports: the "
-    "erased learner's name stays in memory (store._PARSED) until two later uploads push it out",
-)
 def test_a_discarded_imports_parse_leaves_memory_when_its_learner_is_erased(bank, app):
     from creditbank.services.imports import store
 

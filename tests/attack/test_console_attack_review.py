@@ -65,15 +65,6 @@ def test_a_reviewer_decides_nothing_on_their_own_proposal_by_upload_or_by_name(b
 
 
 def test_two_reviewers_deciding_one_proposal_at_once_write_one_decision(bank, app, db_url, request, monkeypatch):
-    if db_url.startswith("postgresql"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="on PostgreSQL an approval and a rejection of one proposal (or two approvals) made at the same "
-                "moment are both appended: credit_rules._reviewable reads the proposal's status with a plain SELECT "
-                "before the sequencer lock is taken, so both decisions see it 'proposed'",
-            )
-        )
     world(bank)
     real = credit_rules._reviewable
     both_read = threading.Barrier(2, timeout=10)

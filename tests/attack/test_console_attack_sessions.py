@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
 from creditbank.errors import AccountError
@@ -28,15 +27,6 @@ def live_sessions(bank, staff_id: str) -> int:
 def test_one_totp_code_signs_in_once_even_when_two_sign_ins_race(bank, app, db_url, request, monkeypatch):
     """Two sign-ins with the same password and code at the same moment (a code seen over a shoulder, replayed while
     its owner types it): only one may be accepted."""
-    if db_url.startswith("postgresql"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="on PostgreSQL a TOTP code can be used twice by two concurrent sign-ins: accounts._judge reads "
-                "totp_last_step with a plain SELECT (no FOR UPDATE / conditional UPDATE), so both transactions see the "
-                "old step, both accept the code and both write the same step",
-            )
-        )
     register(bank, "uni-a")
     member = staff_member(bank, app.test_client(), "race.one", "registrar", "uni-a")
     code = member.authenticator.code()
@@ -68,13 +58,6 @@ def test_one_totp_code_signs_in_once_even_when_two_sign_ins_race(bank, app, db_u
     assert sorted(result == "wrong" for result in results) == [False, True], results
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="signing out of the portal (session.clear() in portal.security.sign_out, also run by current_learner "
-    "for a dead portal session, and by a portal sign-in) drops the staff token from the shared cookie without "
-    "ending the staff session on the server: a copy of the cookie keeps working, and the console's own logout "
-    "in that browser can no longer end it",
-)
 def test_signing_out_of_the_portal_ends_the_staff_session_too(bank, app):
     register(bank, "uni-a")
     client = app.test_client()

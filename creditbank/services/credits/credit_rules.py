@@ -169,6 +169,9 @@ _NOT_REASON = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _reviewable(session: Session, code: str, actor: str) -> CatalogueOutcome:
+    # The sequencer first: two reviewers deciding one proposal at once are judged one after the other, so the
+    # second sees the first's decision instead of both reading "proposed" (PostgreSQL would let both write).
+    ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
     held = session.get(CatalogueOutcome, code)
     if held is None:
         raise NotFound(f"no outcome {code!r} has been proposed")

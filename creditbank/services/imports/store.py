@@ -186,6 +186,13 @@ def noted(table: spreadsheets.Table) -> object | None:
         return _NOTES.get(id(table)) if any(kept is table for kept in _PARSED.values()) else None
 
 
+def forget_every_parse() -> None:
+    """Erasure: no kept parse may still hold the person (which of them does cannot be told without opening them)."""
+    with _PARSED_LOCK:
+        _PARSED.clear()
+        _NOTES.clear()
+
+
 def forget_parsed(digest: bytes) -> None:
     """Drop a parse from memory once its import is finished: it holds the file's personal data too."""
     with _PARSED_LOCK:
@@ -198,7 +205,10 @@ def discard(bank: Bank, principal: Principal, import_id: str) -> ImportView:
     principal.require("records:write")
     with bank.db.writing() as session:
         row = owned(session, principal, import_id)
+        digest = row.file_sha256
         if row.state in ("validating", "invalid", "ready", "failed"):
             move(session, import_id, "discarded", expected=(row.state,))
+    # The parse kept in memory holds the file's people as much as the stored bytes did.
+    forget_parsed(digest)
     with bank.db.reading() as session:
         return view_of(owned(session, principal, import_id))

@@ -53,6 +53,7 @@ def forget_learner(session: Session, learner_id: str) -> None:
     """Erasure's part here: no waiting upload survives it, and the pseudonym leaves the imports' lists."""
     waiting = list(session.scalars(select(SpreadsheetImport).where(SpreadsheetImport.state.in_(_WAITING))))
     _expire_rows(session, waiting, "import_discarded")
+    store.forget_every_parse()
     listing = session.scalars(select(SpreadsheetImport).where(SpreadsheetImport.created_learners.contains(learner_id)))
     for row in listing:
         row.created_learners = json.dumps([id_ for id_ in json.loads(row.created_learners) if id_ != learner_id])

@@ -25,7 +25,7 @@ from creditbank.models import Achievement, AchievementVersion, Enrollment, Learn
 from creditbank.runtime import Bank
 from creditbank.services.credits import conversion
 from creditbank.services.random_ids import random_id
-from creditbank.services.records import achievement_reads, idempotency, signing_keys
+from creditbank.services.records import achievement_reads, idempotency, reasons, signing_keys
 from creditbank.services.records.api_keys import Principal
 from creditbank.services.records.idempotency import RetryKey, WriteResult
 from ledger.canonical import canonical_bytes
@@ -290,6 +290,7 @@ def correct(
             raise InvalidInput("the corrected achievement would be invalid; see errors", errors=problems)
         if merged == current:
             return WriteResult(False, achievement_reads.view(session, achievement_id, history=True))
+        reasons.check(bank, session, achievement.learner_id, reason)
         body = {
             "achievement": achievement_id,
             "amends": achievement.recorded_seq,
@@ -312,6 +313,7 @@ def revoke(
         achievement = achievement_reads.owned(session, principal, achievement_id)
         if achievement.status == "revoked":
             raise Conflict(f"achievement {achievement_id} was already revoked at seq {achievement.last_seq}")
+        reasons.check(bank, session, achievement.learner_id, reason)
         body = {
             "achievement": achievement_id,
             "amends": achievement.recorded_seq,

@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from creditbank.errors import AccountError, Conflict, InvalidInput, NotFound
@@ -249,9 +249,8 @@ def finish_setup(bank: Bank, token: str, password: str, again: str, code: str, c
             raise AccountError("setup_unknown", "open the set-up link again to see the QR code")
         secret = second_factor.unseal(vault, account.id, account.totp_wrapped_key, account.totp_sealed)
         step = second_factor.accepted_step(secret, code, account.totp_last_step)
-        if step is None:
+        if step is None or not _claim_step(session, account.id, step, setup_digest=_digest(token)):
             raise AccountError("code_wrong", "the code from the authenticator app is wrong; try the next one")
-        account.totp_last_step = step
         account.password_hash = hashed
         account.totp_confirmed_at = now
         account.setup_digest = None
@@ -260,6 +259,17 @@ def finish_setup(bank: Bank, token: str, password: str, again: str, code: str, c
         throttle.give_back(session, address)
         sessions.end_all(session, account.id)
         return member_of(account), sessions.begin(session, account.id)
+
+
+def _claim_step(session: Session, staff_id: str, step: int, *, setup_digest: bytes | None = None) -> bool:
+    """Record ``step`` as the last code used, only if no later or equal one was: the database decides, so of two
+    sign-ins racing with one code (on PostgreSQL both may read the old step) exactly one gets it."""
+    newer = or_(StaffAccount.totp_last_step.is_(None), StaffAccount.totp_last_step < step)
+    claim = update(StaffAccount).where(StaffAccount.id == staff_id, StaffAccount.disabled_at.is_(None), newer)
+    if setup_digest is not None:
+        claim = claim.where(StaffAccount.setup_digest == setup_digest)
+    claimed = session.execute(claim.values(totp_last_step=step).execution_options(synchronize_session=False))
+    return bool(claimed.rowcount == 1)
 
 
 def _judge(bank: Bank, account_id: str | None, login: str, password: str, code: str, client: str) -> str | None:
@@ -293,9 +303,8 @@ def _judge(bank: Bank, account_id: str | None, login: str, password: str, code: 
         if account is None or account.disabled_at is not None:
             return None
         step = second_factor.accepted_step(secret, code, account.totp_last_step)
-        if step is None:
+        if step is None or not _claim_step(session, found, step):
             return None
-        account.totp_last_step = step
         throttle.clear(session, key)
         throttle.give_back(session, address)
     return found

@@ -1,0 +1,85 @@
+"""Reasons for corrections and revocations: free text that the ledger keeps for ever, so never the person's data.
+
+A reason lives in an entry's body, which erasure cannot reach. So before it is written it is held against what the
+bank knows of the learner (every name form, the ID number, the e-mail, the birth date) and refused when it
+contains any of them. Numbers, e-mails, dates and Chinese names match ignoring case, spaces and the separators people
+type into numbers; a name in Latin letters matches as whole words, so "Li Na" refuses "Li Na's record" but not
+"discipline navigation". A trace must have at least two characters to count.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from creditbank.errors import InvalidInput
+from creditbank.runtime import Bank
+from creditbank.services.records.personal_records import personal_of
+
+NAMES_THE_LEARNER = (
+    "the reason names the learner (a name, the ID number, the e-mail or the birth date); the ledger keeps reasons "
+    "for ever, beyond erasure: describe what was wrong with the record instead"
+)
+
+
+def _folded(text: str) -> str:
+    plain = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(char for char in plain if not char.isspace() and char not in "-_.·・/")
+
+
+def _words(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _found(trace: str, compact: str, words: str) -> bool:
+    if any("a" <= char <= "z" for char in trace.casefold()) and "@" not in trace:
+        name = _words(trace)
+        return len(name) >= 2 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", words) is not None
+    folded = _folded(trace)
+    return len(folded) >= 2 and folded in compact
+
+
+def _names(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for part in ("zh", "latin"):
+            if isinstance(value.get(part), str):
+                yield value[part]
+
+
+def _traces(personal: dict[str, Any]) -> Iterator[str]:
+    identity = personal.get("identity", {})
+    sources = [identity, *personal.get("submissions", {}).values()]
+    for source in sources:
+        yield from _names(source.get("name"))
+        number = (source.get("national_id") or {}).get("number")
+        if isinstance(number, str):
+            yield number
+        if isinstance(source.get("email"), str):
+            yield source["email"]
+        born = source.get("birth_date")
+        if isinstance(born, str):
+            yield born
+            try:
+                day = date.fromisoformat(born)
+            except ValueError:
+                continue
+            yield f"{day.year}年{day.month}月{day.day}日"
+            yield f"{day.year}/{day.month}/{day.day}"
+    for names in personal.get("other_names", ()):
+        yield from _names(names)
+
+
+def check(bank: Bank, session: Session, learner_id: str, reason: str) -> None:
+    """Refuse a reason that carries the learner's personal data (InvalidInput on ``reason``)."""
+    personal = personal_of(bank, session, learner_id)
+    if personal is None:
+        return  # erased: nothing of the person is left to leak
+    compact, words = _folded(reason), _words(reason)
+    for trace in _traces(personal):
+        if _found(trace, compact, words):
+            raise InvalidInput(NAMES_THE_LEARNER, errors={"reason": "names the learner"})
