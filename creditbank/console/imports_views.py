@@ -116,6 +116,8 @@ def import_upload() -> Any:
     except InvalidInput:
         key = "imp_empty" if not data else "imp_too_large"
         return _imports_page(400 if not data else 413, key, limit=spreadsheets.MAX_BYTES // (1024 * 1024))
+    except Conflict:
+        return _imports_page(409, "imp_busy")
     _validate_later(bank, started.id)
     return redirect(url_for("console.import_page", import_id=started.id))
 

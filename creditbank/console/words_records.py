@@ -312,6 +312,11 @@ _IMPORTS = {
     "imp_state_discarded": {"zh": "已放弃", "en": "Discarded"},
     "imp_no_file": {"zh": "请选择要上传的文件。", "en": "Choose a file to upload."},
     "imp_empty": {"zh": "文件是空的。", "en": "The file is empty."},
+    "imp_busy": {
+        "zh": "本机构已有几个文件正在检查或写入。请等它们完成后再上传。",
+        "en": "Several of your institution's files are still being checked or written. Wait until they finish, "
+        "then upload again.",
+    },
     "imp_too_large": {
         "zh": "文件超过 {limit} MB。请把它分成几个较小的文件。",
         "en": "The file is larger than {limit} MB. Split it into smaller files.",

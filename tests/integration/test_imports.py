@@ -385,3 +385,22 @@ def test_problems_are_kept_to_a_thousand_and_counted_in_full(world: Bank) -> Non
     assert checked.problems_hidden == 100
     assert {problem.code for problem in checked.problems} == {"title_missing"}
     assert checked.problems[0].row == 2
+
+
+def test_an_institution_has_only_a_few_uploads_in_the_works_at_once(world: Bank) -> None:
+    started = [imports.upload(world, principal(), f"term-{n}.csv", csv_file([person(n)])) for n in (1, 2, 3)]
+    with pytest.raises(Conflict) as refused:
+        imports.upload(world, principal(), "term-4.csv", csv_file([person(4)]))
+    assert refused.value.errors == {"file": "busy"}
+    # Another institution is not held up by this one's queue.
+    assert imports.upload(world, principal("ou-b"), "theirs.csv", csv_file([person(5)])).state == "validating"
+    imports.validate(world, started[0].id)
+    assert imports.upload(world, principal(), "term-4.csv", csv_file([person(4)])).state == "validating"
+    # One whose process died long ago stops counting.
+    with world.db.writing() as session:
+        session.execute(
+            update(SpreadsheetImport)
+            .where(SpreadsheetImport.state == "validating")
+            .values(updated_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+    assert imports.upload(world, principal(), "term-5.csv", csv_file([person(6)])).state == "validating"

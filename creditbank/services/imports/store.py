@@ -17,14 +17,14 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from creditbank import spreadsheets
-from creditbank.errors import InvalidInput, NotFound
+from creditbank.errors import Conflict, InvalidInput, NotFound
 from creditbank.models import SpreadsheetImport
 from creditbank.runtime import Bank
 from creditbank.services.imports.views import ImportView, RowProblem, empty_summary, problems_text, view_of
@@ -49,6 +49,11 @@ def _clean_filename(filename: str) -> str:
     name = filename.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(char for char in name if char.isprintable()).strip()
     return name[:MAX_FILENAME] or "spreadsheet"
+
+
+MAX_BUSY = 3
+# An import stuck "validating" longer than this (its process died) no longer counts against the institution.
+BUSY_FOR = timedelta(minutes=10)
 
 
 def upload(bank: Bank, principal: Principal, filename: str, data: bytes) -> ImportView:
@@ -86,6 +91,22 @@ def upload(bank: Bank, principal: Principal, filename: str, data: bytes) -> Impo
         finished_at=None,
     )
     with bank.db.writing() as session:
+        # Each upload being checked holds its file and a parse in memory: an institution has a few at a time, so a
+        # registrar (or a stolen session) uploading in a loop is told to wait instead of exhausting the server.
+        busy = session.scalar(
+            select(func.count())
+            .select_from(SpreadsheetImport)
+            .where(
+                SpreadsheetImport.institution_id == principal.institution_id,
+                SpreadsheetImport.state.in_(("validating", "writing")),
+                SpreadsheetImport.updated_at > moment - BUSY_FOR,
+            )
+        )
+        if (busy or 0) >= MAX_BUSY:
+            raise Conflict(
+                f"{busy} uploads of this institution are still being checked or written; wait until they finish",
+                errors={"file": "busy"},
+            )
         session.add(row)
     return view_of(row)
 
