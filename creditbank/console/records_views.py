@@ -233,7 +233,9 @@ def _service_errors(refused: InvalidInput) -> dict[str, str]:
     shown: dict[str, str] = {}
     for path, message in (refused.errors or {}).items():
         field = fields.get(str(path))
-        if field is None:
+        if path == "reason":
+            shown["reason"] = i18n.translate("reg_reason_personal")
+        elif field is None:
             shown["form"] = str(message)  # a rule of a field the form does not offer (the result): as the API says it
         else:
             shown[field] = i18n.translate(f"reg_rule_{str(path).replace('.', '_')}")
@@ -256,6 +258,7 @@ def achievement_correct(achievement_id: str) -> Any:
     changes, reason, errors = _changes(form, record["data"])
     if not errors:
         try:
+            # Also catches what the service's own check lets through (an ID number written with spaces).
             learner_search.check_reason(bank, principal, achievement_id, reason)
         except InvalidInput:
             errors = {"reason": i18n.translate("reg_reason_personal")}
@@ -292,6 +295,10 @@ def achievement_revoke(achievement_id: str) -> Any:
         return _learner_page(learner_id, 400, errors={f"revoke-{achievement_id}": problem})
     try:
         achievements.revoke(bank, principal, achievement_id, reason)
+    except InvalidInput:
+        # The one rule the service holds for a reason: it must not name the learner (the ledger keeps it).
+        message = i18n.translate("reg_reason_personal")
+        return _learner_page(learner_id, 400, errors={f"revoke-{achievement_id}": message})
     except Conflict:
         return _learner_page(
             learner_id, 409, errors={f"revoke-{achievement_id}": i18n.translate("reg_already_revoked")}
