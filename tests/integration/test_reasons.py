@@ -46,6 +46,7 @@ def achievement(bank) -> str:
         "陈秀英本人要求更正",
         "learner LI  NA asked for it",
         "ID 110105-19491231-002x on the form",
+        "ID 1101 0519 4912 3100 2X",
         "write to CHEN.XY@example.org",
         "born 1949-12-31",
         "生于1949年12月31日",

@@ -279,32 +279,3 @@ def reissue_code(bank: Bank, principal: Principal, learner_id: str) -> Reissued:
             institution.name_zh or institution.name_en,
             institution.name_en,
         )
-
-
-def check_reason(bank: Bank, principal: Principal, achievement_id: str, reason: str) -> None:
-    """Refuse a correction's or revocation's reason that names the learner as this institution knows them.
-
-    The reason goes into the ledger body, which erasure cannot reach; the learner's name forms, ID number and
-    e-mail as submitted here are what a registrar is likely to type, so they are looked for in it (after the
-    normalization names and ID numbers are matched in).
-    """
-    with bank.db.reading() as session:
-        achievement = achievement_reads.owned(session, principal, achievement_id)
-        learner = session.get(Learner, achievement.learner_id)
-        identity = _submitted(bank, session, principal, learner) if learner is not None else {}
-    folded = name_key(reason)
-    names = [name_key(name) for name in identity.get("name", {}).values() if isinstance(name, str)]
-    found = any(len(name) >= 2 and name in folded for name in names)
-    number = identity.get("national_id", {}).get("number")
-    if isinstance(number, str) and number:
-        written = normalize_national_id("XX", reason).split(":", 1)[1]
-        found = found or normalize_national_id("XX", number).split(":", 1)[1] in written
-    email = identity.get("email")
-    if isinstance(email, str) and email:
-        found = found or email.casefold() in reason.casefold()
-    if found:
-        raise InvalidInput(
-            "the reason names the learner; the ledger keeps it beyond erasure, so describe the change without "
-            "personal data",
-            errors={"reason": "personal data"},
-        )

@@ -36,40 +36,41 @@ def _words(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def _found(trace: str, compact: str, words: str) -> bool:
-    if any("a" <= char <= "z" for char in trace.casefold()) and "@" not in trace:
+def _found(trace: str, is_name: bool, compact: str, words: str) -> bool:
+    if is_name and any("a" <= char <= "z" for char in trace.casefold()):
         name = _words(trace)
         return len(name) >= 2 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", words) is not None
     folded = _folded(trace)
     return len(folded) >= 2 and folded in compact
 
 
-def _names(value: Any) -> Iterator[str]:
+def _names(value: Any) -> Iterator[tuple[str, bool]]:
     if isinstance(value, dict):
         for part in ("zh", "latin"):
             if isinstance(value.get(part), str):
-                yield value[part]
+                yield value[part], True
 
 
-def _traces(personal: dict[str, Any]) -> Iterator[str]:
+def _traces(personal: dict[str, Any]) -> Iterator[tuple[str, bool]]:
+    """Each thing that identifies the person, and whether it is a name (matched as words when in Latin letters)."""
     identity = personal.get("identity", {})
     sources = [identity, *personal.get("submissions", {}).values()]
     for source in sources:
         yield from _names(source.get("name"))
         number = (source.get("national_id") or {}).get("number")
         if isinstance(number, str):
-            yield number
+            yield number, False
         if isinstance(source.get("email"), str):
-            yield source["email"]
+            yield source["email"], False
         born = source.get("birth_date")
         if isinstance(born, str):
-            yield born
+            yield born, False
             try:
                 day = date.fromisoformat(born)
             except ValueError:
                 continue
-            yield f"{day.year}年{day.month}月{day.day}日"
-            yield f"{day.year}/{day.month}/{day.day}"
+            yield f"{day.year}年{day.month}月{day.day}日", False
+            yield f"{day.year}/{day.month}/{day.day}", False
     for names in personal.get("other_names", ()):
         yield from _names(names)
 
@@ -80,6 +81,6 @@ def check(bank: Bank, session: Session, learner_id: str, reason: str) -> None:
     if personal is None:
         return  # erased: nothing of the person is left to leak
     compact, words = _folded(reason), _words(reason)
-    for trace in _traces(personal):
-        if _found(trace, compact, words):
+    for trace, is_name in _traces(personal):
+        if _found(trace, is_name, compact, words):
             raise InvalidInput(NAMES_THE_LEARNER, errors={"reason": "names the learner"})
