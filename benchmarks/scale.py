@@ -71,6 +71,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Table, delete, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.dml import Insert
 
 from creditbank import achievement_rules, demo, ledger_store, projections, recording
@@ -253,6 +254,18 @@ class _Capture:
 
     def get(self, model: Any, key: Any) -> Any:
         return self._objects.get((model.__tablename__, key))
+
+    def scalars(self, statement: Any) -> list[Any]:
+        """Only ``SELECT <key> FROM t WHERE <key> IN (...)``: which of these keys this unit has already inserted."""
+        (column,) = statement.selected_columns
+        where = statement.whereclause
+        left = getattr(where, "left", None)
+        if getattr(where, "operator", None) is not operators.in_op or getattr(left, "name", None) != column.name:
+            raise NotImplementedError(f"the bulk path cannot stand in for {statement!s:.80}")
+        table = column.table.name
+        held = {row[column.name] for row in self.rows[table]}
+        held.update(key for name, key in self._objects if name == table)
+        return [value for value in where.right.value if value in held]
 
     def add(self, instance: Any) -> None:
         table = instance.__table__
