@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from creditbank.cli import (
+    agreements,
     backup,
     credentials,
     credit_rules,
@@ -18,8 +19,10 @@ from creditbank.cli import (
     keys,
     learners,
     ledger,
+    recognition,
     running,
     staff,
+    trust,
     verify,
     witness,
 )
@@ -55,5 +58,8 @@ for command in (
     imports.imports,
     witness.witness,
     witness.witnesses,
+    trust.trust,
+    agreements.agreements,
+    recognition.recognition,
 ):
     main.add_command(command)

@@ -56,7 +56,8 @@ class CreditLine(Base):
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     learner_id: Mapped[str] = mapped_column(ForeignKey("learners.id"))
-    achievement_id: Mapped[str] = mapped_column(ForeignKey("achievements.id"), index=True)
+    # None for a line a recognition decision wrote about learning recorded elsewhere (``application_id`` set).
+    achievement_id: Mapped[str | None] = mapped_column(ForeignKey("achievements.id"), index=True)
     source_seq: Mapped[int] = mapped_column(Integer)
     institution_id: Mapped[str] = mapped_column(String(64))
     framework: Mapped[str] = mapped_column(String(40))
@@ -71,6 +72,11 @@ class CreditLine(Base):
     reversed_seq: Mapped[int | None] = mapped_column(Integer)
     time: Mapped[str] = mapped_column(String(32))
     explanation: Mapped[str] = mapped_column(Text)
+    # A recognition decision's line: the application, and the learning it recognized (``ach:<achievement>`` for
+    # learning recorded here, ``ext:<sha256>`` for a credential from another issuer, ``doc:<sha256>`` for a
+    # document). One piece of learning has at most one standing line per framework, whatever wrote it.
+    application_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    learning: Mapped[str | None] = mapped_column(String(80), index=True)
 
 
 class Redemption(Base):

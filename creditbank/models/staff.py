@@ -28,6 +28,8 @@ class StaffAccount(Base):
     # None for the bank's own roles.
     institution_id: Mapped[str | None] = mapped_column(String(64), index=True)
     role: Mapped[str] = mapped_column(String(16))
+    # A bank reviewer's declared tie to an institution: they review nothing that institution applied for.
+    affiliation: Mapped[str | None] = mapped_column(String(64))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # The second factor: sealed secret, and whether the owner has proved they hold it.
     totp_wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -12,6 +12,7 @@ from sqlalchemy import Table
 from creditbank.models import (
     Achievement,
     AchievementVersion,
+    AgreementTerm,
     CatalogueOutcome,
     ConsentGrant,
     Credential,
@@ -21,12 +22,27 @@ from creditbank.models import (
     Institution,
     InstitutionKey,
     Learner,
+    PublishedAgreement,
     PublishedFramework,
     PublishedRuleSet,
     QualificationAward,
+    RecognitionApplication,
     Redemption,
+    TrustedIssuer,
 )
-from creditbank.projectors import consent, credentials, credits, institutions, keys, learners, records, rules
+from creditbank.projectors import (
+    agreements,
+    consent,
+    credentials,
+    credits,
+    institutions,
+    keys,
+    learners,
+    recognition,
+    records,
+    rules,
+    trust,
+)
 from creditbank.projectors.applied import Applied, Projector
 
 __all__ = ["PROJECTION_TABLES", "PROJECTORS", "Applied", "Projector"]
@@ -56,10 +72,25 @@ PROJECTORS: dict[str, Projector | None] = {
     "credential.suspended": credentials.suspended,
     "key.rotated": keys.rotated,
     "key.compromised": keys.compromised,
+    "trust.issuer_added": trust.issuer_added,
+    "trust.issuer_removed": trust.issuer_removed,
+    "agreement.published": agreements.published,
+    "recognition.applied": recognition.applied,
+    "recognition.evidence_verified": recognition.evidence_verified,
+    "recognition.assigned": recognition.assigned,
+    "recognition.decided": recognition.decided,
+    "recognition.appealed": recognition.appealed,
+    "recognition.appeal_decided": recognition.appeal_decided,
+    "recognition.withdrawn": recognition.withdrawn,
+    "recognition.revoked": recognition.revoked,
 }
 
 # Every table the projectors write, children before parents: the order replay clears them in.
 PROJECTION_TABLES: list[Table] = [
+    RecognitionApplication.__table__,  # type: ignore[list-item]
+    AgreementTerm.__table__,  # type: ignore[list-item]
+    PublishedAgreement.__table__,  # type: ignore[list-item]
+    TrustedIssuer.__table__,  # type: ignore[list-item]
     ConsentGrant.__table__,  # type: ignore[list-item]
     Credential.__table__,  # type: ignore[list-item]
     CredentialKey.__table__,  # type: ignore[list-item]

@@ -24,7 +24,7 @@ def converted(session: Session, entries: Sequence[Applied]) -> None:
             {
                 "seq": entry.seq,
                 "learner_id": body["learner"],
-                "achievement_id": body["achievement"],
+                "achievement_id": body.get("achievement"),
                 "source_seq": body["source_seq"],
                 "institution_id": body["institution"],
                 "framework": body["framework"],
@@ -39,6 +39,8 @@ def converted(session: Session, entries: Sequence[Applied]) -> None:
                 "reversed_seq": None,
                 "time": entry.time,
                 "explanation": json.dumps(body["explanation"], ensure_ascii=False),
+                "application_id": body.get("application"),
+                "learning": body.get("learning"),
             }
         )
         if body.get("reverses") is not None:
