@@ -43,6 +43,7 @@ class _ProblemApi(Api):  # type: ignore[misc]
 
 def init_api(app: Flask) -> Api:
     from api import (
+        agreement_views,
         consent_views,
         credentials_views,
         credits_views,
@@ -52,7 +53,9 @@ def init_api(app: Flask) -> Api:
         ledger_views,
         pages,
         pdf_trust_views,
+        recognition_views,
         records_views,
+        trust_views,
         witness_views,
     )
 
@@ -79,6 +82,9 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(credentials_views.public)
     api.register_blueprint(pdf_trust_views.blp)
     api.register_blueprint(health_views.blp)
+    api.register_blueprint(trust_views.blp)
+    api.register_blueprint(agreement_views.blp)
+    api.register_blueprint(recognition_views.blp)
     auth.install(app)
     app.before_request(_require_json)
     app.register_blueprint(pages.bp)
