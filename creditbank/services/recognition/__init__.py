@@ -1,0 +1,1 @@
+"""Recognition of learning: applications, the evidence they bring, and the issuers trusted for it."""
