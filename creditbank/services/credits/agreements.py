@@ -126,14 +126,11 @@ def publish(
         except DocumentError as error:
             held = _held(session, document)
             if held is not None:
+                _may_publish(institution, held.recognizing, held.id)
                 # The same version again: say so rather than list the overlaps it has with itself.
                 return _same_or_conflict(held, document)
             raise _invalid(error) from None
-        if institution is not None and institution != agreement.recognizing:
-            raise Forbidden(
-                f"only the recognizing party ({agreement.recognizing}) may publish agreement {agreement.id}",
-                errors={"recognizing": "must be the calling institution"},
-            )
+        _may_publish(institution, agreement.recognizing, agreement.id)
         hash_ = digest(agreement.document)
         existing = session.get(PublishedAgreement, (agreement.id, agreement.version))
         if existing is not None:
@@ -145,6 +142,14 @@ def publish(
     return PublishedAgreementVersion(
         agreement.id, agreement.version, hash_, seq, True, report["changed"], report["decided"]
     )
+
+
+def _may_publish(institution: str | None, recognizing: str, agreement_id: str) -> None:
+    if institution is not None and institution != recognizing:
+        raise Forbidden(
+            f"only the recognizing party ({recognizing}) may publish agreement {agreement_id}",
+            errors={"recognizing": "must be the calling institution"},
+        )
 
 
 def _held(session: Session, document: dict[str, Any]) -> PublishedAgreement | None:
