@@ -24,14 +24,17 @@ def _link(ctx: Context, token: str) -> str:
 @click.option("--institution", "institution_id", help="The institution this registrar or viewer works for.")
 @click.option("--bank", "for_bank", is_flag=True, help="A member of the bank's own staff (reviewer or admin).")
 @click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
+@click.option("--affiliation", help="A reviewer's institution: they review none of its applications for recognition.")
 @pass_ctx
-def staff_add(ctx: Context, login: str, institution_id: str | None, for_bank: bool, role: str) -> None:
+def staff_add(
+    ctx: Context, login: str, institution_id: str | None, for_bank: bool, role: str, affiliation: str | None
+) -> None:
     """Create an account and print its one-time set-up link (valid for three days)."""
     from creditbank.services.staff import accounts
 
     if bool(institution_id) == for_bank:
         raise click.UsageError("give exactly one of --institution ID and --bank")
-    created = accounts.add(ctx.bank(), login, role, institution_id, created_by="bank:cli")
+    created = accounts.add(ctx.bank(), login, role, institution_id, created_by="bank:cli", affiliation=affiliation)
     where = created.staff.institution_id or "the bank"
     click.echo(f"created {created.staff.login} ({created.staff.role}, {where}) as {created.staff.id}")
     click.echo("hand this one-time set-up link to its owner (it is not shown again):")

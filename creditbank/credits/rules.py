@@ -18,7 +18,8 @@ CENT = Decimal("0.01")
 
 COURSE_REF = re.compile(r"([a-z0-9][a-z0-9-]{0,39}):(.{1,64})")
 BASES = ("credits", "hours")
-_TOP = {"version", "framework", "name", "defaults", "institutions", "equivalences", "caps", "awarding"}
+_TOP = {"version", "framework", "name", "defaults", "institutions", "equivalences", "caps", "awarding", "recognition"}
+_RECOGNITION = {"review_days", "appeal_days", "automatic"}
 _DEFAULTS = {"minimum_result", "rounding", "validity_years", "level", "category"}
 _INSTITUTION = {
     "id",
@@ -82,6 +83,17 @@ class Cap:
 
 
 @dataclass(frozen=True)
+class RecognitionTerms:
+    """How applications for recognition are handled under a rule set: the days a reviewer has to decide, the days
+    a learner has to appeal a decision, and whether a valid credential from a trusted issuer whose achievement the
+    trust list maps is recognized without waiting for a reviewer."""
+
+    review_days: int = 30
+    appeal_days: int = 30
+    automatic: bool = True
+
+
+@dataclass(frozen=True)
 class RuleSet:
     version: str
     framework: str
@@ -96,6 +108,7 @@ class RuleSet:
     caps: tuple[Cap, ...]
     awarding: dict[str, tuple[str, ...]] = field(default_factory=dict)
     document: dict[str, Any] = field(default_factory=dict)
+    recognition: RecognitionTerms = field(default_factory=RecognitionTerms)
 
     def resolve(self, institution: str, code: str) -> list[str]:
         """The chain of equivalences from one institution's course to a catalogue outcome (empty if none)."""
@@ -181,6 +194,7 @@ def read(document: dict[str, Any], source: str, framework: Framework | None, ins
             if institution not in institutions:
                 r.fault(f"{place}[{index}]", f"unknown institution {institution!r}")
         awarding[qualification] = tuple(names)
+    terms = _recognition(r, r.table(document, "recognition", "recognition", required=False) or {})
     r.finish()
     assert minimum is not None
     assert rounding is not None
@@ -200,7 +214,22 @@ def read(document: dict[str, Any], source: str, framework: Framework | None, ins
         tuple(caps),
         awarding,
         document,
+        terms,
     )
+
+
+def _recognition(r: Reader, table: dict[str, Any]) -> RecognitionTerms:
+    r.unknown(table, _RECOGNITION, "recognition")
+    defaults = RecognitionTerms()
+    days = {}
+    for key in ("review_days", "appeal_days"):
+        value = r.number(table, key, f"recognition.{key}", integer=True, maximum=Decimal(365), required=False)
+        days[key] = getattr(defaults, key) if value is None else int(value)
+    automatic = table.get("automatic", defaults.automatic)
+    if not isinstance(automatic, bool):
+        r.fault("recognition.automatic", "must be true or false")
+        automatic = defaults.automatic
+    return RecognitionTerms(days["review_days"], days["appeal_days"], automatic)
 
 
 def _level(r: Reader, parent: Any, key: str, place: str, framework: Framework | None, **kw: bool) -> int | None:

@@ -42,6 +42,7 @@ class RecognitionApplication(Base):
     decided_by: Mapped[str | None] = mapped_column(String(128))
     appeal_until: Mapped[str | None] = mapped_column(String(10))
     appealed_seq: Mapped[int | None] = mapped_column(BigInteger)
+    appeal_reason: Mapped[str | None] = mapped_column(Text)
     appeal_reviewer: Mapped[str | None] = mapped_column(String(128))
     appeal_decision: Mapped[str | None] = mapped_column(Text)
     appeal_decided_seq: Mapped[int | None] = mapped_column(BigInteger)

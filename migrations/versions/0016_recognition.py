@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(length=128), nullable=True),
         sa.Column("appeal_until", sa.String(length=10), nullable=True),
         sa.Column("appealed_seq", sa.BigInteger(), nullable=True),
+        sa.Column("appeal_reason", sa.Text(), nullable=True),
         sa.Column("appeal_reviewer", sa.String(length=128), nullable=True),
         sa.Column("appeal_decision", sa.Text(), nullable=True),
         sa.Column("appeal_decided_seq", sa.BigInteger(), nullable=True),

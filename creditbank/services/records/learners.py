@@ -271,6 +271,9 @@ def erase(bank: Bank, learner_id: str, *, actor: str = BANK_ACTOR) -> int:
         from creditbank.services.imports import upkeep
 
         upkeep.forget_learner(session, learner_id)
+        from creditbank.services.recognition import evidence_files
+
+        evidence_files.forget_learner(session, learner_id)
         seq = recorded[0].seq
     bank.db.scrub_freed()  # no copy of the deleted rows left in the WAL or free pages
     return seq

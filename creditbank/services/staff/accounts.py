@@ -108,13 +108,21 @@ def _fresh_setup(account: StaffAccount) -> str:
     return token
 
 
-def add(bank: Bank, login: str, role: str, institution_id: str | None, *, created_by: str) -> NewStaff:
-    """A new account waiting for set-up; the token for its set-up link is shown once."""
+def add(
+    bank: Bank, login: str, role: str, institution_id: str | None, *, created_by: str, affiliation: str | None = None
+) -> NewStaff:
+    """A new account waiting for set-up; the token for its set-up link is shown once. A bank reviewer may declare an
+    ``affiliation`` with an institution, whose applications for recognition they then never review."""
     typed = login.strip().lower()
     if not _LOGIN.fullmatch(typed):
         raise InvalidInput("a staff login is 3-64 lower-case letters, digits and . _ @ -", errors={"login": "invalid"})
     with bank.db.writing() as session:
         _check_role(session, role, institution_id)
+        if affiliation is not None:
+            if role != "reviewer":
+                raise InvalidInput("only a bank reviewer declares an affiliation", errors={"affiliation": "not a reviewer"})
+            if session.get(Institution, affiliation) is None:
+                raise NotFound(f"no institution {affiliation!r}", errors={"affiliation": "unknown"})
         if session.scalars(select(StaffAccount.id).where(StaffAccount.login == typed)).first() is not None:
             raise Conflict(f"the login {typed!r} is taken", errors={"login": "taken"})
         account = StaffAccount(
@@ -122,6 +130,7 @@ def add(bank: Bank, login: str, role: str, institution_id: str | None, *, create
             login=typed,
             institution_id=institution_id,
             role=role,
+            affiliation=affiliation,
             created_at=_now(),
             created_by=created_by,
         )

@@ -1,0 +1,530 @@
+"""Applying for recognition: the learner (portal) or an institution on the learner's behalf (API, console) or the bank
+(CLI) hands in evidence; the bank checks it, records the application, and either recognizes it at once (a valid
+credential from a trusted issuer whose achievement the trust list maps, under a rule set that allows it) or assigns
+it to a reviewer with a deadline. Withdrawing, listing and reading applications live here too.
+
+Every step is a ledger entry whose body names the learner only by pseudonym; the files themselves are sealed beside
+the ledger (``evidence_files``). Cheap checks run first (count, size, kind, learner, framework), then the evidence
+check (which may fetch the issuer's DID document), and only then the one write transaction, which checks again that
+none of the learning is counted already.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from certificates import pdf_read
+from certificates import verify as verification
+from creditbank import ledger_store, recording
+from creditbank.credits import statement
+from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
+from creditbank.models import Learner, RecognitionApplication, StaffAccount
+from creditbank.runtime import Bank
+from creditbank.services.credits import credit_rules
+from creditbank.services.random_ids import random_id
+from creditbank.services.recognition import evidence_files, lines
+from creditbank.services.recognition.evidence_files import EvidenceFile
+from creditbank.services.records import consent
+from creditbank.services.records.api_keys import Principal
+from creditbank.services.records.institutions import BANK_ACTOR
+from creditbank.services.records.learners import require_enrolled
+from creditbank.services.records.personal_records import personal_of
+
+LEARNER_ACTOR = consent.PORTAL_ACTOR
+OPEN_STATES = ("submitted", "under_review", "appealed")
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """Who hands the application in: the learner themself, an institution for them, or the bank's desk."""
+
+    actor: str
+    institution: str | None = None
+
+    @classmethod
+    def learner(cls) -> Applicant:
+        return cls(LEARNER_ACTOR)
+
+    @classmethod
+    def bank(cls) -> Applicant:
+        return cls(BANK_ACTOR)
+
+    @classmethod
+    def for_institution(cls, principal: Principal) -> Applicant:
+        return cls(principal.actor, principal.institution_id)
+
+
+def _today(now: datetime | None) -> date:
+    return (now or datetime.now(UTC)).date()
+
+
+def identities(personal: dict[str, Any] | None) -> list[verification.Identity]:
+    """Every name form the bank holds for the person, each with their birth date: what a credential's identity
+    hash may have been made from."""
+    if personal is None:
+        return []
+    identity = personal["identity"]
+    born = date.fromisoformat(identity["birth_date"])
+    forms = [identity.get("name", {})]
+    forms.extend(item for item in personal.get("other_names", []) if isinstance(item, dict))
+    names = {value for form in forms for value in form.values() if isinstance(value, str) and value}
+    return [verification.Identity(name, born) for name in sorted(names)]
+
+
+def _framework(session: Session, framework: str | None) -> tuple[str, Any, str]:
+    book = credit_rules.rulebook(session)
+    if framework is None:
+        if len(book.active) != 1:
+            choices = ", ".join(sorted(book.active)) or "none is published"
+            raise InvalidInput(
+                f"name the framework the learning should count in ({choices})", errors={"framework": "required"}
+            )
+        framework = next(iter(book.active))
+    if framework not in book.active:
+        raise InvalidInput(
+            f"no rule set is active for framework {framework!r}, so nothing can be recognized in it",
+            errors={"framework": "no active rule set"},
+        )
+    rule_set, rules_hash = book.active[framework]
+    return framework, rule_set, rules_hash
+
+
+def _kind_of(data: bytes, place: str) -> str:
+    media_type = evidence_files.sniff(data)
+    if media_type is None:
+        raise InvalidInput(
+            "evidence must be a credential (JSON), a PDF certificate or a scanned document (PDF, PNG or JPEG)",
+            errors={place: "unsupported file type"},
+        )
+    if media_type == "application/json":
+        return "credential"
+    if media_type == "application/pdf":
+        try:
+            pdf_read.embedded_credential(data)
+        except pdf_read.PdfError:
+            return "document"
+        # A PDF that carries a credential is a certificate: it verifies as one, or it is refused. It never falls
+        # back to being "just a document", which would let a tampered certificate reach a reviewer looking valid.
+        return "pdf"
+    return "document"
+
+
+@dataclass(frozen=True)
+class _Checked:
+    kind: str
+    media_type: str
+    data: bytes
+    description: str
+    verified: Any | None  # evidence.EvidenceCheck
+
+
+def _check_files(
+    bank: Bank, files: Sequence[EvidenceFile], people: list[verification.Identity], framework: str
+) -> list[_Checked]:
+    if not files:
+        raise InvalidInput("an application needs evidence: at least one file", errors={"evidence": "required"})
+    if len(files) > evidence_files.MAX_FILES:
+        raise InvalidInput(
+            f"{len(files)} files; an application takes at most {evidence_files.MAX_FILES}",
+            errors={"evidence": "too many files"},
+        )
+    if sum(len(item.data) for item in files) > evidence_files.MAX_TOTAL_BYTES:
+        raise InvalidInput("the evidence files are too large together", errors={"evidence": "too large"})
+    kinds = []
+    for index, item in enumerate(files):
+        place = f"evidence[{index}]"
+        if not item.data:
+            raise InvalidInput("an evidence file is empty", errors={place: "empty"})
+        if len(item.data) > evidence_files.MAX_FILE_BYTES:
+            raise InvalidInput(
+                f"an evidence file has at most {evidence_files.MAX_FILE_BYTES // (1024 * 1024)} MB",
+                errors={place: "too large"},
+            )
+        kind = _kind_of(item.data, place)
+        description = ""
+        if kind == "document":
+            description = evidence_files.description_of(item.description, f"{place}.description")
+        kinds.append((kind, description))
+    checked = []
+    for index, (item, (kind, description)) in enumerate(zip(files, kinds, strict=True)):
+        verified = None
+        if kind != "document":
+            from creditbank.services.recognition import evidence
+
+            try:
+                verified = evidence.check(bank, item.data, people, framework)
+            except InvalidInput as exc:
+                reason = (exc.errors or {}).get("evidence", exc.detail)
+                raise InvalidInput(
+                    f"evidence file {index + 1}: {exc.detail}", errors={f"evidence[{index}]": reason}
+                ) from None
+        media_type = evidence_files.sniff(item.data) or "application/octet-stream"
+        checked.append(_Checked(kind, media_type, item.data, description, verified))
+    return checked
+
+
+def _items(checked: list[_Checked]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for evidence_number, found in enumerate(checked, start=1):
+        if found.verified is None:
+            items.append(
+                {
+                    "number": len(items) + 1,
+                    "evidence": evidence_number,
+                    "kind": "document",
+                    "key": f"doc:{evidence_files.digest(found.data)}",
+                    "issuer": None,
+                    "issuer_name": None,
+                    "title": {},
+                    "completed": None,
+                    "credits": None,
+                    "mapping": None,
+                    "verdict": None,
+                }
+            )
+            continue
+        for learning in found.verified.items:
+            items.append(
+                {
+                    "number": len(items) + 1,
+                    "evidence": evidence_number,
+                    "kind": found.kind,
+                    "key": learning.key,
+                    "issuer": learning.issuer,
+                    "issuer_name": learning.issuer_name,
+                    "title": dict(learning.title),
+                    "achievement_type": learning.achievement_type,
+                    "completed": learning.completed,
+                    "credits": learning.credits,
+                    "mapping": dict(learning.mapping) if learning.mapping is not None else None,
+                    "verdict": found.verified.verdict,
+                }
+            )
+    if not items:
+        raise InvalidInput("the evidence names no learning to recognize", errors={"evidence": "no learning"})
+    return items
+
+
+def _refuse_counted(session: Session, learner_id: str, framework: str, items: list[dict[str, Any]]) -> None:
+    keys = [item["key"] for item in items]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput(
+            "the same learning appears twice in this application", errors={"evidence": "duplicate learning"}
+        )
+    already = lines.counted(session, framework, keys)
+    for item in items:
+        if item["key"] in already:
+            raise Conflict(
+                f"item {item['number']} is already counted in {framework} (credit line #{already[item['key']]}); "
+                "the same learning is never counted twice",
+                errors={"evidence": "already counted"},
+            )
+        achievement = lines.achievement_of(item["key"])
+        if achievement is not None:
+            from creditbank.models import Achievement
+
+            held = session.get(Achievement, achievement)
+            if held is None or held.learner_id != learner_id:
+                # The credential verified, so the bank issued it; it is simply not this learner's.
+                raise InvalidInput(
+                    f"evidence item {item['number']} does not belong to this learner",
+                    errors={"evidence": "not the applicant's"},
+                )
+    pending = session.scalars(
+        select(RecognitionApplication.items).where(
+            RecognitionApplication.framework == framework, RecognitionApplication.state.in_(OPEN_STATES)
+        )
+    )
+    waiting = {entry["key"] for text in pending for entry in json.loads(text)}
+    for item in items:
+        if item["key"] in waiting:
+            raise Conflict(
+                f"item {item['number']} is already in an application awaiting a decision",
+                errors={"evidence": "already applied for"},
+            )
+
+
+def eligible_reviewers(
+    session: Session, application: RecognitionApplication, *, exclude: Sequence[str] = ()
+) -> list[str]:
+    """Active bank reviewers who may take this application, least loaded first: not affiliated with the applying
+    institution, and not any of ``exclude`` (the first decision's reviewer, for an appeal)."""
+    open_load = (
+        select(RecognitionApplication.reviewer, func.count())
+        .where(RecognitionApplication.state.in_(OPEN_STATES), RecognitionApplication.reviewer.is_not(None))
+        .group_by(RecognitionApplication.reviewer)
+    )
+    load: dict[str, int] = {str(reviewer): int(count) for reviewer, count in session.execute(open_load)}
+    candidates = [
+        account.id
+        for account in session.scalars(
+            select(StaffAccount).where(
+                StaffAccount.role == "reviewer",
+                StaffAccount.disabled_at.is_(None),
+                StaffAccount.password_hash.is_not(None),
+            )
+        )
+        if account.id not in exclude
+        and (account.affiliation is None or account.affiliation != application.institution_id)
+    ]
+    return sorted(candidates, key=lambda staff: (load.get(staff, 0), staff))
+
+
+def assigned_entry(application_id: str, reviewer: str, due: date, actor: str, *, appeal: bool) -> ledger_store.NewEntry:
+    body = {"application": application_id, "reviewer": reviewer, "due": due.isoformat(), "appeal": appeal}
+    return ledger_store.NewEntry("recognition.assigned", actor, body)
+
+
+def apply(
+    bank: Bank,
+    applicant: Applicant,
+    learner_id: str,
+    evidence: Sequence[EvidenceFile],
+    *,
+    framework: str | None = None,
+    qualification: str | None = None,
+    principal: Principal | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Hand in an application; returns it as :func:`view` shows it (decided already when recognized at once)."""
+    from creditbank.services.recognition import decisions
+
+    with bank.db.reading() as session:
+        learner = session.get(Learner, learner_id)
+        if principal is not None:
+            learner = require_enrolled(session, principal, learner_id)
+        if learner is None:
+            raise NotFound(f"no learner {learner_id!r}")
+        if learner.status == "erased":
+            raise Conflict(f"learner {learner_id} was erased", errors={"learner": "erased"})
+        framework_id, rule_set, _ = _framework(session, framework)
+        if qualification is not None:
+            book = credit_rules.rulebook(session)
+            if qualification not in book.frameworks[framework_id].qualifications:
+                raise InvalidInput(
+                    f"{framework_id} has no qualification {qualification!r}", errors={"qualification": "unknown"}
+                )
+        people = identities(personal_of(bank, session, learner_id))
+    checked = _check_files(bank, evidence, people, framework_id)
+    items = _items(checked)
+    today = _today(now)
+    application_id = random_id("rap-").lower()
+    with bank.db.writing() as session:
+        ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
+        held = session.get(Learner, learner_id)
+        if held is None or held.status == "erased":
+            raise Conflict(f"learner {learner_id} was erased", errors={"learner": "erased"})
+        _refuse_counted(session, learner_id, framework_id, items)
+        for number, found in enumerate(checked, start=1):
+            evidence_files.store(
+                bank, session, application_id, learner_id, number, found.kind, found.media_type, found.data,
+                found.description,
+            )  # fmt: skip
+        applied = {
+            "application": application_id,
+            "learner": learner_id,
+            "framework": framework_id,
+            "qualification": qualification,
+            "institution": applicant.institution,
+            "evidence": [
+                {
+                    "number": number,
+                    "kind": found.kind,
+                    "media_type": found.media_type,
+                    "sha256": evidence_files.digest(found.data),
+                    "size": len(found.data),
+                }
+                for number, found in enumerate(checked, start=1)
+            ],
+            "items": items,
+        }
+        entries = [ledger_store.NewEntry("recognition.applied", applicant.actor, applied)]
+        for number, found in enumerate(checked, start=1):
+            if found.verified is None:
+                continue
+            checks = [{"check": c["check"], "result": c["result"]} for c in found.verified.report.get("checks", [])]
+            body = {
+                "application": application_id,
+                "evidence": number,
+                "verdict": found.verified.verdict,
+                "issuer": found.verified.issuer,
+                "own": found.verified.own,
+                "checks": checks,
+                "items": [item["number"] for item in items if item["evidence"] == number],
+            }
+            entries.append(ledger_store.NewEntry("recognition.evidence_verified", BANK_ACTOR, body))
+        recording.record(session, entries)
+        row = session.get(RecognitionApplication, application_id)
+        assert row is not None
+        if rule_set.recognition.automatic and all(
+            item["kind"] != "document" and item["verdict"] == "valid" and item["mapping"] is not None
+            and Decimal(str(item["mapping"]["credits"])) > 0
+            for item in items
+        ):  # fmt: skip
+            decisions.record_automatic(bank, session, row, today)
+        else:
+            reviewers = eligible_reviewers(session, row)
+            if reviewers:
+                due = today + timedelta(days=rule_set.recognition.review_days)
+                recording.record(session, [assigned_entry(application_id, reviewers[0], due, BANK_ACTOR, appeal=False)])
+        return view(bank, session, row)
+
+
+def assign(bank: Bank, application_id: str, reviewer_login: str, *, actor: str = BANK_ACTOR,
+           now: datetime | None = None) -> dict[str, Any]:  # fmt: skip
+    """(Re)assign an open application to a named reviewer (the bank's admin desk or the CLI)."""
+    with bank.db.writing() as session:
+        ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
+        row = _application(session, application_id)
+        if row.state not in OPEN_STATES:
+            raise Conflict(f"application {application_id} is {row.state}; only an open one can be assigned")
+        account = reviewer_account(session, reviewer_login)
+        if account.affiliation is not None and account.affiliation == row.institution_id:
+            raise Forbidden(
+                f"{reviewer_login} is affiliated with {row.institution_id}, which applied",
+                errors={"reviewer": "affiliated with the applicant"},
+            )
+        appeal = row.state == "appealed"
+        if appeal and account.id == row.decided_by:
+            raise Forbidden(
+                "an appeal goes to another reviewer than the one who decided", errors={"reviewer": "decided it"}
+            )
+        _, rule_set, _ = _framework(session, row.framework)
+        due = _today(now) + timedelta(days=rule_set.recognition.review_days)
+        recording.record(session, [assigned_entry(row.id, account.id, due, actor, appeal=appeal)])
+        return view(bank, session, row)
+
+
+def reviewer_account(session: Session, login: str) -> StaffAccount:
+    account = session.scalar(select(StaffAccount).where(StaffAccount.login == login.strip().lower()))
+    if account is None or account.disabled_at is not None:
+        raise NotFound(f"no active staff account {login!r}", errors={"reviewer": "unknown"})
+    if account.role != "reviewer":
+        raise Forbidden(f"{login} is not a reviewer", errors={"reviewer": "not a reviewer"})
+    return account
+
+
+def withdraw(bank: Bank, application_id: str, applicant: Applicant, *, learner_id: str | None = None) -> dict[str, Any]:
+    """Withdraw an application before it is decided (or an appeal before it is decided): by the learner, or by the
+    institution that handed it in, or the bank."""
+    with bank.db.writing() as session:
+        ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
+        row = _application(session, application_id)
+        _may_act(row, applicant, learner_id)
+        if row.state not in OPEN_STATES:
+            raise Conflict(
+                f"application {application_id} is {row.state}; only an open application can be withdrawn",
+                errors={"application": row.state},
+            )
+        body = {"application": row.id, "appeal": row.state == "appealed"}
+        recording.record(session, [ledger_store.NewEntry("recognition.withdrawn", applicant.actor, body)])
+        return view(bank, session, row)
+
+
+def _may_act(row: RecognitionApplication, applicant: Applicant, learner_id: str | None) -> None:
+    if applicant.actor == LEARNER_ACTOR:
+        if learner_id != row.learner_id:
+            raise NotFound(f"no application {row.id!r}")
+    elif applicant.institution is not None and applicant.institution != row.institution_id:
+        raise NotFound(f"no application {row.id!r} handed in by {applicant.institution}")
+
+
+def _application(session: Session, application_id: str) -> RecognitionApplication:
+    row = session.get(RecognitionApplication, application_id, populate_existing=True)
+    if row is None:
+        raise NotFound(f"no application {application_id!r}", errors={"application": "unknown"})
+    return row
+
+
+def get(bank: Bank, application_id: str, *, applicant: Applicant | None = None,
+        learner_id: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """One application as its reader may see it (``applicant`` None: bank staff and the CLI see every one)."""
+    with bank.db.reading() as session:
+        row = _application(session, application_id)
+        if applicant is not None:
+            _may_act(row, applicant, learner_id)
+        return view(bank, session, row)
+
+
+def list_applications(
+    bank: Bank,
+    *,
+    learner_id: str | None = None,
+    institution: str | None = None,
+    state: str | None = None,
+    reviewer: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    query = select(RecognitionApplication).order_by(RecognitionApplication.applied_seq.desc()).limit(limit)
+    if learner_id is not None:
+        query = query.where(RecognitionApplication.learner_id == learner_id)
+    if institution is not None:
+        query = query.where(RecognitionApplication.institution_id == institution)
+    if state is not None:
+        query = query.where(RecognitionApplication.state == state)
+    if reviewer is not None:
+        query = query.where(RecognitionApplication.reviewer == reviewer)
+    with bank.db.reading() as session:
+        return [view(bank, session, row, lines_too=False) for row in session.scalars(query)]
+
+
+def view(bank: Bank, session: Session, row: RecognitionApplication, *, lines_too: bool = True) -> dict[str, Any]:
+    session.refresh(row)
+    items = json.loads(row.items)
+    if any(item["kind"] == "document" for item in items):
+        described = evidence_files.descriptions(bank, session, row.id)
+        for item in items:
+            if item["kind"] == "document":
+                item["description"] = described.get(item["evidence"])
+    result: dict[str, Any] = {
+        "id": row.id,
+        "learner": row.learner_id,
+        "framework": row.framework,
+        "qualification": row.qualification,
+        "institution": row.institution_id,
+        "state": row.state,
+        "applied_seq": row.applied_seq,
+        "applied_at": row.applied_at,
+        "rules": row.rules_version,
+        "reviewer": row.reviewer,
+        "due": row.due,
+        "items": items,
+        "decision": None if row.decision is None else {**json.loads(row.decision), "seq": row.decided_seq},
+        "appeal_until": row.appeal_until,
+        "appeal": None,
+    }
+    if row.appealed_seq is not None:
+        result["appeal"] = {
+            "seq": row.appealed_seq,
+            "reviewer": row.appeal_reviewer,
+            "decision": None
+            if row.appeal_decision is None
+            else {**json.loads(row.appeal_decision), "seq": row.appeal_decided_seq},
+        }
+    if lines_too:
+        from creditbank.models import CreditLine
+
+        found = session.scalars(select(CreditLine).where(CreditLine.application_id == row.id).order_by(CreditLine.seq))
+        result["lines"] = [
+            {
+                "seq": line.seq,
+                "credits": statement.credits(line.cents),
+                "level": line.level,
+                "category": line.category,
+                "outcome": line.outcome,
+                "learning": line.learning,
+                "reverses": line.reverses,
+                "reversed_by": line.reversed_seq,
+                "decision_seq": line.source_seq,
+            }
+            for line in found
+        ]
+    return result
