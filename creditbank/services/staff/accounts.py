@@ -120,7 +120,9 @@ def add(
         _check_role(session, role, institution_id)
         if affiliation is not None:
             if role != "reviewer":
-                raise InvalidInput("only a bank reviewer declares an affiliation", errors={"affiliation": "not a reviewer"})
+                raise InvalidInput(
+                    "only a bank reviewer declares an affiliation", errors={"affiliation": "not a reviewer"}
+                )
             if session.get(Institution, affiliation) is None:
                 raise NotFound(f"no institution {affiliation!r}", errors={"affiliation": "unknown"})
         if session.scalars(select(StaffAccount.id).where(StaffAccount.login == typed)).first() is not None:
