@@ -10,8 +10,9 @@ issuer's host) and no proxy from the environment. HTTPS is required, except for 
 localhost), which are reached over plain HTTP so that two instances on one machine can federate in tests and in
 development; nothing off the machine is ever fetched without TLS.
 
-Answers are kept for a minute per URL: one application's CLR names the same status list for every credential, and
-reviewers checking several applications from one bank need not fetch its DID document each time.
+DID documents and status lists are kept for a minute per URL: one application's CLR names the same status list for
+every credential, and applications from one bank need not fetch its DID document each time. So a revocation at the
+issuer can take up to a minute to be seen here, as it can with any cached status list.
 """
 
 from __future__ import annotations
@@ -126,10 +127,18 @@ def forget() -> None:
         _cache.clear()
 
 
-def fetch(site: Site, url: str, limit: int, *, timeout: float = TIMEOUT_SECONDS) -> bytes:
-    """The body of ``url`` on ``site``, at most ``limit`` bytes, or RemoteError."""
+def fetch(
+    site: Site, url: str, limit: int, *, query: str = "", keep: bool = True, timeout: float = TIMEOUT_SECONDS
+) -> bytes:
+    """The body of ``url`` on ``site`` (with ``query``, which this module's callers write themselves), at most
+    ``limit`` bytes, or RemoteError. ``keep=False`` for what must be current: a checkpoint kept for a minute would
+    look older than the receipt of a credential issued meanwhile."""
     if not site.owns(url):
         raise RemoteError(f"{url} is not on the issuer's host {site.origin}")
+    if query:
+        url = f"{url}?{query}"
+    if not keep:
+        return _get(url, limit, timeout)
     now = time.monotonic()
     with _cache_lock:
         kept = _cache.get(url)
