@@ -292,3 +292,12 @@ def test_erasure_deletes_the_evidence_and_replay_rebuilds_the_applications(world
     # The application stays, without what the files showed.
     shown = applications.get(bank, view["id"])
     assert shown["items"][0]["description"] is None
+
+
+def test_a_learner_has_a_bounded_number_of_open_applications(world: CreditWorld) -> None:
+    bank = world.bank
+    for number in range(applications.MAX_OPEN):
+        applications.apply(bank, Applicant.learner(), world.learner, scans(f"Course {number}"))
+    with pytest.raises(Conflict) as refused:
+        applications.apply(bank, Applicant.learner(), world.learner, scans("One more"))
+    assert refused.value.errors == {"learner": "too many open applications"}

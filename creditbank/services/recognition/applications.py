@@ -40,6 +40,8 @@ from creditbank.services.records.personal_records import personal_of
 
 LEARNER_ACTOR = consent.PORTAL_ACTOR
 OPEN_STATES = ("submitted", "under_review", "appealed")
+# Open applications per learner: enough for anyone's real case, few enough that nobody floods the reviewers.
+MAX_OPEN = 10
 
 
 @dataclass(frozen=True)
@@ -238,11 +240,18 @@ def _refuse_counted(session: Session, learner_id: str, framework: str, items: li
                     f"evidence item {item['number']} does not belong to this learner",
                     errors={"evidence": "not the applicant's"},
                 )
+    # Only the learner's own open applications, of which there are at most MAX_OPEN: learning that verified as
+    # someone else's never got this far.
     pending = session.scalars(
         select(RecognitionApplication.items).where(
-            RecognitionApplication.framework == framework, RecognitionApplication.state.in_(OPEN_STATES)
+            RecognitionApplication.learner_id == learner_id, RecognitionApplication.state.in_(OPEN_STATES)
         )
-    )
+    ).all()
+    if len(pending) >= MAX_OPEN:
+        raise Conflict(
+            f"{len(pending)} applications are awaiting a decision already; at most {MAX_OPEN} may be open at once",
+            errors={"learner": "too many open applications"},
+        )
     waiting = {entry["key"] for text in pending for entry in json.loads(text)}
     for item in items:
         if item["key"] in waiting:
