@@ -297,20 +297,47 @@ def needs_reseal(data: bytes, passphrase: str | None) -> bool:
         return False
 
 
-def reseal(path: Path, passphrase: str | None, purpose: str, attributes: dict[str, str] | None = None) -> bool:
-    """Rewrite a key file in the sealed form with the current passphrase, in place; False if there was nothing to do.
+def _opens_with(data: bytes, passphrase: str, purpose: str, path: Path) -> bool:
+    if not is_sealed_document(data) or not is_encrypted(data):
+        return False
+    try:
+        unseal(data, passphrase, purpose, path)
+    except ConfigurationError:
+        return False
+    return True
 
-    The new file replaces the old by a rename, so a reader sees one or the other, and both hold the same secret.
+
+def reseal(
+    path: Path,
+    passphrase: str | None,
+    purpose: str,
+    attributes: dict[str, str] | None = None,
+    *,
+    new_passphrase: str | None = None,
+) -> bool:
+    """Rewrite a key file in the sealed form, in place; False if there was nothing to do.
+
+    Without ``new_passphrase`` the file is sealed with ``passphrase`` if it is in an earlier release's form or
+    unsealed. With it, a file that opens with ``passphrase`` is sealed with ``new_passphrase`` instead, and one that
+    already opens with the new passphrase is left alone, so an interrupted change of passphrase can simply be run
+    again. Attributes not given are kept from the file. The new file replaces the old by a rename, so a reader sees
+    one or the other, and both hold the same secret.
     """
     data = path.read_bytes()
-    if not needs_reseal(data, passphrase):
+    if new_passphrase is None:
+        if not needs_reseal(data, passphrase):
+            return False
+    elif _opens_with(data, new_passphrase, purpose, path):
         return False
     if data.startswith(_PEM):
         secret = _raw(_legacy_pem(path, data, passphrase))
     elif not is_sealed_document(data):
         secret = data  # the bare session secret of earlier releases
     else:
-        secret = unseal(data, passphrase, purpose, path).secret
-    salt = _folder_salt(path.parent) if passphrase else None
-    files.write_private(path, seal(secret, passphrase, purpose, attributes, salt=salt), replace=True)
+        opened = unseal(data, passphrase, purpose, path)
+        secret = opened.secret
+        attributes = opened.attributes if attributes is None else attributes
+    target = passphrase if new_passphrase is None else new_passphrase
+    salt = _folder_salt(path.parent) if target else None
+    files.write_private(path, seal(secret, target, purpose, attributes, salt=salt), replace=True)
     return True

@@ -29,22 +29,39 @@ def keys_init(ctx: Context) -> None:
 
 
 @keys.command("reseal")
+@click.option(
+    "--new-passphrase-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Seal every key file with the passphrase in this file instead (a change of passphrase); the current one "
+    "stays in CREDITBANK_KEY_PASSPHRASE (or _FILE) until the command is done.",
+)
 @pass_ctx
-def keys_reseal(ctx: Context) -> None:
-    """Seal key files of earlier releases (PEM, or unsealed while a passphrase is now set) with scrypt and AES-GCM.
+def keys_reseal(ctx: Context, new_passphrase_file: Path | None) -> None:
+    """Seal key files of earlier releases (PEM, or unsealed while a passphrase is now set) with scrypt and AES-GCM,
+    or, with --new-passphrase-file, every key file with a new passphrase.
 
     The keys stay the same; only their files change. The log key also records the log's origin: the one its signed
-    checkpoints name, else the configured one. Take a new backup afterwards: older archives hold the old files.
+    checkpoints name, else the configured one. A change of passphrase interrupted half way can be run again: files
+    already sealed with the new passphrase are left as they are. Take a new backup afterwards: older archives hold
+    the old files.
     """
     from creditbank import keys as key_files
     from creditbank.personal_data import MASTER_PURPOSE
     from creditbank.runtime import origin_drift
-    from creditbank.services.transparency import checkpoints
+    from creditbank.services.credentials import pdf_keys
+    from creditbank.services.transparency import checkpoints, witness
     from ledger.note import parse_checkpoint
 
     bank = ctx.bank()
     passphrase = bank.settings["CREDITBANK_KEY_PASSPHRASE"]
-    if not passphrase:
+    new_passphrase = None
+    if new_passphrase_file is not None:
+        new_passphrase = new_passphrase_file.read_text(encoding="utf-8").strip()
+        if not new_passphrase:
+            raise click.ClickException(f"{new_passphrase_file} is empty: there is nothing to seal the keys with")
+        if new_passphrase == passphrase:
+            raise click.ClickException("the new passphrase is the current one")
+    elif not passphrase:
         raise click.ClickException("set CREDITBANK_KEY_PASSPHRASE (or _FILE): there is nothing to seal the keys with")
     origin = bank.origin
     if key_files.stored_attributes(bank.log_key_path) is None:
@@ -61,6 +78,12 @@ def keys_reseal(ctx: Context) -> None:
         (bank.log_key_path, key_files.LOG_PURPOSE, {"origin": origin})
     ]
     plan += [(path, key_files.CREDENTIAL_PURPOSE, None) for path in sorted(folder.glob("credential-*.pem"))]
+    # The witness key keeps the name it was made with: its cosignatures are checked under that name.
+    plan.append((witness.key_path(bank), witness.WITNESS_PURPOSE, None))
+    plan.append((folder / pdf_keys.ROOT_KEY, pdf_keys.ROOT_PURPOSE, None))
+    plan += [(path, pdf_keys.SIGNING_PURPOSE, None) for path in sorted(folder.glob("pdf-signing-*.key"))]
+    # The session secret last: every command opens it first, with the passphrase configured, so until it changes
+    # an interrupted run can be started again as it was.
     plan += [
         (bank.master_key_path, MASTER_PURPOSE, None),
         (folder / key_files.SESSION_SECRET_FILE, key_files.SESSION_PURPOSE, None),
@@ -68,9 +91,14 @@ def keys_reseal(ctx: Context) -> None:
     for path, purpose, attributes in plan:
         if not path.exists():
             continue
-        changed = key_files.reseal(path, passphrase, purpose, attributes)
-        click.echo(f"{'sealed' if changed else 'already sealed'}: {path}")
+        changed = key_files.reseal(path, passphrase, purpose, attributes, new_passphrase=new_passphrase)
+        if new_passphrase is None:
+            click.echo(f"{'sealed' if changed else 'already sealed'}: {path}")
+        else:
+            click.echo(f"{'sealed with the new passphrase' if changed else 'already on the new passphrase'}: {path}")
     click.echo(f"log origin: {bank.origin}")
+    if new_passphrase is not None:
+        click.echo("set CREDITBANK_KEY_PASSPHRASE (or _FILE) to the new passphrase before the bank starts again")
 
 
 @keys.command("issue")

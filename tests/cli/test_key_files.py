@@ -93,3 +93,84 @@ def test_keys_of_an_earlier_release_open_and_reseal_keeps_them(cli, monkeypatch)
     assert secret_key(str(folder.parent), passphrase) == b"s" * 32
     assert cli("ledger", "audit").startswith("audit passed")
     assert "already sealed" in cli("keys", "reseal")
+
+
+def _opens(path: Path, passphrase: str | None, purpose: str) -> bool:
+    try:
+        keys.read_sealed(path, passphrase, purpose)
+    except ConfigurationError:
+        return False
+    return True
+
+
+def test_a_new_passphrase_reseals_every_key_file_the_witness_key_too(cli, monkeypatch, tmp_path):
+    from creditbank.personal_data import MASTER_PURPOSE
+    from creditbank.services.credentials import pdf_keys
+    from creditbank.services.transparency import witness
+    from ledger.cosignature import CosignatureVerifier, Cosigner
+
+    old = cli.settings["CREDITBANK_KEY_PASSPHRASE"]
+    cli("db", "upgrade")
+    cli("keys", "init")
+    cli("keys", "rotate")
+    vkey = cli("witness", "key").strip()
+    checkpoint = cli("ledger", "checkpoint")
+    cli("keys", "rotate", "--pdf")
+    folder = _keys_folder(cli)
+    secret_key(str(folder.parent), old)
+    purposes = {
+        keys.LOG_KEY: keys.LOG_PURPOSE,
+        "master-key.json": MASTER_PURPOSE,
+        keys.SESSION_SECRET_FILE: keys.SESSION_PURPOSE,
+        witness.WITNESS_KEY: witness.WITNESS_PURPOSE,
+        pdf_keys.ROOT_KEY: pdf_keys.ROOT_PURPOSE,
+    }
+    for path in folder.iterdir():
+        if path.name.startswith("credential-"):
+            purposes[path.name] = keys.CREDENTIAL_PURPOSE
+        elif path.name.startswith("pdf-signing-") and path.suffix == ".key":
+            purposes[path.name] = pdf_keys.SIGNING_PURPOSE
+    assert len(purposes) == 7, sorted(purposes)
+    attributes = {name: _sealed(folder / name).get("attributes") for name in purposes}
+    new = tmp_path / "new-passphrase"
+    new.write_text("the new passphrase\n")
+
+    out = cli("keys", "reseal", "--new-passphrase-file", str(new))
+    for name in purposes:
+        assert f"sealed with the new passphrase: {folder / name}" in out
+    for name, purpose in purposes.items():
+        assert not _opens(folder / name, old, purpose), f"{name} still opens with the old passphrase"
+        assert _opens(folder / name, "the new passphrase", purpose), name
+        assert _sealed(folder / name).get("attributes") == attributes[name]
+    # The witness key is the same key under its same name: what it signs verifies with the vkey printed before.
+    key = keys.load_key(folder / witness.WITNESS_KEY, "the new passphrase", witness.WITNESS_PURPOSE)
+    text = checkpoint.split("\n\n")[0] + "\n"
+    cosigned = Cosigner(vkey.split("+", 1)[0], key).cosign(text, 1_800_000_000)
+    raw = cosigned.key_id + (1_800_000_000).to_bytes(8, "big") + cosigned.signature
+    assert CosignatureVerifier.from_vkey(vkey).verify(text, raw) is not None
+
+    # The bank runs on the new passphrase from now on; naming it again as the new one is refused.
+    monkeypatch.setenv("CREDITBANK_KEY_PASSPHRASE", "the new passphrase")
+    assert cli("ledger", "checkpoint").startswith("localhost/creditbank\n")
+    assert cli("ledger", "audit").startswith("audit passed")
+    assert "is the current one" in cli("keys", "reseal", "--new-passphrase-file", str(new), code=1)
+
+
+def test_a_witness_key_written_unsealed_is_sealed_by_reseal(cli, monkeypatch):
+    from creditbank.services.transparency import witness
+    from ledger.cosignature import Cosigner
+
+    monkeypatch.delenv("CREDITBANK_KEY_PASSPHRASE")
+    cli("db", "upgrade")
+    cli("keys", "init")
+    # Without a passphrase the command also prints the warning about the unsealed file.
+    vkey = cli("witness", "key").strip().splitlines()[-1]
+    path = _keys_folder(cli) / witness.WITNESS_KEY
+    assert json.loads(path.read_bytes())["kdf"] == "none"
+
+    monkeypatch.setenv("CREDITBANK_KEY_PASSPHRASE", "now sealed")
+    assert f"sealed: {path}" in cli("keys", "reseal")
+    assert _sealed(path)["attributes"] == {"name": vkey.split("+", 1)[0]}
+    assert not _opens(path, None, witness.WITNESS_PURPOSE)
+    key = keys.load_key(path, "now sealed", witness.WITNESS_PURPOSE)
+    assert Cosigner(vkey.split("+", 1)[0], key).vkey == vkey
