@@ -106,6 +106,7 @@ def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             )
     finally:
         server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(autouse=True)

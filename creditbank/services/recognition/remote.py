@@ -168,7 +168,8 @@ def _get(url: str, limit: int, timeout: float) -> bytes:
                 # The socket timeout bounds each read; the deadline bounds them all together.
                 if time.monotonic() > deadline:
                     raise RemoteError(f"{url} took more than {timeout:g} s to answer")
-                piece = response.read(_CHUNK)
+                # read1: what has arrived, so a slow sender meets the deadline instead of filling a whole chunk.
+                piece = response.read1(_CHUNK)
                 if not piece:
                     return bytes(body)
                 body += piece
