@@ -26,6 +26,7 @@ from creditbank.services import credentials
 from creditbank.services.credits import credit_rules
 from creditbank.services.recognition import evidence, remote, trust_list
 from tests.conftest import BACKENDS, configuration, database_url, running_app
+from tests.credentials.resign import sign_with
 from tests.integration.credit_world import FRAMEWORK, CreditWorld, build
 
 HOLDER = Identity("李娟", date(1958, 3, 4))
@@ -192,6 +193,18 @@ def test_one_byte_changed_in_a_wrapped_credential_is_refused_naming_the_check(pa
     assert tampered != text
     # The transcript's own signature covers what it wraps, so that is the first check to fail.
     assert "signature check failed" in refused(pair, tampered.encode())
+
+
+def test_a_transcript_wrapping_another_issuers_credential_is_refused_naming_it(pair: Pair) -> None:
+    # Signed again by A, so only the wrapped credential's own issuer is wrong.
+    pair.trust_a()
+    bundle = json.loads(pair.data)
+    outer = bundle["credential"]
+    outer["credentialSubject"]["verifiableCredential"][1]["issuer"]["id"] = "did:web:evil.example"
+    bundle["credential"] = sign_with(pair.a, outer)
+    reason = refused(pair, json.dumps(bundle).encode())
+    assert "signature check failed: wrapped credential 2" in reason
+    assert "did:web:evil.example" in reason
 
 
 def test_someone_elses_transcript_is_refused_without_saying_whose(pair: Pair) -> None:

@@ -212,7 +212,7 @@ def _remote_trust(did: str) -> tuple[verification.Trust, dict[str, Any], remote.
         base = verification.did_document_trust(document)
     except remote.RemoteError as exc:
         raise _refuse(f"the issuer's DID document could not be fetched, so nothing can be checked: {exc}") from None
-    except (UnicodeDecodeError, strict_json.JSONInputError, ValueError) as exc:
+    except (UnicodeDecodeError, strict_json.JSONInputError, ValueError, RecursionError) as exc:
         raise _refuse(f"the issuer's DID document cannot be used: {exc}") from None
     keys = {key.method: key.public for key in base.keys}
     lists: dict[str, Any] = notes.setdefault("status_lists", {})
