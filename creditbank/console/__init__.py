@@ -14,6 +14,7 @@ from creditbank.console import (
     erasure_views,
     errors,
     imports_views,
+    recognition_views,
     records_views,
     review_views,
 )
@@ -21,7 +22,7 @@ from creditbank.console.blueprint import bp
 
 
 def init_console(app: Flask) -> None:
-    views = (auth_views, records_views, imports_views, review_views, admin_views, erasure_views)
+    views = (auth_views, records_views, imports_views, review_views, recognition_views, admin_views, erasure_views)
     assert all(module.bp is bp for module in views)  # their routes ride on one blueprint
     app.register_blueprint(bp)
     errors.install(app)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from creditbank.console import words_auth, words_erasure, words_records, words_review
+from creditbank.console import words_auth, words_erasure, words_recognition, words_records, words_review
 from creditbank.portal.i18n import LANGUAGES, language, pick
 
 __all__ = ["LANGUAGES", "MESSAGES", "language", "pick", "translate"]
@@ -24,7 +24,9 @@ def _merge(*parts: Mapping[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     return merged
 
 
-MESSAGES = _merge(words_auth.WORDS, words_records.WORDS, words_review.WORDS, words_erasure.WORDS)
+MESSAGES = _merge(
+    words_auth.WORDS, words_records.WORDS, words_review.WORDS, words_erasure.WORDS, words_recognition.WORDS
+)
 
 
 def translate(key: str, **values: object) -> str:

@@ -95,6 +95,11 @@ REGISTRAR_ROUTES: dict[tuple[str, str], Route] = {
     ("console.import_discard", "POST"): Route(
         "/staff/imports/{import}/discard", _registrar_post(302), {"registrar": 404}
     ),
+    # Recognition: the institution's applications (bank staff see their queue there), and applying for a learner;
+    # without a learner id the registrar's form stops at its first field.
+    ("console.recognition_queue", "GET"): Route("/staff/recognition", SIGNED_IN),
+    ("console.recognition_apply_form", "GET"): Route("/staff/recognition/apply", _statuses(302, 200, 403, 403, 403)),
+    ("console.recognition_apply", "POST"): Route("/staff/recognition/apply", _registrar_post(422)),
     # Last: these change the caller's own sign-in state (a failed confirmation, signing out).
     ("console.login", "POST"): Route("/staff/login", _statuses(400, 400, 400, 400, 400)),
     ("console.reauth", "POST"): Route(
@@ -120,6 +125,7 @@ def _admin(status: int) -> dict[str, int]:
 # "not found"; POSTs without their fields stop at the first field check.
 _NO_INSTITUTION = "/staff/admin/institutions/no-such-institution"
 _NO_STAFF = "/staff/admin/staff/stf-00000000000000000000"
+_NO_APPLICATION = "/staff/recognition/rap-00000000000000000000"
 
 BANK_ROUTES: dict[tuple[str, str], Route] = {
     # The reviewer: proposals, the catalogue, awards.
@@ -132,6 +138,12 @@ BANK_ROUTES: dict[tuple[str, str], Route] = {
     ("console.review_catalogue", "GET"): Route("/staff/review/catalogue", REVIEWER_ONLY),
     ("console.review_awards", "GET"): Route("/staff/review/awards", REVIEWER_ONLY),
     ("console.review_award", "POST"): Route("/staff/review/awards", _reviewer(400)),
+    # Recognition: one application, its evidence, the decision; the admin's assignment and (confirmed) revocation.
+    ("console.recognition_detail", "GET"): Route(_NO_APPLICATION, _statuses(302, 403, 403, 404, 404)),
+    ("console.recognition_evidence", "GET"): Route(f"{_NO_APPLICATION}/evidence/1", _statuses(302, 403, 403, 404, 404)),
+    ("console.recognition_decide", "POST"): Route(f"{_NO_APPLICATION}/decide", _reviewer(404)),
+    ("console.recognition_assign", "POST"): Route(f"{_NO_APPLICATION}/assign", _admin(404), data={"reviewer": "rev"}),
+    ("console.recognition_revoke", "POST"): Route(f"{_NO_APPLICATION}/revoke", _admin(404), data={"reason": "wrong"}),
     # The admin: institutions, their staff and keys, bank staff, frameworks and rule sets.
     ("console.admin_institutions", "GET"): Route("/staff/admin/institutions", ADMIN_ONLY),
     ("console.admin_institution_add", "POST"): Route("/staff/admin/institutions", _admin(422)),
