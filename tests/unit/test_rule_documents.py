@@ -114,3 +114,19 @@ def test_syntax_errors_name_their_line_and_the_hash_ignores_key_order() -> None:
         parse_bytes(b"id = '\xff'", "f.toml", json_format=False)
     assert digest({"a": 1, "b": [2]}) == digest({"b": [2], "a": 1})
     assert digest({"a": 1}) != digest({"a": 2})
+
+
+def test_recognition_terms_default_and_are_read() -> None:
+    assert rules.read(copy.deepcopy(RULES), "rules.toml", FW, KNOWN).recognition == rules.RecognitionTerms(30, 30, True)
+    document = {**copy.deepcopy(RULES), "recognition": {"review_days": 14, "appeal_days": 60, "automatic": False}}
+    assert rules.read(document, "rules.toml", FW, KNOWN).recognition == rules.RecognitionTerms(14, 60, False)
+
+
+def test_recognition_terms_are_refused_by_place() -> None:
+    faults = refused_rules(recognition={"review_days": 0, "appeal_days": 400, "automatic": "yes", "window": 3})
+    assert faults == [
+        "recognition: unknown keys window",
+        "recognition.review_days: must be greater than 0",
+        "recognition.appeal_days: must be at most 365",
+        "recognition.automatic: must be true or false",
+    ]

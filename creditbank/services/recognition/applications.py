@@ -15,7 +15,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -373,13 +372,7 @@ def apply(
         recording.record(session, entries)
         row = session.get(RecognitionApplication, application_id)
         assert row is not None
-        if rule_set.recognition.automatic and all(
-            item["kind"] != "document" and item["verdict"] == "valid" and item["mapping"] is not None
-            and Decimal(str(item["mapping"]["credits"])) > 0
-            for item in items
-        ):  # fmt: skip
-            decisions.record_automatic(bank, session, row, today)
-        else:
+        if not decisions.record_automatic(bank, session, row, today):
             reviewers = eligible_reviewers(session, row)
             if reviewers:
                 due = today + timedelta(days=rule_set.recognition.review_days)

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -171,18 +171,27 @@ def _write_lines(
         recording.record(session, entries)
 
 
-def record_automatic(bank: Bank, session: Session, row: RecognitionApplication, today: date) -> None:
-    """Recognize every item of a just-applied application by its trust-list mapping, in the caller's transaction."""
+def _automatic(session: Session, row: RecognitionApplication) -> list[dict[str, Any]] | None:
+    """What the trust list's mappings give each item, or None when any item needs a reviewer after all: a mapping
+    that gives nothing once cut to whole hundredths (credits are never rounded up), or names an outcome or level
+    the framework no longer has."""
     book = credit_rules.rulebook(session)
-    rule_set, rules_hash = book.active[row.framework]
+    rule_set, _ = book.active[row.framework]
     framework = book.frameworks[row.framework]
-    items = {item["number"]: item for item in json.loads(row.items)}
     recognized = []
-    for number, item in sorted(items.items()):
-        mapping = item["mapping"]
-        choice = Recognize(number, Decimal(str(mapping["credits"])), "", mapping.get("level"),
-                           mapping.get("category"), mapping.get("outcome"))  # fmt: skip
-        given = _given(item, choice, rule_set, framework, book.outcomes)
+    for item in json.loads(row.items):
+        mapping = item.get("mapping")
+        if item["kind"] == "document" or item.get("verdict") != "valid" or not mapping:
+            return None
+        credits = Decimal(str(mapping["credits"])).quantize(CENT, rounding=ROUND_FLOOR)
+        if credits <= 0:
+            return None
+        choice = Recognize(item["number"], credits, "", mapping.get("level"), mapping.get("category"),
+                           mapping.get("outcome"))  # fmt: skip
+        try:
+            given = _given(item, choice, rule_set, framework, book.outcomes)
+        except InvalidInput:
+            return None
         name = item.get("issuer_name") or item.get("issuer")
         given["reason"] = (
             f"A valid credential from {name}, on this bank's trust list; recognized by its mapping "
@@ -190,11 +199,26 @@ def record_automatic(bank: Bank, session: Session, row: RecognitionApplication, 
         )
         given["rule"] = mapping.get("rule")
         recognized.append(given)
+    return recognized
+
+
+def record_automatic(bank: Bank, session: Session, row: RecognitionApplication, today: date) -> bool:
+    """Recognize every item of a just-applied application by its trust-list mapping, in the caller's transaction,
+    when the rule set allows it and every item maps; False (nothing written) when a reviewer must decide."""
+    book = credit_rules.rulebook(session)
+    rule_set, rules_hash = book.active[row.framework]
+    if not rule_set.recognition.automatic:
+        return False
+    recognized = _automatic(session, row)
+    if recognized is None:
+        return False
+    items = {item["number"]: item for item in json.loads(row.items)}
     body = _decision_body(row, rule_set.version, rules_hash, AUTOMATIC, "trust_list", recognized, [])
     body["appeal_until"] = (today + timedelta(days=rule_set.recognition.appeal_days)).isoformat()
     decided = recording.record(session, [ledger_store.NewEntry("recognition.decided", BANK_ACTOR, body)])
-    _write_lines(session, row, decided[0].seq, recognized, items, (rule_set.version, rules_hash), framework,
-                 "trust_list", today)  # fmt: skip
+    _write_lines(session, row, decided[0].seq, recognized, items, (rule_set.version, rules_hash),
+                 book.frameworks[row.framework], "trust_list", today)  # fmt: skip
+    return True
 
 
 def _decision_body(row: RecognitionApplication, rules: str, rules_hash: str, reviewer: str, basis: str,
