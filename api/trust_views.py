@@ -15,7 +15,7 @@ blp = Blueprint(
 )
 
 
-class MappingSchema(Schema):
+class TrustMappingSchema(Schema):
     achievement = fields.String(required=True, metadata={"description": 'the issuer\'s achievement id, or "*"'})
     framework = fields.String(required=True)
     outcome = fields.String(allow_none=True, metadata={"description": "an approved catalogue outcome, if any"})
@@ -32,7 +32,7 @@ class TrustedIssuerSchema(Schema):
     name = fields.String(required=True)
     valid_from = fields.String(required=True, metadata={"description": "first day trusted (YYYY-MM-DD, UTC)"})
     valid_until = fields.String(allow_none=True, metadata={"description": "last day trusted, or null"})
-    mappings = fields.List(fields.Nested(MappingSchema), required=True)
+    mappings = fields.List(fields.Nested(TrustMappingSchema), required=True)
     seq = fields.Integer(required=True, metadata={"description": "seq of the trust.issuer_added entry in force"})
     added_at = fields.String(required=True)
 
