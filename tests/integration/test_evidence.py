@@ -167,6 +167,17 @@ def test_a_trusted_banks_transcript_gives_one_item_per_wrapped_credential_with_i
     assert [item.mapping for item in other.items] == [None] * COURSES
 
 
+def test_the_other_banks_pdf_transcript_verifies_with_its_pdf_root_and_embedded_receipt(pair: Pair) -> None:
+    pair.trust_a()
+    pdf = credentials.pdf(pair.a, None, pair.transcript["credential"]["id"])
+    found = evidence.check(pair.b, pdf, [HOLDER], "test-fw")
+    assert (found.kind, found.verdict, found.own) == ("pdf", "valid", False)
+    checks = {row["check"]: row["result"] for row in found.report["checks"]}
+    assert checks["pdf_signature"] == "pass"
+    assert checks["log_consistency"] == "pass"
+    assert len(found.items) == COURSES
+
+
 def test_an_issuer_not_on_the_trust_list_is_refused(pair: Pair) -> None:
     assert f"not on this bank's trust list: {pair.a.did}" in refused(pair, pair.data)
 
