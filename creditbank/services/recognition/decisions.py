@@ -326,11 +326,10 @@ def decide(
             body["appeal"] = row.appealed_seq
             body["replaces"] = row.decided_seq
             body["final"] = True
-            kind = "recognition.appeal_decided"
         else:
             body["appeal_until"] = (today + timedelta(days=rule_set.recognition.appeal_days)).isoformat()
-            kind = "recognition.decided"
-        entries.append(ledger_store.NewEntry(kind, reviewer.actor, body))
+        entries.append(ledger_store.NewEntry("recognition.appeal_decided" if appeal else "recognition.decided",
+                                             reviewer.actor, body))  # fmt: skip
         decided = recording.record(session, entries)[-1]
         if appeal and standing:
             why = {
