@@ -207,6 +207,28 @@ def test_a_decision_line_is_left_alone(world: CreditWorld, bank: Bank) -> None:
     assert [line.application_id for line in standing] == ["app_decision"]
 
 
+def test_a_correction_reverses_a_decision_line_and_leaves_the_framework_to_a_new_decision(
+    world: CreditWorld, bank: Bank
+) -> None:
+    recorded = world.record("uni-b", "N1", code="NET1", credits=4, completed="2026-02-01")
+    ((seq, _),) = _converted(bank)
+    _decide(bank, recorded["id"], seq)
+    agreements.publish(bank, agreement(), source="test")
+    fix = {"changes": {"credits": 3}, "reason": "entered wrongly"}
+    url = f"/api/v1/achievements/{recorded['id']}/corrections"
+    assert world.client.post(url, json=fix, headers=world.headers("uni-b")).status_code == 201
+    *_, (_, decision), (_, reversal) = _converted(bank)
+    assert reversal["reverses"] is not None
+    assert reversal["credits"] == -5
+    assert (reversal["application"], reversal["learning"]) == ("app_decision", f"ach:{recorded['id']}")
+    assert decision["application"] == "app_decision"
+    assert world.available() == 0
+    # Revoking it later finds nothing left to reverse.
+    url = f"/api/v1/achievements/{recorded['id']}/revocation"
+    assert world.client.post(url, json={"reason": "x"}, headers=world.headers("uni-b")).status_code == 201
+    assert len(_converted(bank)) == 4
+
+
 def _decide(bank: Bank, achievement: str, converted_seq: int) -> None:
     """Stand in for a recognition decision: reverse the engine's line and write a decision's line, as the
     recognition service does, through the ledger so replay sees it too."""
