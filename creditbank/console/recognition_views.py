@@ -370,7 +370,8 @@ def _placed(form: _Form, refused: DomainError) -> _Form:
     for place, said in (refused.errors or {}).items():
         found = _PLACE.fullmatch(str(place))
         if found is None:
-            form.problem = _word(str(place), said)
+            # The application's state changed under the form (decided, withdrawn): the state is what was said.
+            form.problem = "rec_err_not_open" if place == "application" else _word(str(place), said)
             continue
         field = found.group(3) or "decision"
         form.errors.setdefault(int(found.group(2)), {})[field] = _word(field, said)
@@ -512,7 +513,8 @@ def _apply_errors(refused: DomainError, slots: list[int]) -> dict[str, str]:
 def recognition_apply() -> Any:
     member = _member()
     values = {name: request.form.get(name, "").strip() for name in ("learner", "framework", "qualification")}
-    values.update({f"description-{n}": request.form.get(f"description-{n}", "") for n in range(1, 6)})
+    slots = range(1, evidence_files.MAX_FILES + 1)
+    values.update({f"description-{n}": request.form.get(f"description-{n}", "") for n in slots})
     learner = values["learner"]
     if not _LEARNER.fullmatch(learner):
         return _apply_page(404 if learner else 422, values, errors={"learner": _word("learner", "unknown")})

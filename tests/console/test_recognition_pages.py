@@ -7,15 +7,15 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from creditbank.models import LedgerEntry
+from creditbank.models import LedgerEntry, StaffSession
 from creditbank.runtime import Bank
 from creditbank.services import credentials
 from creditbank.services.recognition import applications, decisions
@@ -252,6 +252,14 @@ def test_the_admin_assigns_and_revokes_with_a_reason(world: CreditWorld, app: Fl
         decide(dave, applied["id"], {"decision-1": "recognize", "credits-1": "1", "reason-1": "ok"}).status_code == 302
     )
     size = ledger_size(bank)
+    # Revoking takes credits away: a sign-in more than the window ago is asked for password and code again.
+    with bank.db.writing() as session:
+        session.execute(update(StaffSession).values(authenticated_at=datetime.now(UTC) - timedelta(minutes=6)))
+    stale = admin.post(f"{path}/revoke", {"reason": "Wrong", "back": path}, from_page=path)
+    assert stale.status_code == 302  # type: ignore[attr-defined]
+    assert stale.headers["Location"].startswith("/staff/reauth?next=/staff/recognition/")  # type: ignore[attr-defined]
+    assert ledger_size(bank) == size
+    admin.confirm()
     blank = admin.post(f"{path}/revoke", {"reason": " "}, from_page=path)
     assert blank.status_code == 422  # type: ignore[attr-defined]
     assert 'id="revoke-error">Give the reason.' in blank.get_data(as_text=True)  # type: ignore[attr-defined]
@@ -295,6 +303,9 @@ def test_the_registrar_applies_for_an_enrolled_learner_only(world: CreditWorld, 
     assert answer.status_code == 302, answer.get_data(as_text=True)
     (mine,) = applications.list_applications(bank, institution="uni-a")
     assert mine["learner"] == world.learner
+    with bank.db.reading() as session:
+        actor = session.scalar(select(LedgerEntry.actor).where(LedgerEntry.kind == "recognition.applied"))
+    assert actor == f"inst:uni-a/staff:{registrar.staff_id}"
     listed = registrar.page("/staff/recognition")
     assert mine["id"] in listed
     assert "Under review" in listed
