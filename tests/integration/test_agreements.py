@@ -288,3 +288,17 @@ def _snapshot(bank: Bank) -> dict[str, list[tuple[Any, ...]]]:
             table.name: sorted(tuple(row) for row in session.execute(select(table)).all())
             for table in PROJECTION_TABLES
         }
+
+
+def test_a_preview_shows_the_agreement(world: CreditWorld) -> None:
+    agreements.publish(world.bank, agreement(), source="test")
+    before = _size(world.bank)
+    achievement = {"kind": "course", "title": {"en": "x"}, "code": "NET1", "credits": 4, "completed": "2026-03-01"}
+    response = world.client.post(
+        "/api/v1/conversions/preview", json={"achievement": achievement}, headers=world.headers("uni-b")
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    (view,) = response.get_json()["conversions"]
+    assert view["credits"] == 3.5
+    assert "ab-digital" in view["explanation"][0]["en"]
+    assert _size(world.bank) == before

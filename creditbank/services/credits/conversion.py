@@ -334,6 +334,9 @@ def reconvert(bank: Bank, version: str, *, chunk: int = 500) -> dict[str, Any]:
     }
     while True:
         with bank.db.writing() as session:
+            # The sequencer first, so the lines read here are the ones standing when the chunk appends: a
+            # re-evaluation running at the same time (another rule set, an agreement) cannot reverse them too.
+            ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
             achievements = _standing(session, after, chunk)
             if not achievements:
                 break
@@ -386,6 +389,7 @@ def reevaluate(bank: Bank, agreement_id: str, version: str, *, chunk: int = 500)
         after = ""
         while True:
             with bank.db.writing() as session:
+                ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
                 achievements = _standing(session, after, chunk, institution)
                 if not achievements:
                     break
@@ -439,22 +443,23 @@ def preview(bank: Bank, principal: Principal, data: dict[str, Any], framework: s
     problems = achievement_rules.check(data, _today())
     if problems:
         raise InvalidInput("the achievement has invalid fields; see errors", errors=problems)
+    body = {"achievement": "preview", "learner": "preview", "institution": principal.institution_id}
     with bank.db.reading() as session:
         book = credit_rules.rulebook(session)
         issuer = issuers(session, {principal.institution_id})[principal.institution_id]
+        source = _source(body, 0, issuer, data)
+        terms = _terms(session, [source])
     chosen = {k: v for k, v in book.active.items() if framework is None or k == framework}
     if not chosen:
         raise NotFound(
             f"no rule set is active for {framework!r}" if framework else "no rule set has been published yet",
             errors={"framework": "no active rule set"} if framework else None,
         )
-    body = {"achievement": "preview", "learner": "preview", "institution": principal.institution_id}
-    source = _source(body, 0, issuer, data)
     today = _today()
     results = []
-    for framework_id, (rule_set, rules_hash) in sorted(chosen.items()):
-        result = convert(source, rule_set, book.frameworks[framework_id], book.outcomes, today)
-        view = result.body(source, rule_set, rules_hash, today)
+    for _framework_id, (rule_set, rules_hash) in sorted(chosen.items()):
+        result, term = _result(source, rule_set, book, terms, today)
+        view = _body(result, term, source, rule_set, rules_hash, today)
         for key in ("learner", "achievement", "source_seq"):
             view.pop(key)
         results.append(view)
