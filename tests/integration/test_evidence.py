@@ -39,6 +39,7 @@ class Switch:
     """What A's server refuses to serve (path prefixes), as if that part of A were down."""
 
     down: set[str] = field(default_factory=set)
+    forged: set[str] = field(default_factory=set)  # path prefixes whose JSON answers are altered on the way
 
 
 @dataclass
@@ -72,6 +73,13 @@ def _serve(switch: Switch) -> tuple[Any, Callable[[Flask], None]]:
         if any(path.startswith(prefix) for prefix in switch.down):
             start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
             return [b"down"]
+        if any(path.startswith(prefix) for prefix in switch.forged):
+            answer = target["app"].test_client().get(path)
+            document = answer.get_json()
+            document["validFrom"] = "2020-01-01T00:00:00Z"
+            body = json.dumps(document).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
         return target["app"](environ, start_response)
 
     server = make_server("127.0.0.1", 0, dispatch, threaded=True)
@@ -114,6 +122,7 @@ def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 def fresh(pair: Pair) -> Iterator[None]:
     remote.forget()
     pair.switch.down.clear()
+    pair.switch.forged.clear()
     yield
     pair.untrust_a()
 
@@ -243,6 +252,14 @@ def test_status_lists_that_cannot_be_fetched_leave_the_credential_authentic_but_
     assert found.verdict == "authentic_unchecked"
     assert found.report["verdict"] == "authentic_unchecked"
     assert any("503" in reason for reason in found.report["remote"]["status_lists"].values())
+
+
+def test_a_status_list_not_signed_by_the_issuer_is_not_relied_on(pair: Pair) -> None:
+    pair.trust_a()
+    pair.switch.forged.add("/status/")
+    found = evidence.check(pair.b, pair.data, [HOLDER], "test-fw")
+    assert found.verdict == "authentic_unchecked"
+    assert any("not signed by the issuer" in reason for reason in found.report["remote"]["status_lists"].values())
 
 
 def test_a_log_that_cannot_be_reached_leaves_the_credential_unchecked(pair: Pair) -> None:

@@ -137,6 +137,11 @@ def test_malformed_or_unsupported_dids_are_refused(published: Bank, did: str) ->
     assert "did" in caught.value.errors
 
 
+def test_the_banks_own_did_needs_no_entry(published: Bank) -> None:
+    with pytest.raises(InvalidInput, match="own DID"):
+        trust_list.add_issuer(published, published.did, "Ourselves")
+
+
 def test_dids_with_ports_paths_and_keys_are_accepted(published: Bank) -> None:
     for did in ("did:web:127.0.0.1%3A5000", "did:web:bank-a.example:banks:east", KEY_DID):
         assert trust_list.add_issuer(published, did, "ok").created

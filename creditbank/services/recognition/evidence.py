@@ -222,7 +222,8 @@ def _remote_trust(did: str) -> tuple[verification.Trust, dict[str, Any], remote.
     def bits(list_url: str, purpose: str) -> StatusBits | None:
         try:
             found = _status_list(site, did, keys, list_url, purpose)
-        except (remote.RemoteError, StatusListError, ValueError) as exc:
+        except (remote.RemoteError, StatusListError, ValueError, bounds.LimitExceeded) as exc:
+            # A list past the bounds is the issuer's fault, not the file's: status unknown, not the file refused.
             lists[list_url] = str(exc)
             return None
         lists[list_url] = "consulted"
@@ -271,7 +272,12 @@ def _status_list(site: remote.Site, did: str, keys: Mapping[str, bytes], url: st
     if not isinstance(subject, dict) or subject.get("statusPurpose") != purpose:
         raise ValueError(f"the status list at {url} is not a {purpose} list")
     bounds.check_credential(document)
-    checked = proofs.verify(document, keys.get)
+    # Canonicalizing is the costly part, and the list is the issuer's server's to shape: it runs under the same
+    # CPU budget as the engine, in a child of its own (the engine's child is waiting for this answer).
+    try:
+        checked = budget.run(proofs.verify, document, dict(keys).get)
+    except (budget.BudgetExceeded, budget.WorkerFailed) as exc:
+        raise ValueError(f"the status list at {url} could not be checked: {exc}") from None
     if not checked or not all(item.ok for item in checked):
         raise ValueError(f"the status list at {url} is not signed by the issuer's key")
     encoded = subject.get("encodedList")

@@ -297,6 +297,9 @@ def add_issuer(
 ) -> Change:
     """Put an issuer on the list, or replace its entry with a new version."""
     did = check_did(did)
+    if did == bank.did:
+        # Its own credentials are checked against its own keys, ledger and status, never against a fetched copy.
+        raise InvalidInput("this is the bank's own DID; it needs no trust entry", errors={"did": "the bank's own"})
     text = _name(name)
     start = _day(valid_from, "valid_from") if valid_from is not None else datetime.now(UTC).date().isoformat()
     end = _day(valid_until, "valid_until") if valid_until is not None else None
