@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, request
 
+from creditbank.portal.recognition_words import RECOGNITION_WORDS
 from creditbank.portal.verify_words import VERIFY_WORDS
 
 LANGUAGES = ("zh", "en")
@@ -282,6 +283,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The erasure is recorded in the ledger. Your account is closed.",
     },
     **VERIFY_WORDS,
+    **RECOGNITION_WORDS,
 }
 
 
