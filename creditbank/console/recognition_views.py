@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -46,6 +46,9 @@ _EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"
 # Room for the other fields and the multipart framing around the files.
 _FORM_ROOM = 64 * 1024
 _BODY_LIMIT = evidence_files.MAX_TOTAL_BYTES + _FORM_ROOM
+# Credits as a person types them: digits and a decimal point (Decimal alone would also take 1E+3, 1_000 or
+# digits of other scripts); how fine and how large is the service's rule.
+_NUMBER = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,12})?")
 _TEXT_LIMIT = 24
 _APPLY_FIELDS = (
     "learner",
@@ -329,7 +332,7 @@ def _sent(shown: dict[str, Any]) -> _Form:
             credits = values[number]["credits"]
             if not credits:
                 wrong["credits"] = _word("credits", "required")
-            elif len(credits) > _TEXT_LIMIT or not _is_number(credits):
+            elif not _NUMBER.fullmatch(credits):
                 wrong["credits"] = _word("credits", "not a number")
             level = values[number]["level"]
             if level and not (len(level) <= _TEXT_LIMIT and level.isascii() and level.isdigit()):
@@ -337,13 +340,6 @@ def _sent(shown: dict[str, Any]) -> _Form:
         if wrong:
             errors[number] = wrong
     return _Form(values, errors)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        return Decimal(text).is_finite()
-    except InvalidOperation:
-        return False
 
 
 def _choices(form: _Form) -> tuple[list[Recognize], list[Refuse]]:
@@ -513,8 +509,8 @@ def _apply_errors(refused: DomainError, slots: list[int]) -> dict[str, str]:
 def recognition_apply() -> Any:
     member = _member()
     values = {name: request.form.get(name, "").strip() for name in ("learner", "framework", "qualification")}
-    slots = range(1, evidence_files.MAX_FILES + 1)
-    values.update({f"description-{n}": request.form.get(f"description-{n}", "") for n in slots})
+    numbers = range(1, evidence_files.MAX_FILES + 1)
+    values.update({f"description-{n}": request.form.get(f"description-{n}", "") for n in numbers})
     learner = values["learner"]
     if not _LEARNER.fullmatch(learner):
         return _apply_page(404 if learner else 422, values, errors={"learner": _word("learner", "unknown")})

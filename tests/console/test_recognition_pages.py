@@ -194,6 +194,7 @@ def test_an_affiliated_reviewer_is_refused(world: CreditWorld, app: Flask) -> No
     ("fields", "field", "message"),
     [
         ({"credits-1": "abc"}, "credits", "Credits must be a number, such as 2 or 2.5."),
+        ({"credits-1": "1E+3"}, "credits", "Credits must be a number, such as 2 or 2.5."),
         ({"credits-1": ""}, "credits", "Give the credits to recognize."),
         ({"credits-1": "0"}, "credits", "Credits must be more than 0 and within the limit."),
         ({"credits-1": "1.001"}, "credits", "Credits have at most two decimals."),
