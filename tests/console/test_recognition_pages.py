@@ -371,3 +371,19 @@ def test_a_credential_item_shows_its_issuer_standing_verdict_and_suggestion(worl
     assert answer.headers["Content-Disposition"] == f'attachment; filename="{applied["id"]}-1.json"'
     assert answer.headers["Content-Security-Policy"] == "sandbox"
     assert answer.data == data
+
+
+def test_an_application_past_its_due_date_is_marked_overdue(world: CreditWorld, app: Flask) -> None:
+    bank = world.bank
+    alice = member(bank, app, "alice", "reviewer")
+    late = applications.apply(
+        bank, Applicant.learner(), world.learner, scans("Pottery"), now=datetime.now(UTC) - timedelta(days=60)
+    )
+    fresh = applications.apply(bank, Applicant.learner(), world.learner, scans("Weaving"))
+    page = alice.page("/staff/recognition")
+    late_row = page.split(f'href="/staff/recognition/{late["id"]}"')[1].split("</tr>")[0]
+    fresh_row = page.split(f'href="/staff/recognition/{fresh["id"]}"')[1].split("</tr>")[0]
+    assert late["due"] in late_row
+    assert "overdue" in late_row
+    assert "overdue" not in fresh_row
+    assert "overdue" in alice.page(f"/staff/recognition/{late['id']}")
