@@ -17,8 +17,8 @@ RECOGNITION_WORDS: dict[str, dict[str, str]] = {
     "rec_items": {"zh": "申请认定的学习和结果", "en": "The learning and what was decided"},
     "rec_details": {"zh": "查看详情", "en": "See the details"},
     "rec_application": {"zh": "认定申请", "en": "Application for recognition"},
-    "rec_applied_on": {"zh": "提交日期", "en": "Handed in"},
-    "rec_state": {"zh": "进展", "en": "Where it stands"},
+    "rec_applied_on": {"zh": "提交日期：{date}", "en": "Handed in: {date}"},
+    "rec_state": {"zh": "进展：", "en": "Where it stands:"},
     "rec_state_submitted": {"zh": "已提交，等待安排审核人", "en": "Handed in, waiting for a reviewer"},
     "rec_state_under_review": {"zh": "正在审核", "en": "Being reviewed"},
     "rec_state_decided": {"zh": "已作出决定", "en": "Decided"},
@@ -171,6 +171,10 @@ RECOGNITION_WORDS: dict[str, dict[str, str]] = {
     "rec_appeal_withdrawn": {
         "zh": "申诉已撤回，原决定继续有效。",
         "en": "The appeal was withdrawn; the first decision stands.",
+    },
+    "rec_appeal_was_withdrawn": {
+        "zh": "您撤回了申诉，上面的决定继续有效。",
+        "en": "You withdrew your appeal; the decision above stands.",
     },
     "rec_withdrawn": {"zh": "申请已撤回。", "en": "The application has been withdrawn."},
     "rec_err_closed": {

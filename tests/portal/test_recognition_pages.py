@@ -182,24 +182,45 @@ def test_the_decision_shows_each_reason_and_is_appealed_once(portal: Portal) -> 
     assert "申诉正在审核" in page
     assert 'name="reason"' not in page
     assert "撤回我的申诉" in page
+    withdrawn = client.post(f"/me/recognition/{application}", data={"action": "withdraw", "csrf_token": csrf(page)})
+    assert withdrawn.status_code == 302
+    page = client.get(f"/me/recognition/{application}").get_data(as_text=True)
+    assert "申诉已撤回，原决定继续有效。" in page
+    assert "您撤回了申诉" in page
+    assert "已作出决定" in page
+    assert 'name="reason"' not in page  # the one appeal is spent
     again = client.post(
         f"/me/recognition/{application}", data={"action": "appeal", "reason": "Again", "csrf_token": csrf(page)}
     )
     assert again.status_code == 409
     assert "这个决定已经不能再申诉了。" in again.get_data(as_text=True)
+
+
+def test_the_final_decision_after_an_appeal_is_shown_with_the_first(portal: Portal) -> None:
+    client = _client(portal)
+    application = _apply(client, "Evening Python course, appealed")
+    view = applications.get(portal.bank, application)
+    first = decisions.reviewer_by_id(portal.bank, view["reviewer"])
+    decisions.decide(portal.bank, application, first, [Recognize(1, Decimal(1), "Hours shown")], [])
+    page = client.get(f"/me/recognition/{application}").get_data(as_text=True)
+    assert "✔ 认定 1 学分" in page
+    appeal = {"action": "appeal", "reason": "The course had graded projects", "csrf_token": csrf(page)}
+    assert client.post(f"/me/recognition/{application}", data=appeal).status_code == 302
     view = applications.get(portal.bank, application)
     decisions.decide(
         portal.bank,
         application,
         decisions.reviewer_by_id(portal.bank, view["reviewer"]),
-        [Recognize(1, Decimal("1.5"), "Graded exams shown")],
+        [Recognize(1, Decimal("1.5"), "Graded projects shown")],
         [],
     )
     final = client.get(f"/me/recognition/{application}").get_data(as_text=True)
     assert "最终决定（申诉后）" in final
     assert "✔ 认定 1.5 学分" in final
-    assert "Graded exams shown" in final
+    assert "Graded projects shown" in final
     assert "申诉之前的决定" in final
+    assert 'name="reason"' not in final
+    assert "✔ 认定 1.5 学分" in client.get("/me/recognition").get_data(as_text=True)
 
 
 def test_an_open_application_is_withdrawn(portal: Portal) -> None:
