@@ -151,6 +151,8 @@ def test_a_trusted_banks_transcript_gives_one_item_per_wrapped_credential_with_i
     checks = {row["check"]: row["result"] for row in found.report["checks"]}
     assert checks["log_consistency"] == "pass"
     assert checks["status"] == "pass"
+    assert checks["identity"] == "pass"
+    assert found.report["identity"] == "matches"
     assert found.report["remote"]["did_document"].endswith("/.well-known/did.json")
     by_ref = {item.achievement_ref: item for item in found.items}
     exact = by_ref[first]

