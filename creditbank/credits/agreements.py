@@ -15,6 +15,7 @@ Pure: no database and no web framework; the service passes in what is registered
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +29,8 @@ from creditbank.credits.rules import COURSE_REF
 
 _TOP = {"id", "version", "name", "parties", "recognizing", "terms"}
 _TERM = {"from", "outcome", "credits", "completed_from", "completed_until"}
+# Text a database column or the canonical encoding cannot take faithfully (NUL in PostgreSQL, lone surrogates).
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ def read(
     agreements ``published`` already; a DocumentError names every faulty place."""
     r = Reader(source)
     r.unknown(document, _TOP, "")
+    _text_only(r, document, "")
     agreement_id = r.text(document, "id", "id", pattern=SLUG) or ""
     version = r.text(document, "version", "version", pattern=VERSION) or ""
     name = r.bilingual(document, "name", "name") or {}
@@ -195,6 +199,20 @@ def read(
     r.finish()
     normalized["terms"] = written
     return Agreement(agreement_id, version, name, tuple(parties), recognizing, tuple(terms), normalized)
+
+
+def _text_only(r: Reader, value: Any, place: str) -> None:
+    if isinstance(value, str):
+        found = _NOT_TEXT.search(value)
+        if found:
+            r.fault(place or "(top)", f"contains the control character U+{ord(found.group()):04X}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _text_only(r, key, place or "(top)")
+            _text_only(r, item, f"{place}.{key}" if place else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _text_only(r, item, f"{place}[{index}]")
 
 
 def completed_on(data: dict[str, Any]) -> dt.date | None:

@@ -34,6 +34,7 @@ def test_agreements_are_listed_and_read_without_a_key(world: CreditWorld) -> Non
     assert [v["version"] for v in one["versions"]] == ["1", "2"]
     assert one["parties"] == ["uni-a", "uni-b"]
     assert one["recognizing"] == "uni-a"
+    assert world.client.get("/api/v1/agreements/bad%00id").status_code == 404
     missing = world.client.get("/api/v1/agreements/nothing-here")
     assert missing.status_code == 404
     assert missing.content_type == "application/problem+json"
@@ -69,6 +70,9 @@ def test_a_bad_document_is_a_422_naming_the_field(world: CreditWorld) -> None:
     assert response.status_code == 422
     problem = response.get_json()
     assert "parties[1]" in problem["errors"]
+    control = _post(world, agreement(name={"zh": "协议", "en": "A\u0000B"}))
+    assert control.status_code == 422
+    assert "name.en" in control.get_json()["errors"]
     overlapping = agreement("2")
     _post(world, agreement())
     response = _post(world, overlapping)

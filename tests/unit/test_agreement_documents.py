@@ -127,6 +127,8 @@ def test_the_shipped_example_reads() -> None:
         ({"terms": []}, "terms", "non-empty list"),
         ({"id": "Not A Slug"}, "id", "does not match"),
         ({"colour": "blue"}, "(top)", "unknown keys colour"),
+        ({"name": {"zh": "协议", "en": "A\x00B"}}, "name.en", "control character U+0000"),
+        ({"terms": [term(**{"from": "uni-b:N\ud800"})]}, "terms[0].from", "control character U+D800"),
     ],
 )
 def test_faults_are_named_by_place(changes: dict[str, Any], place: str, words: str) -> None:

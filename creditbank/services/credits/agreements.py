@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from creditbank import ledger_store, recording
 from creditbank.credits import agreements
 from creditbank.credits.agreements import Term
-from creditbank.credits.documents import DocumentError, digest, parse_file
+from creditbank.credits.documents import SLUG, DocumentError, digest, parse_file
 from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from creditbank.models import AgreementTerm, Institution, PublishedAgreement
 from creditbank.runtime import Bank
@@ -213,6 +213,9 @@ def list_agreements(bank: Bank) -> list[dict[str, Any]]:
 
 def get_agreement(bank: Bank, agreement_id: str) -> dict[str, Any]:
     """The latest version of an agreement, with every version it has had."""
+    if not SLUG.fullmatch(agreement_id):
+        # No agreement can have such an id, and bytes like NUL must not reach a query.
+        raise NotFound(f"no agreement {agreement_id!r} has been published")
     with bank.db.reading() as session:
         rows = session.scalars(
             select(PublishedAgreement).where(PublishedAgreement.id == agreement_id).order_by(PublishedAgreement.seq)
