@@ -324,6 +324,7 @@ def main() -> None:
     parser.add_argument("--background", type=int, help="background achievements (default 1,000,000)")
     args = parser.parse_args()
     background = args.background or (100_000 if args.quick else 1_000_000)
+    started_load = [round(x, 2) for x in os.getloadavg()]
 
     print("engine…", flush=True)
     engine = engine_rate(2.0 if args.quick else 6.0)
@@ -426,7 +427,13 @@ def main() -> None:
     report = {
         "benchmark": "credits",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "database": database},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "database": database,
+            # Other work on the machine moves every figure here; the load says how quiet it was.
+            "load_average_at_start_and_end": [started_load, [round(x, 2) for x in os.getloadavg()]],
+        },
         "conventions": "ratio = measured / target for rates; limit / measured p99 for latency; >= 1 meets",
         "quick": args.quick,
         "engine": engine,
