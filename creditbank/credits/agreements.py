@@ -8,6 +8,8 @@ bilateral one with a longer party list.
 
 Terms never overlap: for one course and one framework, at most one term of all published agreements covers any
 completion date. So an achievement matches at most one term, and which one does not depend on reading order.
+A term recognizes completions: an achievement whose reported result is a fail (or below the rule set's minimum)
+is left to the rule set, and the term's completion window stands in place of the rule set's validity window.
 
 Pure: no database and no web framework; the service passes in what is registered and what is published.
 """

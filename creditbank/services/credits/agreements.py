@@ -97,8 +97,12 @@ def terms_of(session: Session, agreement_id: str, version: str) -> list[Term]:
     return [_term(row, h, r, p) for row, h, r, p in session.execute(query)]
 
 
-def _all_terms(session: Session) -> list[Term]:
-    return [_term(row, h, r, p) for row, h, r, p in session.execute(_TERMS)]
+def _rivals(session: Session, document: dict[str, Any]) -> list[Term]:
+    """The published terms a document's terms could overlap: those recognizing the same courses."""
+    terms = document.get("terms")
+    named = [t.get("from") for t in terms if isinstance(t, dict)] if isinstance(terms, list) else []
+    courses = {(ref.split(":", 1)[0], ref.split(":", 1)[1]) for ref in named if isinstance(ref, str) and ":" in ref}
+    return [term for found in terms_for(session, courses).values() for term in found]
 
 
 def publish(
@@ -122,7 +126,7 @@ def publish(
         known = set(session.scalars(select(Institution.id)))
         book = credit_rules.rulebook(session)
         try:
-            agreement = agreements.read(document, source, known, book.outcomes, _all_terms(session))
+            agreement = agreements.read(document, source, known, book.outcomes, _rivals(session, document))
         except DocumentError as error:
             held = _held(session, document)
             if held is not None:
