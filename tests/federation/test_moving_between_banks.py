@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.federation.banks import Done, RunningBank, resident_id
+from tests.federation.banks import Done, RunningBank, resident_id, size_of, wait_for
 from tests.federation.conftest import INSTITUTIONS, Banks
 
 FRAMEWORK = "cn-lifelong-example"
@@ -84,6 +84,28 @@ def apply(bank: RunningBank, learner: str, evidence: Path) -> Done:
 def account(bank: RunningBank, learner: str) -> dict[str, Any]:
     shown: dict[str, Any] = json.loads(bank.cli("credits", "show", learner))
     return shown
+
+
+def movements(node: Any) -> list[dict[str, Any]]:
+    """Every statement line in an account as `creditbank credits show` prints it."""
+    if isinstance(node, dict):
+        if "seq" in node and "type" in node:
+            return [node]
+        return [found for value in node.values() for found in movements(value)]
+    if isinstance(node, list):
+        return [found for value in node for found in movements(value)]
+    return []
+
+
+def tree_size(bank: RunningBank) -> int:
+    """The size of the bank's log: its checkpoint's, once the checkpoint has caught up with the last entry."""
+
+    def settled() -> int | None:
+        size = size_of(bank.checkpoint())
+        return size if bank.get(f"/ledger/entries/{size}").status == 404 else None
+
+    found: int = wait_for(settled, f"bank {bank.label}'s checkpoint to cover its log", bank)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -184,10 +206,19 @@ def test_b_recognizes_the_transcript_and_refuses_every_misuse(banks: Banks, move
     assert sorted(float(given["credits"]) for given in decision["recognized"]) == earned
     assert decision["refused"] == []
 
-    # B's account holds the recognized credits, each line naming the decision.
-    shown = account(b, moved["at_b"])
-    text = json.dumps(shown)
-    assert str(decision["seq"]) in text, shown
+    # The decision's credit lines name it, and B's account states them as conversions of that decision.
+    lines = application["lines"]
+    assert sorted(float(line["credits"]) for line in lines) == earned
+    assert {line["decision_seq"] for line in lines} == {decision["seq"]}
+    for line in lines:
+        public = b.get(f"/ledger/entries/{line['seq']}").json()["entry"]
+        assert public["kind"] == "credits.converted"
+    statement = {movement["seq"]: movement for movement in movements(account(b, moved["at_b"]))}
+    for line in lines:
+        assert statement[line["seq"]]["type"] == "converted"
+        assert statement[line["seq"]]["source_seq"] == decision["seq"]
+        assert float(statement[line["seq"]]["credits"]) == float(line["credits"])
+    size = tree_size(b)
 
     # Three misuses at once: none of them writes anything.
     tampered = json.loads(transcript.read_text(encoding="utf-8"))
@@ -201,6 +232,7 @@ def test_b_recognizes_the_transcript_and_refuses_every_misuse(banks: Banks, move
         refused(again.result(), "already counted")
         refused(changed.result(), "signature")
         refused(someone_else.result(), "does not")
+    assert tree_size(b) == size, "a refused application wrote to B's ledger"
 
     # A revokes the transcript: B, checking A's status list, refuses it.
     a.cli("credentials", "revoke", moved["credential"], "--reason", "issued in error")
