@@ -143,7 +143,7 @@ def _form_errors(refused: DomainError, rows: list[int]) -> dict[str, str]:
             else:
                 key = _FILE_WORDS.get(reason)
                 # Any other reason is the evidence check's (a credential that did not verify): its own words.
-                errors[f"evidence_{row}"] = _words(key) if key else _words_with("rec_err_not_verified", refused.detail)
+                errors[f"evidence_{row}"] = _words(key) if key else _words_with("rec_err_not_verified", reason)
         elif place == "framework":
             errors["framework"] = _words("rec_err_framework")
         elif place == "qualification":

@@ -14,9 +14,11 @@ import pytest
 
 from creditbank import ledger_store
 from creditbank.runtime import Bank, bank_of
+from creditbank.services import credentials
 from creditbank.services.recognition import decisions
 from creditbank.services.recognition.decisions import Recognize, Refuse, Reviewer
 from creditbank.services.records import api_keys
+from creditbank.services.records.api_keys import Principal
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.helpers import register
 from tests.integration.credit_world import CreditWorld, build
@@ -230,3 +232,43 @@ def test_the_openapi_document_lists_the_paths(world: CreditWorld) -> None:
         assert status in post["responses"], status
     evidence = spec["components"]["schemas"]["RecognitionEvidenceInput"]["properties"]["content_base64"]
     assert evidence["format"] == "byte"
+
+
+def _own_credential(world: CreditWorld, record_id: str, **data: Any) -> bytes:
+    """The bank's {credential, receipt} bundle for an achievement uni-a records for the learner."""
+    achievement = world.record("uni-a", record_id, **data)
+    principal = Principal("test", "uni-a", frozenset({"credentials:write", "records:read"}))
+    request = credentials.Request(world.learner, "achievement", achievement["id"])
+    issued = credentials.issue(world.bank, principal, request)
+    answer = world.client.get(f"/api/v1/credentials/{issued['id']}?receipt=true", headers=world.headers())
+    assert answer.status_code == 200
+    return answer.get_data()
+
+
+def _as_evidence(data: bytes) -> dict[str, Any]:
+    return {"content_base64": base64.b64encode(data).decode(), "filename": "credential.json"}
+
+
+def test_the_bank_s_own_credential_is_verified_and_reviewed(world: CreditWorld) -> None:
+    # Below the rule set's minimum result, so it converted to nothing: the learning is not counted yet.
+    bundle = _own_credential(world, "REC-OWN-LOW", credits=3, result={"type": "score", "score": 40, "max": 100})
+    body = {"learner": world.learner, "evidence": [_as_evidence(bundle)]}
+    answer = world.client.post(PATH, json=body, headers=world.headers())
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    (item,) = answer.get_json()["items"]
+    assert (item["kind"], item["verdict"]) == ("credential", "valid")
+    assert item["key"].startswith("ach:")
+    assert "description" not in item
+
+
+def test_the_bank_s_own_credential_for_learning_already_counted_is_a_conflict(world: CreditWorld) -> None:
+    body = {"learner": world.learner, "evidence": [_as_evidence(_own_credential(world, "REC-OWN-1", credits=3))]}
+    answer = world.client.post(PATH, json=body, headers=world.headers())
+    assert answer.status_code == 409
+    assert answer.get_json()["errors"] == {"evidence": ["already counted"]}
+
+
+def test_a_file_that_is_no_credential_is_refused_with_the_reason(world: CreditWorld) -> None:
+    problem = _refused(world, {"learner": world.learner, "evidence": [_as_evidence(b'{"hello": "world"}')]})
+    assert "evidence.0" in problem["errors"]
+    assert "not a credential" in problem["detail"]

@@ -20,6 +20,7 @@ from werkzeug.test import EnvironBuilder
 
 from creditbank import ledger_store
 from creditbank.runtime import Bank, bank_of
+from creditbank.services import credentials
 from creditbank.services.credits import credit_rules
 from creditbank.services.learner_access import accounts
 from creditbank.services.recognition import applications, decisions
@@ -281,6 +282,7 @@ def test_a_form_without_its_csrf_token_does_nothing(portal: Portal) -> None:
         ([(PNG + b"no words", "scan.png", "   ")], "description-1-error", "请写明这份扫描件证明了什么学习。"),
         ([_scan(f"Scan number {n}") for n in range(6)], "evidence-error", "一次最多上传 5 个文件。"),
         ([(b"", "empty.png", "nothing in it")], "evidence-1-error", "这个文件是空的。"),
+        ([(b'{"hello": "world"}', "hello.json", "")], "evidence-1-error", "这份凭证未通过核验：the file is not a"),
     ],
 )
 def test_a_refusal_is_the_form_again_with_the_reason(
@@ -305,6 +307,25 @@ def test_a_refused_later_row_is_marked_on_its_own_row_and_keeps_the_words(portal
     assert 'id="description-2-error"' in page
     assert 'id="description-1-error"' not in page
     assert "Woodwork, row one</textarea>" in page
+
+
+def test_a_credential_downloaded_from_the_portal_is_evidence(portal: Portal) -> None:
+    client = _client(portal)
+    # Below the rule set's minimum result, so it converted to nothing and may still be recognized.
+    achievement = portal.world.record(
+        "uni-a", "PORTAL-OWN-1", credits=2, title={"zh": "摄影基础", "en": "Photography basics"},
+        result={"type": "score", "score": 40, "max": 100},
+    )  # fmt: skip
+    issued = credentials.issue(
+        portal.bank, None, credentials.Request(portal.world.learner, "achievement", achievement["id"])
+    )
+    bundle = client.get(f"/me/documents/{issued['id']}.json")
+    assert bundle.status_code == 200
+    answer = _post_form(client, [(bundle.data, "creditbank.json", "")])
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "摄影基础" in page
+    assert "正在审核" in page
 
 
 def test_the_same_learning_twice_is_told_in_words(portal: Portal) -> None:
