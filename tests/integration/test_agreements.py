@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -302,3 +303,26 @@ def test_a_preview_shows_the_agreement(world: CreditWorld) -> None:
     assert view["credits"] == 3.5
     assert "ab-digital" in view["explanation"][0]["en"]
     assert _size(world.bank) == before
+
+
+def test_two_overlapping_agreements_published_at_once_cannot_both_stand(world: CreditWorld) -> None:
+    register(world.bank, "uni-c")
+    documents = [agreement(), agreement("1", id="cb-digital", parties=["uni-c", "uni-b"], recognizing="uni-c")]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(documents))
+
+    def publish(document: dict[str, Any]) -> None:
+        barrier.wait()
+        try:
+            agreements.publish(world.bank, document, source="test")
+            outcomes.append("published")
+        except InvalidInput as error:
+            outcomes.append("overlaps" if "overlaps" in str(error) else str(error))
+
+    threads = [threading.Thread(target=publish, args=(document,)) for document in documents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["overlaps", "published"]
+    assert len(agreements.list_agreements(world.bank)) == 1
