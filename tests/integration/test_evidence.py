@@ -25,6 +25,8 @@ from creditbank.runtime import Bank, bank_of
 from creditbank.services import credentials
 from creditbank.services.credits import credit_rules
 from creditbank.services.recognition import evidence, remote, trust_list
+from creditbank.services.transparency import checkpoints
+from ledger.note import Checkpoint, parse_checkpoint, sign_note
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.credentials.resign import sign_with
 from tests.integration.credit_world import FRAMEWORK, CreditWorld, build
@@ -40,6 +42,7 @@ class Switch:
 
     down: set[str] = field(default_factory=set)
     forged: set[str] = field(default_factory=set)  # path prefixes whose JSON answers are altered on the way
+    served: dict[str, bytes] = field(default_factory=dict)  # paths answered with these bytes instead
 
 
 @dataclass
@@ -73,6 +76,9 @@ def _serve(switch: Switch) -> tuple[Any, Callable[[Flask], None]]:
         if any(path.startswith(prefix) for prefix in switch.down):
             start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
             return [b"down"]
+        if path in switch.served:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [switch.served[path]]
         if any(path.startswith(prefix) for prefix in switch.forged):
             answer = target["app"].test_client().get(path)
             document = answer.get_json()
@@ -123,6 +129,7 @@ def fresh(pair: Pair) -> Iterator[None]:
     remote.forget()
     pair.switch.down.clear()
     pair.switch.forged.clear()
+    pair.switch.served.clear()
     yield
     pair.untrust_a()
 
@@ -142,6 +149,9 @@ def test_a_trusted_banks_transcript_gives_one_item_per_wrapped_credential_with_i
         {"achievement": first, "framework": "test-fw", "credits": 5, "level": 4, "category": "professional"},
     ]
     change = pair.trust_a(mappings=mappings)
+    # A's log moves on after the receipt, so B is shown a proof that today's log extends the receipt's checkpoint.
+    pair.world.record("uni-a", "LATER-1")
+    checkpoints.sign(pair.a)
     found = evidence.check(pair.b, pair.data, [SOMEONE_ELSE, HOLDER], "test-fw")
     assert found.verdict == "valid"
     assert found.kind == "credential"
@@ -150,6 +160,8 @@ def test_a_trusted_banks_transcript_gives_one_item_per_wrapped_credential_with_i
     assert len(found.items) == len(inner) == COURSES
     checks = {row["check"]: row["result"] for row in found.report["checks"]}
     assert checks["log_consistency"] == "pass"
+    consistency = next(row for row in found.report["checks"] if row["check"] == "log_consistency")
+    assert "extends the receipt's checkpoint" in consistency["reason"]
     assert checks["status"] == "pass"
     assert checks["identity"] == "pass"
     assert found.report["identity"] == "matches"
@@ -271,6 +283,26 @@ def test_a_log_that_cannot_be_reached_leaves_the_credential_unchecked(pair: Pair
     assert found.verdict == "authentic_unchecked"
     consistency = next(row for row in found.report["checks"] if row["check"] == "log_consistency")
     assert consistency["result"] == "skip"
+
+
+def test_an_issuer_that_forked_its_log_is_refused(pair: Pair) -> None:
+    # A's own log key signs another tree of the size the receipt was proved at: one history for this learner,
+    # another for everyone else.
+    pair.trust_a()
+    held = parse_checkpoint(pair.transcript["receipt"]["checkpoint"].split("\n\n")[0] + "\n")
+    other = Checkpoint(held.origin, held.size, bytes(32))
+    pair.switch.served["/ledger/checkpoint"] = str(sign_note(other.text(), [pair.a.log_signer()])).encode()
+    reason = refused(pair, pair.data)
+    assert "log_consistency check failed" in reason
+    assert "forked" in reason
+
+
+def test_an_issuer_whose_log_shrank_is_refused(pair: Pair) -> None:
+    pair.trust_a()
+    held = parse_checkpoint(pair.transcript["receipt"]["checkpoint"].split("\n\n")[0] + "\n")
+    smaller = Checkpoint(held.origin, held.size - 1, bytes(32))
+    pair.switch.served["/ledger/checkpoint"] = str(sign_note(smaller.text(), [pair.a.log_signer()])).encode()
+    assert "shrunk" in refused(pair, pair.data)
 
 
 def test_an_issuer_whose_did_document_is_unreachable_is_refused(pair: Pair) -> None:
