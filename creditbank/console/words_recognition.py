@@ -16,7 +16,7 @@ _PAGES: dict[str, dict[str, str]] = {
     "rec_q_appeals": {"zh": "申诉", "en": "Appeals"},
     "rec_q_unassigned": {"zh": "尚未分配审核人员", "en": "Waiting for a reviewer"},
     "rec_q_reviewing": {"zh": "审核中", "en": "Under review"},
-    "rec_q_decided": {"zh": "近期已决定", "en": "Decided recently"},
+    "rec_q_decided": {"zh": "已决定（按申请时间由新到旧）", "en": "Decided (newest applications first)"},
     "rec_section_empty": {"zh": "没有。", "en": "None."},
     "rec_col_application": {"zh": "申请", "en": "Application"},
     "rec_col_learner": {"zh": "学习者", "en": "Learner"},
