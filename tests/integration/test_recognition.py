@@ -301,3 +301,37 @@ def test_a_learner_has_a_bounded_number_of_open_applications(world: CreditWorld)
     with pytest.raises(Conflict) as refused:
         applications.apply(bank, Applicant.learner(), world.learner, scans("One more"))
     assert refused.value.errors == {"learner": "too many open applications"}
+
+
+def test_learning_recorded_here_that_converted_to_nothing_may_be_recognized_by_review(world: CreditWorld) -> None:
+    from creditbank.services import credentials
+
+    bank = world.bank
+    alice = reviewer(bank, "alice")
+    failed = world.record("uni-a", "NET-9", credits=3, result={"type": "pass_fail", "passed": False})
+    passed = world.record("uni-a", "NET-10", credits=3)
+    files = []
+    for achievement in (failed, passed):
+        issued = credentials.issue(bank, None, credentials.Request(world.learner, "achievement", achievement["id"]))
+        files.append(json.dumps(credentials.bundle(bank, None, issued["id"])).encode())
+    # Counted already (3 credits by the rule set): refused, the same learning is never counted twice.
+    with pytest.raises(Conflict) as counted:
+        applications.apply(bank, Applicant.learner(), world.learner, [EvidenceFile(files[1], "c.json")])
+    assert counted.value.errors == {"evidence": "already counted"}
+    view = applications.apply(bank, Applicant.learner(), world.learner, [EvidenceFile(files[0], "c.json")])
+    assert view["items"][0]["key"] == f"ach:{failed['id']}"
+    assert view["items"][0]["kind"] == "credential"
+    assert view["state"] == "under_review"  # this bank's own credential maps to nothing: a reviewer decides
+    decided = decisions.decide(bank, view["id"], alice, [Recognize(1, Decimal(2), "Resit passed elsewhere")], [])
+    with bank.db.reading() as session:
+        held = session.scalars(
+            select(CreditLine).where(
+                CreditLine.achievement_id == failed["id"],
+                CreditLine.reverses.is_(None),
+                CreditLine.reversed_seq.is_(None),
+            )
+        ).all()
+    # One standing line for the learning: the decision's; the conversion of nothing was reversed in its favour.
+    assert [(line.cents, line.application_id, line.source_seq) for line in held] == [
+        (200, view["id"], decided["decision"]["seq"])
+    ]

@@ -159,6 +159,17 @@ def _write_lines(
     application = {"id": row.id, "learner": row.learner_id, "institution": row.institution_id,
                    "framework": row.framework}  # fmt: skip
     entries = []
+    # Learning recorded here may stand already with a line of no credits (its conversion found nothing to give);
+    # the decision takes its place, so the learning keeps one standing line in the framework.
+    recorded_here = [a for given in recognized if (a := lines.achievement_of(given["learning"])) is not None]
+    empty = lines.empty_lines(session, row.framework, recorded_here)
+    if empty:
+        why = {
+            "zh": f"冲销：认定决定 #{decision_seq} 取代了这项未计学分的换算 #{{seq}}。",
+            "en": f"Reversal: recognition decision #{decision_seq} takes the place of conversion #{{seq}}, which gave "
+            "no credits.",
+        }
+        entries.extend(lines.reversals(empty, decision_seq, why))
     for given in recognized:
         item = items[given["item"]]
         steps = lines.explanation(framework, row.id, decision_seq, item, given, basis)

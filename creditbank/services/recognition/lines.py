@@ -143,6 +143,25 @@ def standing_lines(session: Session, application_id: str) -> list[CreditLine]:
     )
 
 
+def empty_lines(session: Session, framework: str, achievement_ids: Sequence[str]) -> list[CreditLine]:
+    """Standing lines of no credits for these achievements in ``framework`` (conversions that gave nothing)."""
+    if not achievement_ids:
+        return []
+    return list(
+        session.scalars(
+            select(CreditLine)
+            .where(
+                CreditLine.framework == framework,
+                CreditLine.achievement_id.in_(sorted(set(achievement_ids))),
+                CreditLine.reverses.is_(None),
+                CreditLine.reversed_seq.is_(None),
+                CreditLine.cents == 0,
+            )
+            .order_by(CreditLine.seq)
+        )
+    )
+
+
 def reversal(line: CreditLine, by_seq: int, why: dict[str, str]) -> ledger_store.NewEntry:
     body: dict[str, Any] = {
         "learner": line.learner_id,
