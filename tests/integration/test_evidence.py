@@ -63,6 +63,11 @@ class Pair:
     def trust_a(self, **options: Any) -> trust_list.Change:
         return trust_list.add_issuer(self.b, self.a.did, "Bank A", **options)
 
+    def a_document(self) -> dict[str, Any]:
+        answer = self.world.client.get("/.well-known/did.json")
+        document: dict[str, Any] = answer.get_json()
+        return document
+
     def untrust_a(self) -> None:
         if trust_list.find(self.b, self.a.did) is not None:
             trust_list.remove_issuer(self.b, self.a.did, "test")
@@ -309,6 +314,20 @@ def test_an_issuer_whose_did_document_is_unreachable_is_refused(pair: Pair) -> N
     pair.trust_a()
     pair.switch.down.add("/.well-known/")
     assert "DID document could not be fetched" in refused(pair, pair.data)
+
+
+def test_a_did_document_for_another_did_or_not_json_is_refused(pair: Pair) -> None:
+    pair.trust_a()
+    document = pair.a_document()
+    document["id"] = "did:web:evil.example"
+    pair.switch.served["/.well-known/did.json"] = json.dumps(document).encode()
+    assert "is not the DID document of" in refused(pair, pair.data)
+    remote.forget()
+    pair.switch.served["/.well-known/did.json"] = b'{"id": "x", "id": "y"}'
+    assert "DID document cannot be used" in refused(pair, pair.data)
+    remote.forget()
+    pair.switch.served["/.well-known/did.json"] = b"x" * (remote.DID_DOCUMENT_BYTES + 1)
+    assert "larger than" in refused(pair, pair.data)
 
 
 def test_the_same_credential_twice_in_a_transcript_is_refused(pair: Pair) -> None:
