@@ -337,6 +337,9 @@ def test_a_viewer_reads_the_list_but_cannot_apply(world: CreditWorld, app: Flask
     listed = viewer.page("/staff/recognition")
     assert "Handed in, waiting for a reviewer" in listed
     assert "/staff/recognition/apply" not in listed
+    viewer.client.set_cookie("lang", "zh")
+    assert "已提交，待分配" in viewer.page("/staff/recognition")
+    viewer.client.set_cookie("lang", "en")
     assert viewer.client.get("/staff/recognition/apply").status_code == 403
     size = ledger_size(bank)
     refused = apply_as(viewer, {"learner": world.learner, "file-1": (io.BytesIO(PNG), "a.png"), "description-1": "x"})
