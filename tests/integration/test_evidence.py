@@ -348,6 +348,13 @@ def test_a_transcript_wrapping_thousands_of_credentials_is_refused_before_it_is_
         evidence.check(pair.b, json.dumps(big).encode(), [HOLDER], "test-fw")
 
 
+@pytest.mark.parametrize("issuer", ["did:web:bank\u0000.example", "did:web:" + "a" * 5000, "DID:WEB:X"])
+def test_an_issuer_no_trust_list_could_hold_is_refused_as_untrusted(pair: Pair, issuer: str) -> None:
+    changed = json.loads(pair.data)
+    changed["credential"]["issuer"]["id"] = issuer
+    assert "not on this bank's trust list" in refused(pair, json.dumps(changed).encode())
+
+
 def test_a_file_that_is_no_credential_is_refused(pair: Pair) -> None:
     assert "not a credential or certificate" in refused(pair, b"hello")
     assert "not a credential or certificate" in refused(pair, b'{"a": 1}')

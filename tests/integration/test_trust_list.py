@@ -82,6 +82,9 @@ def test_removing_records_the_reason_and_unknown_dids_are_not_found(published: B
     assert _bodies(published, "trust.issuer_removed") == [{"did": DID, "reason": "agreement ended"}]
     with pytest.raises(NotFound):
         trust_list.remove_issuer(published, DID, "again")
+    with pytest.raises(NotFound):
+        trust_list.remove_issuer(published, "did:web:a\x00.example", "a NUL PostgreSQL cannot be asked about")
+    assert trust_list.find(published, "did:web:a\x00.example") is None
     with pytest.raises(InvalidInput):
         trust_list.remove_issuer(published, DID, "  ")
 

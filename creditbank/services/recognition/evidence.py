@@ -122,6 +122,7 @@ def check(
         report = _engine(data, verifying.trust(bank), moment, _own_receipt_lookup(bank))
         issuer_name = both_languages(bank_name(bank))
     else:
+        # A DID no entry could have (a NUL, 10,000 characters) is not even looked up.
         entry = trust_list.find(bank, issuer)
         if entry is None:
             raise _refuse(f"the issuer is not on this bank's trust list: {issuer}")

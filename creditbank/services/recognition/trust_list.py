@@ -335,8 +335,9 @@ def remove_issuer(bank: Bank, did: str, reason: str, *, actor: str = BANK_ACTOR)
         )
     with bank.db.writing() as session:
         ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
-        if not isinstance(did, str) or session.get(TrustedIssuer, did) is None:
-            raise NotFound(f"not on this bank's trust list: {did}")
+        if not _listable(did) or session.get(TrustedIssuer, did) is None:
+            shown = did if isinstance(did, str) and did.isprintable() else repr(did)
+            raise NotFound(f"not on this bank's trust list: {shown}")
         recorded = recording.record(session, [ledger_store.NewEntry(REMOVED, actor, {"did": did, "reason": text})])
         return Change(None, did, recorded[0].seq, True)
 
@@ -346,8 +347,19 @@ def list_issuers(bank: Bank) -> list[Issuer]:
         return [_issuer(row) for row in session.scalars(select(TrustedIssuer).order_by(TrustedIssuer.did))]
 
 
+def _listable(did: Any) -> bool:
+    # What a database can be asked about: PostgreSQL refuses a NUL in a parameter outright.
+    try:
+        check_did(did)
+    except InvalidInput:
+        return False
+    return True
+
+
 def find(bank: Bank, did: str) -> Issuer | None:
     """The DID's current entry, compared as exact text: another case or encoding is another DID."""
+    if not _listable(did):
+        return None
     with bank.db.reading() as session:
         row = session.get(TrustedIssuer, did)
         return _issuer(row) if row is not None else None
