@@ -68,6 +68,7 @@ def _words(key: str) -> str:
         count=evidence_files.MAX_FILES,
         size=evidence_files.MAX_FILE_BYTES // MEGABYTE,
         limit=evidence_files.DESCRIPTION_LIMIT if "description" in key else decisions.REASON_LIMIT,
+        open=applications.MAX_OPEN,
     )
 
 
@@ -148,6 +149,10 @@ def _form_errors(refused: DomainError, rows: list[int]) -> dict[str, str]:
             errors["framework"] = _words("rec_err_framework")
         elif place == "qualification":
             errors["qualification"] = _words("rec_err_qualification")
+        elif place == "learner":
+            # About the learner, not a field: too many applications open already, say.
+            key = "rec_err_too_many_open" if reason == "too many open applications" else None
+            errors["general"] = _words(key) if key else refused.detail
         else:
             key = _EVIDENCE_WORDS.get(reason)
             errors["evidence"] = _words(key) if key else refused.detail

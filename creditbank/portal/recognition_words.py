@@ -124,6 +124,11 @@ RECOGNITION_WORDS: dict[str, dict[str, str]] = {
         "en": "These files name no learning that could be recognized.",
     },
     "rec_err_not_verified": {"zh": "这份凭证未通过核验：{detail}", "en": "This credential did not verify: {detail}"},
+    "rec_err_too_many_open": {
+        "zh": "您已有 {open} 份申请正在等待决定，这是同时可以等待的最多份数。请等其中一份有了决定再申请。",
+        "en": "{open} of your applications are awaiting a decision, the most that may wait at once. Please apply "
+        "again when one of them is decided.",
+    },
     "rec_err_framework": {"zh": "请选择资历框架。", "en": "Choose a framework."},
     "rec_err_qualification": {
         "zh": "所选资历不属于这个资历框架。",

@@ -136,10 +136,14 @@ def test_a_learner_applies_with_a_scan_and_sees_it_listed_in_words(portal: Porta
     assert f"/me/recognition/{application}" in listing
     assert 'href="/me/recognition/new"' in listing
     assert 'href="/me/recognition"' in client.get("/me").get_data(as_text=True)  # the nav link
+    for path in ("/me/recognition", "/me/recognition/new", f"/me/recognition/{application}"):
+        assert "rec_" not in client.get(path).get_data(as_text=True), path  # every word has its text
     client.set_cookie("lang", "en")
     english = client.get("/me/recognition").get_data(as_text=True)
     assert "Being reviewed" in english
     assert "Apply for recognition" in english
+    for path in ("/me/recognition", "/me/recognition/new", f"/me/recognition/{application}"):
+        assert "rec_" not in client.get(path).get_data(as_text=True), path
 
 
 def test_the_decision_shows_each_reason_and_is_appealed_once(portal: Portal) -> None:
@@ -326,6 +330,16 @@ def test_a_credential_downloaded_from_the_portal_is_evidence(portal: Portal) -> 
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "摄影基础" in page
     assert "正在审核" in page
+
+
+def test_too_many_open_applications_are_told_in_words(portal: Portal) -> None:
+    for n in range(applications.MAX_OPEN):
+        scan = EvidenceFile(PNG + f"zhao {n}".encode(), "scan.png", f"Evening class {n}")
+        applications.apply(portal.bank, Applicant.learner(), portal.other, [scan])
+    client = _client(portal, "zhao.liu")
+    answer = _post_form(client, [_scan("One more evening class")])
+    assert answer.status_code == 409
+    assert re.search(r'id="form-error">您已有 10 份申请正在等待决定', answer.get_data(as_text=True))
 
 
 def test_the_same_learning_twice_is_told_in_words(portal: Portal) -> None:
