@@ -80,7 +80,8 @@ def witnessing(banks: Banks) -> Witnessing:
 
 def parse_vkey(vkey: str) -> tuple[str, bytes, bytes]:
     """A note verifier key ``<name>+<hex key id>+<base64(type ‖ public key)>``: its name, type byte and key."""
-    name, key_hex, encoded = vkey.rsplit("+", 2)
+    # A key name holds no "+", the base64 key may.
+    name, key_hex, encoded = vkey.split("+", 2)
     raw = base64.b64decode(encoded, validate=True)
     assert bytes.fromhex(key_hex) == hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
     return name, raw[:1], raw[1:]
