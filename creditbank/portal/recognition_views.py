@@ -85,6 +85,10 @@ def _names(choices: list[dict[str, Any]]) -> dict[str, Any]:
         names[framework["id"]] = framework["name"]
         for qualification in framework["qualifications"]:
             names[f"{framework['id']}/{qualification['id']}"] = qualification["name"]
+        for level in framework["levels"]:
+            names[f"{framework['id']}/level/{level['number']}"] = level["name"]
+        for category in framework["categories"]:
+            names[f"{framework['id']}/category/{category['id']}"] = category["name"]
     return names
 
 
@@ -99,8 +103,9 @@ def _outcomes(view: dict[str, Any]) -> dict[int, dict[str, Any]]:
         decision = view["appeal"]["decision"]
     found: dict[int, dict[str, Any]] = {}
     if decision is not None:
+        automatic = decision.get("basis") == "trust_list"
         for given in decision.get("recognized", []):
-            found[given["item"]] = {"recognized": True, **given}
+            found[given["item"]] = {"recognized": True, "automatic": automatic, **given}
         for refused in decision.get("refused", []):
             found[refused["item"]] = {"recognized": False, **refused}
     return found
@@ -118,6 +123,7 @@ def _shown(view: dict[str, Any]) -> dict[str, Any]:
         **view,
         "outcomes": _outcomes(view),
         "appealable": appealable,
+        "appeal_over": view["state"] == "decided" and view["appeal"] is None and bool(appeal_until) and not appealable,
         "open": view["state"] in applications.OPEN_STATES,
     }
 

@@ -42,6 +42,11 @@ RECOGNITION_WORDS: dict[str, dict[str, str]] = {
     "rec_waiting": {"zh": "尚未决定", "en": "Not decided yet"},
     "rec_reason": {"zh": "理由：{reason}", "en": "Reason: {reason}"},
     "rec_level": {"zh": "第 {level} 级", "en": "level {level}"},
+    "rec_automatic": {
+        "zh": "这是学分银行信任名单上的签发方签发的有效凭证，已按名单中的对应规则自动认定。",
+        "en": "A valid credential from an issuer on this bank's trust list, recognized by the list's mapping.",
+    },
+    "rec_appeal_over": {"zh": "申诉期已于 {date} 结束。", "en": "The time to appeal ended on {date}."},
     "rec_first_decision": {"zh": "申诉之前的决定", "en": "The decision before your appeal"},
     "rec_your_appeal": {"zh": "您已于账本第 {seq} 条提出申诉。", "en": "You appealed (ledger entry #{seq})."},
     "rec_ledger": {
@@ -146,6 +151,7 @@ RECOGNITION_WORDS: dict[str, dict[str, str]] = {
         "zh": "理由会长期保存，请不要写您的姓名、身份证号码或出生日期。",
         "en": "The reason is kept for good: please do not write your name, ID number or birth date.",
     },
+    "rec_appeal_reason_given": {"zh": "您的申诉理由：{reason}", "en": "Your reason for appealing: {reason}"},
     "rec_appeal_button": {"zh": "提交申诉", "en": "Send the appeal"},
     "rec_appealed": {"zh": "申诉已提交。", "en": "Your appeal has been sent."},
     "rec_err_reason": {"zh": "请写下您申诉的理由。", "en": "Write why you appeal."},

@@ -10,6 +10,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -185,6 +186,7 @@ def test_the_decision_shows_each_reason_and_is_appealed_once(portal: Portal) -> 
     page = client.get(f"/me/recognition/{application}").get_data(as_text=True)
     assert "申诉已提交。" in page
     assert "申诉正在审核" in page
+    assert "The choir sang in graded exams" in page  # the learner's own reason
     assert 'name="reason"' not in page
     assert "撤回我的申诉" in page
     withdrawn = client.post(f"/me/recognition/{application}", data={"action": "withdraw", "csrf_token": csrf(page)})
@@ -221,11 +223,30 @@ def test_the_final_decision_after_an_appeal_is_shown_with_the_first(portal: Port
     )
     final = client.get(f"/me/recognition/{application}").get_data(as_text=True)
     assert "最终决定（申诉后）" in final
-    assert "✔ 认定 1.5 学分" in final
+    assert re.search(r"✔ 认定 1.5 学分</strong> · 第3级 · 通识", final)  # the rule set's default level and category
     assert "Graded projects shown" in final
     assert "申诉之前的决定" in final
     assert 'name="reason"' not in final
     assert "✔ 认定 1.5 学分" in client.get("/me/recognition").get_data(as_text=True)
+
+
+def test_after_the_appeal_period_there_is_no_appeal_form(portal: Portal) -> None:
+    client = _client(portal)
+    application = _apply(client, "Bridge club, decided long ago")
+    view = applications.get(portal.bank, application)
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    decisions.decide(
+        portal.bank, application, decisions.reviewer_by_id(portal.bank, view["reviewer"]), [],
+        [Refuse(1, "A game, not assessed learning")], now=long_ago,
+    )  # fmt: skip
+    page = client.get(f"/me/recognition/{application}").get_data(as_text=True)
+    assert re.search(r"申诉期已于 \d{4}-\d{2}-\d{2} 结束。", page)
+    assert 'name="reason"' not in page
+    late = client.post(
+        f"/me/recognition/{application}", data={"action": "appeal", "reason": "Late", "csrf_token": csrf(page)}
+    )
+    assert late.status_code == 409
+    assert "这个决定已经不能再申诉了。" in late.get_data(as_text=True)
 
 
 def test_an_open_application_is_withdrawn(portal: Portal) -> None:
