@@ -325,6 +325,11 @@ def test_a_did_document_for_another_did_or_not_json_is_refused(pair: Pair) -> No
     remote.forget()
     pair.switch.served["/.well-known/did.json"] = b'{"id": "x", "id": "y"}'
     assert "DID document cannot be used" in refused(pair, pair.data)
+    for shape in ({"verificationMethod": 5}, {"assertionMethod": [{}]}, {"service": 7}, {"verificationMethod": [1]}):
+        remote.forget()
+        pair.switch.served["/.well-known/did.json"] = json.dumps({**pair.a_document(), **shape}).encode()
+        reason = refused(pair, pair.data)
+        assert "cannot be used" in reason or "did not verify" in reason, shape
     remote.forget()
     pair.switch.served["/.well-known/did.json"] = b"x" * (remote.DID_DOCUMENT_BYTES + 1)
     assert "larger than" in refused(pair, pair.data)

@@ -221,6 +221,9 @@ def _remote_trust(did: str) -> tuple[verification.Trust, dict[str, Any], remote.
         raise _refuse(f"the issuer's DID document could not be fetched, so nothing can be checked: {exc}") from None
     except (UnicodeDecodeError, strict_json.JSONInputError, ValueError, RecursionError) as exc:
         raise _refuse(f"the issuer's DID document cannot be used: {exc}") from None
+    except (TypeError, AttributeError, KeyError):
+        # Members of the wrong type (a number for a list, objects for ids) are as unusable as bad JSON.
+        raise _refuse(f"the issuer's DID document cannot be used: {url} is not shaped as a DID document") from None
     keys = {key.method: key.public for key in base.keys}
     lists: dict[str, Any] = notes.setdefault("status_lists", {})
     ledger = _ledger_endpoint(document, site)
@@ -229,7 +232,7 @@ def _remote_trust(did: str) -> tuple[verification.Trust, dict[str, Any], remote.
     def bits(list_url: str, purpose: str) -> StatusBits | None:
         try:
             found = _status_list(site, did, keys, list_url, purpose)
-        except (remote.RemoteError, StatusListError, ValueError, bounds.LimitExceeded) as exc:
+        except (remote.RemoteError, StatusListError, ValueError, TypeError, bounds.LimitExceeded) as exc:
             # A list past the bounds is the issuer's fault, not the file's: status unknown, not the file refused.
             lists[list_url] = str(exc)
             return None
@@ -256,7 +259,8 @@ def _remote_trust(did: str) -> tuple[verification.Trust, dict[str, Any], remote.
 
 
 def _ledger_endpoint(document: Mapping[str, Any], site: remote.Site) -> str:
-    for service in document.get("service") or []:
+    services = document.get("service")
+    for service in services if isinstance(services, list) else []:
         if isinstance(service, dict) and service.get("type") == "TransparencyLog":
             endpoint = service.get("serviceEndpoint")
             if isinstance(endpoint, str) and site.owns(endpoint):
