@@ -335,3 +335,17 @@ def test_learning_recorded_here_that_converted_to_nothing_may_be_recognized_by_r
     assert [(line.cents, line.application_id, line.source_seq) for line in held] == [
         (200, view["id"], decided["decision"]["seq"])
     ]
+
+
+def test_the_appeal_reason_reaches_the_reviewer_and_lists_open_no_seals(world: CreditWorld) -> None:
+    bank = world.bank
+    alice = reviewer(bank, "alice")
+    view = applications.apply(bank, Applicant.learner(), world.learner, scans("Pottery, 20 hours"))
+    decisions.decide(bank, view["id"], alice, [], [Refuse(1, "No hours shown")])
+    decisions.appeal(bank, view["id"], Applicant.learner(), "The second page lists 20 hours", learner_id=world.learner)
+    assert applications.get(bank, view["id"])["appeal"]["reason"] == "The second page lists 20 hours"
+    (listed,) = applications.list_applications(bank, learner_id=world.learner)
+    assert listed["items"][0]["description"] == "Pottery, 20 hours"  # the learner's own list
+    (queued,) = applications.list_applications(bank, state="appealed")
+    assert "description" not in queued["items"][0]  # a queue across learners opens no seals
+    assert applications.get(bank, view["id"])["items"][0]["description"] == "Pottery, 20 hours"

@@ -475,13 +475,18 @@ def list_applications(
     if reviewer is not None:
         query = query.where(RecognitionApplication.reviewer == reviewer)
     with bank.db.reading() as session:
-        return [view(bank, session, row, lines_too=False) for row in session.scalars(query)]
+        # One learner's own list names their documents by what they said they show; a queue across learners does
+        # not open every seal for a page of rows.
+        described = learner_id is not None
+        return [view(bank, session, row, lines_too=False, described=described) for row in session.scalars(query)]
 
 
-def view(bank: Bank, session: Session, row: RecognitionApplication, *, lines_too: bool = True) -> dict[str, Any]:
+def view(
+    bank: Bank, session: Session, row: RecognitionApplication, *, lines_too: bool = True, described: bool = True
+) -> dict[str, Any]:
     session.refresh(row)
     items = json.loads(row.items)
-    if any(item["kind"] == "document" for item in items):
+    if described and any(item["kind"] == "document" for item in items):
         described = evidence_files.descriptions(bank, session, row.id)
         for item in items:
             if item["kind"] == "document":
@@ -506,6 +511,7 @@ def view(bank: Bank, session: Session, row: RecognitionApplication, *, lines_too
     if row.appealed_seq is not None:
         result["appeal"] = {
             "seq": row.appealed_seq,
+            "reason": row.appeal_reason,
             "reviewer": row.appeal_reviewer,
             "decision": None
             if row.appeal_decision is None
