@@ -171,6 +171,15 @@ def test_another_institution_sees_nothing_of_it(world: CreditWorld) -> None:
     assert world.client.get(PATH).status_code == 401
 
 
+def test_writing_needs_the_write_scope(world: CreditWorld) -> None:
+    reader = {"Authorization": f"Bearer {api_keys.issue(world.bank, 'uni-a', ('records:read',)).token}"}
+    view = _apply(world, "Embroidery, scope check").get_json()
+    body = {"learner": world.learner, "evidence": [_scan("Embroidery, read-only key")]}
+    assert world.client.post(PATH, json=body, headers=reader).status_code == 403
+    assert world.client.post(f"{PATH}/{view['id']}/withdraw", json={}, headers=reader).status_code == 403
+    assert world.client.get(f"{PATH}/{view['id']}", headers=reader).status_code == 200
+
+
 def _refused(world: CreditWorld, body: dict[str, Any]) -> dict[str, Any]:
     size = _size(world.bank)
     answer = world.client.post(PATH, json=body, headers=world.headers())
