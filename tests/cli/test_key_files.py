@@ -135,8 +135,11 @@ def test_a_new_passphrase_reseals_every_key_file_the_witness_key_too(cli, monkey
     new = tmp_path / "new-passphrase"
     new.write_text("the new passphrase\n")
 
+    # A run cut short after the witness key: run again, it leaves that file and does the rest.
+    keys.reseal(folder / witness.WITNESS_KEY, old, witness.WITNESS_PURPOSE, new_passphrase="the new passphrase")
     out = cli("keys", "reseal", "--new-passphrase-file", str(new))
-    for name in purposes:
+    assert f"already on the new passphrase: {folder / witness.WITNESS_KEY}" in out
+    for name in set(purposes) - {witness.WITNESS_KEY}:
         assert f"sealed with the new passphrase: {folder / name}" in out
     for name, purpose in purposes.items():
         assert not _opens(folder / name, old, purpose), f"{name} still opens with the old passphrase"
