@@ -97,7 +97,9 @@ class RecognitionItemSchema(Schema):
     issuer_name = fields.String(allow_none=True)
     achievement_type = fields.String(allow_none=True)
     completed = fields.String(allow_none=True)
-    credits = fields.Raw(allow_none=True, metadata={"type": "number", "nullable": True})
+    credits = fields.String(
+        allow_none=True, metadata={"description": "the credits the credential states, as decimal text (3.5)"}
+    )
     mapping = fields.Dict(allow_none=True, metadata={"description": "the trust list's mapping, when one applies"})
     verdict = fields.String(allow_none=True, metadata={"description": "the credential's verification verdict"})
     description = fields.String(allow_none=True, metadata={"description": "a scanned document's description"})

@@ -266,6 +266,7 @@ def test_the_bank_s_own_credential_is_verified_and_reviewed(world: CreditWorld) 
     assert answer.status_code == 201, answer.get_data(as_text=True)
     (item,) = answer.get_json()["items"]
     assert (item["kind"], item["verdict"]) == ("credential", "valid")
+    assert isinstance(item["credits"], str)  # decimal text, as the credential states it
     assert item["key"].startswith("ach:")
     assert "description" not in item
 
