@@ -20,6 +20,7 @@ from creditbank.services.credits import credit_rules
 from creditbank.services.recognition import applications, decisions, evidence_files
 from creditbank.services.recognition.applications import Applicant
 from creditbank.services.recognition.evidence_files import EvidenceFile
+from creditbank.services.records import institutions
 
 # File rows on the form: enough for most learners at once without a long page on a phone; the service takes a few more
 # (a form sent by other means), and says so when there are too many.
@@ -80,7 +81,10 @@ def _choices() -> list[dict[str, Any]]:
 
 
 def _names(choices: list[dict[str, Any]]) -> dict[str, Any]:
-    names: dict[str, Any] = {}
+    names: dict[str, Any] = {
+        f"institution/{inst.id}": {"zh": inst.name_zh or inst.name_en, "en": inst.name_en}
+        for inst in institutions.list_all(current_bank())
+    }
     for framework in choices:
         names[framework["id"]] = framework["name"]
         for qualification in framework["qualifications"]:

@@ -32,6 +32,7 @@ RECOGNITION_WORDS: dict[str, dict[str, str]] = {
         "en": "If you disagree, you may appeal once, until {date} (inclusive)",
     },
     "rec_framework_in": {"zh": "计入：{name}", "en": "Counts in: {name}"},
+    "rec_by_institution": {"zh": "由 {name} 代您提交", "en": "Handed in for you by {name}"},
     "rec_aiming_at": {"zh": "目标资历：{name}", "en": "Aiming at: {name}"},
     "rec_kind_document": {"zh": "扫描的证明文件", "en": "Scanned document"},
     "rec_kind_credential": {"zh": "电子凭证", "en": "Digital credential"},

@@ -5,6 +5,7 @@ with the reason beside the field."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import io
 import re
@@ -361,6 +362,18 @@ def test_too_many_open_applications_are_told_in_words(portal: Portal) -> None:
     answer = _post_form(client, [_scan("One more evening class")])
     assert answer.status_code == 409
     assert re.search(r'id="form-error">您已有 10 份申请正在等待决定', answer.get_data(as_text=True))
+
+
+def test_an_application_an_institution_handed_in_is_the_learner_s_to_see(portal: Portal) -> None:
+    body = {"learner": portal.world.learner, "evidence": [{
+        "content_base64": base64.b64encode(PNG + b"by uni-a").decode(), "description": "Handed in by the university",
+    }]}  # fmt: skip
+    answer = portal.world.client.post("/api/v1/recognition/applications", json=body, headers=portal.world.headers())
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    client = _client(portal)
+    page = client.get(f"/me/recognition/{answer.get_json()['id']}").get_data(as_text=True)
+    assert "由 Institution uni-a 代您提交" in page
+    assert "Handed in by the university" in page
 
 
 def test_the_same_learning_twice_is_told_in_words(portal: Portal) -> None:
