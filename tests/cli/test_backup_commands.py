@@ -98,3 +98,27 @@ def test_a_target_whose_own_audit_left_a_finding_still_counts_as_empty(cli, monk
         )
     engine.dispose()
     assert "audit passed" in cli("restore", str(archive))
+
+
+def test_the_witness_key_moves_with_the_bank_and_must_open(cli, monkeypatch, request, tmp_path):
+    from creditbank import keys
+    from creditbank.services.transparency import witness
+
+    vkey = cli("witness", "key").strip().splitlines()[-1]
+    folder = Path(cli.settings["CREDITBANK_INSTANCE_PATH"]) / "keys"
+    archive = tmp_path / "bank.cbbackup"
+    assert witness.WITNESS_KEY in cli("backup", str(archive))
+    # The same bank with its witness key sealed under another passphrase, as a change of passphrase cut short
+    # would leave it.
+    passphrase = cli.settings["CREDITBANK_KEY_PASSPHRASE"]
+    keys.reseal(folder / witness.WITNESS_KEY, passphrase, witness.WITNESS_PURPOSE, new_passphrase="another one")
+    stray = tmp_path / "stray.cbbackup"
+    cli("backup", str(stray))
+
+    _move_to_new_bank(cli, monkeypatch, request, tmp_path / "new")
+    out = cli("restore", str(stray), code=1)
+    assert f"cannot open {tmp_path / 'new' / 'instance' / 'keys' / witness.WITNESS_KEY}" in out, out
+    assert "nothing was restored" in out
+    assert not (tmp_path / "new" / "instance" / "keys" / witness.WITNESS_KEY).exists()
+    assert "audit passed" in cli("restore", str(archive))
+    assert cli("witness", "key").strip().splitlines()[-1] == vkey

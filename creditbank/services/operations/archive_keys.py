@@ -19,6 +19,7 @@ from creditbank.files import FILE_MODE, private_folder
 from creditbank.personal_data import MASTER_KEY
 from creditbank.runtime import Bank, origin_drift
 from creditbank.services.operations.backup import KEY_NAME
+from creditbank.services.transparency import witness
 from ledger.note import NoteError, open_note
 
 
@@ -112,6 +113,10 @@ def open_keys(bank: Bank, header: dict[str, Any], checkpoint: dict[str, Any] | N
         signer = bank.log_signer()
         if MASTER_KEY in header["keys"]:
             bank.vault()
+        # The witness key is opened only when a log asks for a cosignature: without this, a key that does not open
+        # would be found by the first submission after the restore, not by the restore.
+        if witness.WITNESS_KEY in header["keys"]:
+            keys.load_key(witness.key_path(bank), bank.settings["CREDITBANK_KEY_PASSPHRASE"], witness.WITNESS_PURPOSE)
     except ConfigurationError as exc:
         raise ConfigurationError(
             f"{exc.detail} (the archive's keys were taken away again; nothing was restored)"
