@@ -4,9 +4,8 @@ one standing line per framework — exactly one while it stands and a rule set i
 line comes from the agreement term that matches it when one does, and the account's balance is the sum of the
 standing lines.
 
-Decisions enter through :func:`decide`, the one hook a recognition decision needs: today it writes what a
-decision writes (the engine's line reversed, the decision's line naming the application and the learning) straight
-to the ledger; the recognition service can take its place without changing the properties checked.
+Decisions go through the recognition service (:func:`decide`): the learner applies with the bank's own credential
+for an achievement and a reviewer recognizes it; learning counted already is refused there.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,19 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from creditbank import ledger_store, recording
+from creditbank import ledger_store
 from creditbank.credits import agreements as agreement_documents
-from creditbank.errors import InvalidInput
-from creditbank.models import Achievement, CreditLine, LedgerBody
+from creditbank.errors import Conflict, DomainError, InvalidInput
+from creditbank.models import Achievement, CreditLine, LedgerBody, StaffAccount
 from creditbank.projections import replay
 from creditbank.runtime import bank_of
+from creditbank.services import credentials
 from creditbank.services.credits import agreements, conversion, credit_rules
+from creditbank.services.recognition import applications, decisions
+from creditbank.services.recognition.applications import Applicant
+from creditbank.services.recognition.decisions import Recognize, Reviewer
+from creditbank.services.recognition.evidence_files import EvidenceFile
+from creditbank.services.staff import accounts as staff_accounts
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.integration.credit_world import CreditWorld, build, rules
 
@@ -39,7 +45,7 @@ DAYS = [1, 15, 28]
 months = st.integers(1, 11)
 steps = st.lists(
     st.one_of(
-        st.tuples(st.just("record"), st.sampled_from(COURSES), months, st.sampled_from(DAYS)),
+        st.tuples(st.just("record"), st.sampled_from(COURSES), months, st.sampled_from(DAYS), st.booleans()),
         st.tuples(st.just("agreement"), st.sampled_from(["ab", "xb"]), months, st.integers(0, 3), st.integers(1, 5)),
         st.tuples(st.just("rules"), st.integers(1, 3)),
         st.tuples(st.just("correct"), st.integers(0, 9), months, st.sampled_from(COURSES)),
@@ -89,62 +95,46 @@ def _agreement(world: CreditWorld, name: str, number: int, start: int, length: i
 
 
 def decide(world: CreditWorld, achievement_id: str) -> None:
-    """A recognition decision counting this achievement's learning in the framework: the hook for decisions."""
+    """The learner applies for recognition of this achievement with the bank's own credential for it, and a
+    reviewer recognizes it, through the recognition service. Learning already counted is refused there (a
+    Conflict, nothing appended), which is the property from the other side."""
+    try:
+        issued = credentials.issue(world.bank, None, credentials.Request(world.learner, "achievement", achievement_id))
+    except DomainError:
+        return  # a revoked achievement gets no credential
+    bundle = json.dumps(credentials.bundle(world.bank, None, issued["id"])).encode()
+    with world.bank.db.reading() as session:
+        before = ledger_store.tree_size(session)
+    refusal: Conflict | None = None
+    try:
+        view = applications.apply(world.bank, Applicant.learner(), world.learner, [EvidenceFile(bundle, "c.json")])
+    except Conflict as refused:
+        refusal = refused
+    if refusal is not None:
+        assert refusal.errors in ({"evidence": "already counted"}, {"evidence": "already applied for"})
+        with world.bank.db.reading() as session:
+            assert ledger_store.tree_size(session) == before
+        return
+    reviewer = _reviewer(world)
+    decisions.decide(world.bank, view["id"], reviewer, [Recognize(1, Decimal(6), "Recognized on review")], [])
+
+
+def _reviewer(world: CreditWorld) -> Reviewer:
     with world.bank.db.writing() as session:
-        if (achievement_id, FRAMEWORK) in conversion.decided(session, [achievement_id]):
-            return
-        achievement = session.get(Achievement, achievement_id)
-        assert achievement is not None
-        if achievement.status != "active":
-            return
-        standing = session.scalars(
-            select(CreditLine).where(
-                CreditLine.achievement_id == achievement_id,
-                CreditLine.framework == FRAMEWORK,
-                CreditLine.reverses.is_(None),
-                CreditLine.reversed_seq.is_(None),
-            )
-        ).all()
-        entries = []
-        common = {"learner": achievement.learner_id, "achievement": achievement_id, "framework": FRAMEWORK}
-        for line in standing:
-            reversal = {
-                **common,
-                "source_seq": achievement.last_seq,
-                "institution": line.institution_id,
-                "rules": line.rules_version,
-                "reverses": line.seq,
-                "credits": -line.cents / 100,
-                "level": line.level,
-                "category": line.category,
-                "source": line.source,
-                "outcome": line.outcome,
-                "explanation": [{"zh": "冲销", "en": "reversed for a decision"}],
-            }
-            entries.append(ledger_store.NewEntry("credits.converted", "bank:reviewer", reversal))
-        decision = {
-            **common,
-            "source_seq": achievement.last_seq,
-            "institution": achievement.institution_id,
-            "rules": "t-1",
-            "credits": 6,
-            "level": 3,
-            "category": "professional",
-            "source": "university",
-            "outcome": None,
-            "explanation": [{"zh": "认定", "en": "recognized by decision"}],
-            "application": f"app_{achievement_id[4:]}",
-            "learning": f"ach:{achievement_id}",
-        }
-        entries.append(ledger_store.NewEntry("credits.converted", "bank:reviewer", decision))
-        recording.record(session, entries)
+        account = session.scalar(select(StaffAccount).where(StaffAccount.login == "property.reviewer"))
+    if account is None:
+        created = staff_accounts.add(world.bank, "property.reviewer", "reviewer", None, created_by="property")
+        return decisions.reviewer_by_id(world.bank, created.staff.id)
+    return decisions.reviewer_by_id(world.bank, account.id)
 
 
 def _apply(world: CreditWorld, number: int, step: tuple[Any, ...], recorded: list[str]) -> None:
     action = step[0]
     if action == "record":
-        _, course, month, day = step
-        body = world.record("uni-b", f"R{number}", code=course, credits=2, completed=_on(month, day))
+        _, course, month, day, passed = step
+        # A failed result converts to a line of no credits, which a recognition decision may then replace.
+        result = {"type": "pass_fail", "passed": passed}
+        body = world.record("uni-b", f"R{number}", code=course, credits=2, completed=_on(month, day), result=result)
         recorded.append(body["id"])
     elif action == "agreement":
         _, name, start, length, credits = step
@@ -221,8 +211,9 @@ def _check(world: CreditWorld) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(history=steps)
-@example(history=[("record", "NET1", 2, 15), ("decide", 0), ("correct", 0, 3, "NET1"), ("rules", 2)])
-@example(history=[("record", "NET1", 2, 15), ("decide", 0), ("agreement", "ab", 1, 2, 3), ("rules", 3)])
+@example(history=[("record", "NET1", 2, 15, False), ("decide", 0), ("correct", 0, 3, "NET1"), ("rules", 2)])
+@example(history=[("record", "NET1", 2, 15, False), ("decide", 0), ("agreement", "ab", 1, 2, 3), ("rules", 3)])
+@example(history=[("record", "NET2", 2, 15, True), ("decide", 0), ("decide", 0), ("revoke", 0), ("decide", 0)])
 def test_no_learning_is_counted_twice(backend: str, request: pytest.FixtureRequest, history: list[Any]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = database_url(backend, request, Path(folder))
