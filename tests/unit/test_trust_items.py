@@ -67,11 +67,14 @@ def test_an_exact_achievement_mapping_wins_over_the_wildcard_in_the_requested_fr
     assert evidence._mapping(issuer, "urn:a:1", "cn", "2") is None
 
 
-def test_ratios_round_to_hundredths() -> None:
-    issuer = _issuer({"achievement": "*", "framework": "eqf", "credits_ratio": "0.333"})
-    mapping = evidence._mapping(issuer, None, "eqf", "1")
+@pytest.mark.parametrize(
+    ("ratio", "credits", "granted"), [("0.333", "1", "0.33"), ("0.339", "1", "0.33"), ("1.5", "3", "4.5")]
+)
+def test_ratios_are_cut_to_hundredths_never_rounded_up(ratio: str, credits: str, granted: str) -> None:
+    issuer = _issuer({"achievement": "*", "framework": "eqf", "credits_ratio": ratio})
+    mapping = evidence._mapping(issuer, None, "eqf", credits)
     assert mapping is not None
-    assert mapping["credits"] == "0.33"
+    assert mapping["credits"] == granted
 
 
 def test_trust_entries_are_in_force_on_their_days_both_included() -> None:

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from certificates import bounds, budget, names, proofs, shape
@@ -509,7 +509,8 @@ def _mapping(
     if chosen.get("credits") is not None:
         amount = Decimal(chosen["credits"])
     elif chosen.get("credits_ratio") is not None and credits is not None:
-        amount = (Decimal(chosen["credits_ratio"]) * Decimal(credits)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        # Cut to hundredths, never rounded up: a mapping does not grant a part of a credit the credential lacks.
+        amount = (Decimal(chosen["credits_ratio"]) * Decimal(credits)).quantize(Decimal("0.01"), ROUND_DOWN)
     else:
         # A ratio of nothing: the credential states no credits for the mapping to scale.
         return None
