@@ -349,3 +349,17 @@ def test_the_appeal_reason_reaches_the_reviewer_and_lists_open_no_seals(world: C
     (queued,) = applications.list_applications(bank, state="appealed")
     assert "description" not in queued["items"][0]  # a queue across learners opens no seals
     assert applications.get(bank, view["id"])["items"][0]["description"] == "Pottery, 20 hours"
+
+
+def test_another_learners_identical_scan_is_neither_refused_nor_revealed(world: CreditWorld) -> None:
+    bank = world.bank
+    alice = reviewer(bank, "alice")
+    person = {"name": {"zh": "赵六"}, "birth_date": "1960-06-06"}
+    other = world.client.post("/api/v1/learners", json=person, headers=world.headers()).get_json()["id"]
+    sheet = [EvidenceFile(PNG + b"shared attendance sheet", "sheet.png", "Choir, 2025 term")]
+    first = applications.apply(bank, Applicant.learner(), world.learner, sheet)
+    decisions.decide(bank, first["id"], alice, [Recognize(1, Decimal(1), "Attendance shown")], [])
+    second = applications.apply(bank, Applicant.learner(), other, sheet)
+    assert second["state"] == "under_review"
+    with pytest.raises(Conflict):  # but the first learner's own page counts only once
+        applications.apply(bank, Applicant.learner(), world.learner, sheet)

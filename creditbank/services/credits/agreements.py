@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creditbank import ledger_store, recording
@@ -23,9 +21,10 @@ from creditbank.credits import agreements
 from creditbank.credits.agreements import Term
 from creditbank.credits.documents import SLUG, DocumentError, digest, parse_file
 from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
-from creditbank.models import AgreementTerm, Institution, PublishedAgreement
+from creditbank.models import Institution, PublishedAgreement
 from creditbank.runtime import Bank
-from creditbank.services.credits import credit_rules
+from creditbank.services.credits import conversion, credit_rules
+from creditbank.services.credits.agreement_terms import terms_for
 from creditbank.services.records.institutions import BANK_ACTOR
 
 
@@ -52,51 +51,6 @@ def _invalid(error: DocumentError) -> InvalidInput:
     return InvalidInput(str(error), errors=errors)
 
 
-_TERMS = (
-    select(AgreementTerm, PublishedAgreement.hash, PublishedAgreement.recognizing, PublishedAgreement.parties)
-    .join(
-        PublishedAgreement,
-        (PublishedAgreement.id == AgreementTerm.agreement) & (PublishedAgreement.version == AgreementTerm.version),
-    )
-    .order_by(AgreementTerm.agreement, AgreementTerm.version, AgreementTerm.number)
-)
-
-
-def _term(row: AgreementTerm, hash_: str, recognizing: str, parties: str) -> Term:
-    return Term(
-        row.agreement,
-        row.version,
-        hash_,
-        row.number,
-        row.from_institution,
-        row.from_code,
-        row.outcome,
-        row.framework,
-        Decimal(row.cents) / 100,
-        dt.date.fromisoformat(row.completed_from),
-        dt.date.fromisoformat(row.completed_until),
-        recognizing,
-        tuple(json.loads(parties)),
-    )
-
-
-def terms_for(session: Session, courses: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Term]]:
-    """Every published term recognizing one of these (institution, course code) pairs, in one indexed lookup."""
-    wanted = sorted(set(courses))
-    if not wanted:
-        return {}
-    found: dict[tuple[str, str], list[Term]] = {}
-    query = _TERMS.where(tuple_(AgreementTerm.from_institution, AgreementTerm.from_code).in_(wanted))
-    for row, hash_, recognizing, parties in session.execute(query):
-        found.setdefault((row.from_institution, row.from_code), []).append(_term(row, hash_, recognizing, parties))
-    return found
-
-
-def terms_of(session: Session, agreement_id: str, version: str) -> list[Term]:
-    query = _TERMS.where(AgreementTerm.agreement == agreement_id, AgreementTerm.version == version)
-    return [_term(row, h, r, p) for row, h, r, p in session.execute(query)]
-
-
 def _rivals(session: Session, document: dict[str, Any]) -> list[Term]:
     """The published terms a document's terms could overlap: those recognizing the same courses."""
     terms = document.get("terms")
@@ -118,8 +72,6 @@ def publish(
 
     ``institution`` is the calling institution over the API: it must be the recognizing party, since only the
     party that grants recognition can commit to it."""
-    from creditbank.services.credits import conversion
-
     with bank.db.writing() as session:
         # The sequencer first: two agreements published at once are checked for overlaps one after the other.
         ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)

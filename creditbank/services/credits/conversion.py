@@ -32,8 +32,7 @@ from creditbank.models import (
 )
 from creditbank.projectors import Applied
 from creditbank.runtime import Bank
-from creditbank.services.credits import agreements as agreement_terms
-from creditbank.services.credits import credit_rules
+from creditbank.services.credits import agreement_terms, credit_rules
 from creditbank.services.credits.credit_rules import Rulebook
 from creditbank.services.records.api_keys import Principal
 from creditbank.services.records.institutions import BANK_ACTOR

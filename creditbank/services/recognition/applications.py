@@ -17,50 +17,51 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certificates import pdf_read
 from certificates import verify as verification
 from creditbank import ledger_store, recording
-from creditbank.credits import statement
 from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
-from creditbank.models import Learner, RecognitionApplication, StaffAccount
+from creditbank.models import Learner, RecognitionApplication
 from creditbank.runtime import Bank
 from creditbank.services.credits import credit_rules
 from creditbank.services.random_ids import random_id
-from creditbank.services.recognition import evidence_files, lines
+from creditbank.services.recognition import application_rows as rows
+from creditbank.services.recognition import decisions, evidence_files, lines
+from creditbank.services.recognition.application_rows import (
+    LEARNER_ACTOR,
+    MAX_OPEN,
+    OPEN_STATES,
+    Applicant,
+    assigned_entry,
+    eligible_reviewers,
+    reviewer_account,
+    view,
+)
 from creditbank.services.recognition.evidence_files import EvidenceFile
-from creditbank.services.records import consent
 from creditbank.services.records.api_keys import Principal
 from creditbank.services.records.institutions import BANK_ACTOR
 from creditbank.services.records.learners import require_enrolled
 from creditbank.services.records.personal_records import personal_of
 
-LEARNER_ACTOR = consent.PORTAL_ACTOR
-OPEN_STATES = ("submitted", "under_review", "appealed")
-# Open applications per learner: enough for anyone's real case, few enough that nobody floods the reviewers.
-MAX_OPEN = 10
-
-
-@dataclass(frozen=True)
-class Applicant:
-    """Who hands the application in: the learner themself, an institution for them, or the bank's desk."""
-
-    actor: str
-    institution: str | None = None
-
-    @classmethod
-    def learner(cls) -> Applicant:
-        return cls(LEARNER_ACTOR)
-
-    @classmethod
-    def bank(cls) -> Applicant:
-        return cls(BANK_ACTOR)
-
-    @classmethod
-    def for_institution(cls, principal: Principal) -> Applicant:
-        return cls(principal.actor, principal.institution_id)
+__all__ = [
+    "LEARNER_ACTOR",
+    "MAX_OPEN",
+    "OPEN_STATES",
+    "Applicant",
+    "apply",
+    "assign",
+    "assigned_entry",
+    "eligible_reviewers",
+    "get",
+    "identities",
+    "list_applications",
+    "reviewer_account",
+    "view",
+    "withdraw",
+]
 
 
 def _today(now: datetime | None) -> date:
@@ -78,24 +79,6 @@ def identities(personal: dict[str, Any] | None) -> list[verification.Identity]:
     forms.extend(item for item in personal.get("other_names", []) if isinstance(item, dict))
     names = {value for form in forms for value in form.values() if isinstance(value, str) and value}
     return [verification.Identity(name, born) for name in sorted(names)]
-
-
-def _framework(session: Session, framework: str | None) -> tuple[str, Any, str]:
-    book = credit_rules.rulebook(session)
-    if framework is None:
-        if len(book.active) != 1:
-            choices = ", ".join(sorted(book.active)) or "none is published"
-            raise InvalidInput(
-                f"name the framework the learning should count in ({choices})", errors={"framework": "required"}
-            )
-        framework = next(iter(book.active))
-    if framework not in book.active:
-        raise InvalidInput(
-            f"no rule set is active for framework {framework!r}, so nothing can be recognized in it",
-            errors={"framework": "no active rule set"},
-        )
-    rule_set, rules_hash = book.active[framework]
-    return framework, rule_set, rules_hash
 
 
 def _kind_of(data: bytes, place: str) -> str:
@@ -220,7 +203,7 @@ def _refuse_counted(session: Session, learner_id: str, framework: str, items: li
         raise InvalidInput(
             "the same learning appears twice in this application", errors={"evidence": "duplicate learning"}
         )
-    already = lines.counted(session, framework, keys)
+    already = lines.counted(session, framework, keys, learner_id)
     for item in items:
         if item["key"] in already:
             raise Conflict(
@@ -260,37 +243,6 @@ def _refuse_counted(session: Session, learner_id: str, framework: str, items: li
             )
 
 
-def eligible_reviewers(
-    session: Session, application: RecognitionApplication, *, exclude: Sequence[str] = ()
-) -> list[str]:
-    """Active bank reviewers who may take this application, least loaded first: not affiliated with the applying
-    institution, and not any of ``exclude`` (the first decision's reviewer, for an appeal)."""
-    open_load = (
-        select(RecognitionApplication.reviewer, func.count())
-        .where(RecognitionApplication.state.in_(OPEN_STATES), RecognitionApplication.reviewer.is_not(None))
-        .group_by(RecognitionApplication.reviewer)
-    )
-    load: dict[str, int] = {str(reviewer): int(count) for reviewer, count in session.execute(open_load)}
-    candidates = [
-        account.id
-        for account in session.scalars(
-            select(StaffAccount).where(
-                StaffAccount.role == "reviewer",
-                StaffAccount.disabled_at.is_(None),
-                StaffAccount.password_hash.is_not(None),
-            )
-        )
-        if account.id not in exclude
-        and (account.affiliation is None or account.affiliation != application.institution_id)
-    ]
-    return sorted(candidates, key=lambda staff: (load.get(staff, 0), staff))
-
-
-def assigned_entry(application_id: str, reviewer: str, due: date, actor: str, *, appeal: bool) -> ledger_store.NewEntry:
-    body = {"application": application_id, "reviewer": reviewer, "due": due.isoformat(), "appeal": appeal}
-    return ledger_store.NewEntry("recognition.assigned", actor, body)
-
-
 def apply(
     bank: Bank,
     applicant: Applicant,
@@ -303,8 +255,6 @@ def apply(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Hand in an application; returns it as :func:`view` shows it (decided already when recognized at once)."""
-    from creditbank.services.recognition import decisions
-
     with bank.db.reading() as session:
         learner = session.get(Learner, learner_id)
         if principal is not None:
@@ -313,7 +263,7 @@ def apply(
             raise NotFound(f"no learner {learner_id!r}")
         if learner.status == "erased":
             raise Conflict(f"learner {learner_id} was erased", errors={"learner": "erased"})
-        framework_id, rule_set, _ = _framework(session, framework)
+        framework_id, rule_set, _ = rows.active_rules(session, framework)
         if qualification is not None:
             book = credit_rules.rulebook(session)
             if qualification not in book.frameworks[framework_id].qualifications:
@@ -385,7 +335,7 @@ def assign(bank: Bank, application_id: str, reviewer_login: str, *, actor: str =
     """(Re)assign an open application to a named reviewer (the bank's admin desk or the CLI)."""
     with bank.db.writing() as session:
         ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
-        row = _application(session, application_id)
+        row = rows.load(session, application_id)
         if row.state not in OPEN_STATES:
             raise Conflict(f"application {application_id} is {row.state}; only an open one can be assigned")
         account = reviewer_account(session, reviewer_login)
@@ -399,19 +349,10 @@ def assign(bank: Bank, application_id: str, reviewer_login: str, *, actor: str =
             raise Forbidden(
                 "an appeal goes to another reviewer than the one who decided", errors={"reviewer": "decided it"}
             )
-        _, rule_set, _ = _framework(session, row.framework)
+        _, rule_set, _ = rows.active_rules(session, row.framework)
         due = _today(now) + timedelta(days=rule_set.recognition.review_days)
         recording.record(session, [assigned_entry(row.id, account.id, due, actor, appeal=appeal)])
         return view(bank, session, row)
-
-
-def reviewer_account(session: Session, login: str) -> StaffAccount:
-    account = session.scalar(select(StaffAccount).where(StaffAccount.login == login.strip().lower()))
-    if account is None or account.disabled_at is not None:
-        raise NotFound(f"no active staff account {login!r}", errors={"reviewer": "unknown"})
-    if account.role != "reviewer":
-        raise Forbidden(f"{login} is not a reviewer", errors={"reviewer": "not a reviewer"})
-    return account
 
 
 def withdraw(bank: Bank, application_id: str, applicant: Applicant, *, learner_id: str | None = None) -> dict[str, Any]:
@@ -419,8 +360,8 @@ def withdraw(bank: Bank, application_id: str, applicant: Applicant, *, learner_i
     institution that handed it in, or the bank."""
     with bank.db.writing() as session:
         ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
-        row = _application(session, application_id)
-        _may_act(row, applicant, learner_id)
+        row = rows.load(session, application_id)
+        rows.may_act(row, applicant, learner_id)
         if row.state not in OPEN_STATES:
             raise Conflict(
                 f"application {application_id} is {row.state}; only an open application can be withdrawn",
@@ -431,28 +372,13 @@ def withdraw(bank: Bank, application_id: str, applicant: Applicant, *, learner_i
         return view(bank, session, row)
 
 
-def _may_act(row: RecognitionApplication, applicant: Applicant, learner_id: str | None) -> None:
-    if applicant.actor == LEARNER_ACTOR:
-        if learner_id != row.learner_id:
-            raise NotFound(f"no application {row.id!r}")
-    elif applicant.institution is not None and applicant.institution != row.institution_id:
-        raise NotFound(f"no application {row.id!r} handed in by {applicant.institution}")
-
-
-def _application(session: Session, application_id: str) -> RecognitionApplication:
-    row = session.get(RecognitionApplication, application_id, populate_existing=True)
-    if row is None:
-        raise NotFound(f"no application {application_id!r}", errors={"application": "unknown"})
-    return row
-
-
 def get(bank: Bank, application_id: str, *, applicant: Applicant | None = None,
         learner_id: str | None = None) -> dict[str, Any]:  # fmt: skip
     """One application as its reader may see it (``applicant`` None: bank staff and the CLI see every one)."""
     with bank.db.reading() as session:
-        row = _application(session, application_id)
+        row = rows.load(session, application_id)
         if applicant is not None:
-            _may_act(row, applicant, learner_id)
+            rows.may_act(row, applicant, learner_id)
         return view(bank, session, row)
 
 
@@ -479,60 +405,3 @@ def list_applications(
         # not open every seal for a page of rows.
         described = learner_id is not None
         return [view(bank, session, row, lines_too=False, described=described) for row in session.scalars(query)]
-
-
-def view(
-    bank: Bank, session: Session, row: RecognitionApplication, *, lines_too: bool = True, described: bool = True
-) -> dict[str, Any]:
-    session.refresh(row)
-    items = json.loads(row.items)
-    if described and any(item["kind"] == "document" for item in items):
-        described = evidence_files.descriptions(bank, session, row.id)
-        for item in items:
-            if item["kind"] == "document":
-                item["description"] = described.get(item["evidence"])
-    result: dict[str, Any] = {
-        "id": row.id,
-        "learner": row.learner_id,
-        "framework": row.framework,
-        "qualification": row.qualification,
-        "institution": row.institution_id,
-        "state": row.state,
-        "applied_seq": row.applied_seq,
-        "applied_at": row.applied_at,
-        "rules": row.rules_version,
-        "reviewer": row.reviewer,
-        "due": row.due,
-        "items": items,
-        "decision": None if row.decision is None else {**json.loads(row.decision), "seq": row.decided_seq},
-        "appeal_until": row.appeal_until,
-        "appeal": None,
-    }
-    if row.appealed_seq is not None:
-        result["appeal"] = {
-            "seq": row.appealed_seq,
-            "reason": row.appeal_reason,
-            "reviewer": row.appeal_reviewer,
-            "decision": None
-            if row.appeal_decision is None
-            else {**json.loads(row.appeal_decision), "seq": row.appeal_decided_seq},
-        }
-    if lines_too:
-        from creditbank.models import CreditLine
-
-        found = session.scalars(select(CreditLine).where(CreditLine.application_id == row.id).order_by(CreditLine.seq))
-        result["lines"] = [
-            {
-                "seq": line.seq,
-                "credits": statement.credits(line.cents),
-                "level": line.level,
-                "category": line.category,
-                "outcome": line.outcome,
-                "learning": line.learning,
-                "reverses": line.reverses,
-                "reversed_by": line.reversed_seq,
-                "decision_seq": line.source_seq,
-            }
-            for line in found
-        ]
-    return result

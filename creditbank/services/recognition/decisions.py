@@ -26,8 +26,9 @@ from creditbank.errors import Conflict, Forbidden, InvalidInput
 from creditbank.models import Learner, RecognitionApplication, StaffAccount
 from creditbank.runtime import Bank
 from creditbank.services.credits import credit_rules
-from creditbank.services.recognition import applications, lines
-from creditbank.services.recognition.applications import Applicant
+from creditbank.services.recognition import application_rows as rows
+from creditbank.services.recognition import lines
+from creditbank.services.recognition.application_rows import Applicant
 from creditbank.services.records import reasons
 from creditbank.services.records.institutions import BANK_ACTOR
 
@@ -68,7 +69,7 @@ class Reviewer:
 
 def reviewer_by_login(bank: Bank, login: str) -> Reviewer:
     with bank.db.reading() as session:
-        return Reviewer.of(applications.reviewer_account(session, login))
+        return Reviewer.of(rows.reviewer_account(session, login))
 
 
 def reviewer_by_id(bank: Bank, staff_id: str) -> Reviewer:
@@ -260,7 +261,7 @@ def decide(
     today = _today(now)
     with bank.db.writing() as session:
         ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
-        row = applications._application(session, application_id)
+        row = rows.load(session, application_id)
         appeal = row.state == "appealed"
         if row.state not in ("submitted", "under_review", "appealed"):
             raise Conflict(
@@ -320,7 +321,7 @@ def decide(
         ]
         standing = lines.standing_lines(session, row.id)
         mine = {line.learning for line in standing}
-        already = lines.counted(session, row.framework, [g["learning"] for g in recognized])
+        already = lines.counted(session, row.framework, [g["learning"] for g in recognized], row.learner_id)
         for given in recognized:
             if given["learning"] in already and given["learning"] not in mine:
                 raise Conflict(
@@ -331,7 +332,7 @@ def decide(
         entries = []
         if row.reviewer is None:
             due = today + timedelta(days=rule_set.recognition.review_days)
-            entries.append(applications.assigned_entry(row.id, reviewer.staff_id, due, reviewer.actor, appeal=appeal))
+            entries.append(rows.assigned_entry(row.id, reviewer.staff_id, due, reviewer.actor, appeal=appeal))
         body = _decision_body(row, rule_set.version, rules_hash, reviewer.staff_id, "review", recognized, refused)
         if appeal:
             body["appeal"] = row.appealed_seq
@@ -357,7 +358,7 @@ def decide(
             )
         _write_lines(session, row, decided.seq, recognized, items, (rule_set.version, rules_hash), framework,
                      "review", today)  # fmt: skip
-        return applications.view(bank, session, row)
+        return rows.view(bank, session, row)
 
 
 def appeal(
@@ -374,8 +375,8 @@ def appeal(
     today = _today(now)
     with bank.db.writing() as session:
         ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
-        row = applications._application(session, application_id)
-        applications._may_act(row, applicant, learner_id)
+        row = rows.load(session, application_id)
+        rows.may_act(row, applicant, learner_id)
         if row.appealed_seq is not None:
             raise Conflict(
                 f"application {application_id} was appealed already (#{row.appealed_seq}); "
@@ -395,19 +396,19 @@ def appeal(
         body = {"application": row.id, "decision_seq": row.decided_seq, "reason": text}
         recording.record(session, [ledger_store.NewEntry("recognition.appealed", applicant.actor, body)])
         exclude = [row.decided_by] if row.decided_by and row.decided_by != AUTOMATIC else []
-        reviewers = applications.eligible_reviewers(session, row, exclude=exclude)
+        reviewers = rows.eligible_reviewers(session, row, exclude=exclude)
         if reviewers:
-            _, rule_set, _ = applications._framework(session, row.framework)
+            _, rule_set, _ = rows.active_rules(session, row.framework)
             due = today + timedelta(days=rule_set.recognition.review_days)
-            recording.record(session, [applications.assigned_entry(row.id, reviewers[0], due, BANK_ACTOR, appeal=True)])
-        return applications.view(bank, session, row)
+            recording.record(session, [rows.assigned_entry(row.id, reviewers[0], due, BANK_ACTOR, appeal=True)])
+        return rows.view(bank, session, row)
 
 
 def revoke(bank: Bank, application_id: str, reason: str, *, actor: str = BANK_ACTOR) -> dict[str, Any]:
     """Revoke the decision on an application (found wrong after the fact): its standing credit lines are reversed."""
     with bank.db.writing() as session:
         ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
-        row = applications._application(session, application_id)
+        row = rows.load(session, application_id)
         if row.state not in ("decided", "final"):
             raise Conflict(
                 f"application {application_id} is {row.state}; only a decision can be revoked",
@@ -430,4 +431,4 @@ def revoke(bank: Bank, application_id: str, reason: str, *, actor: str = BANK_AC
                     for line in standing
                 ],
             )
-        return applications.view(bank, session, row)
+        return rows.view(bank, session, row)

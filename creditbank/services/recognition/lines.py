@@ -25,6 +25,7 @@ from creditbank.services.credits.conversion import CONVERSION_ACTOR
 
 SOURCE = "recognition"
 OWN = "ach:"
+DOCUMENT = "doc:"
 
 
 def achievement_of(key: str) -> str | None:
@@ -32,15 +33,25 @@ def achievement_of(key: str) -> str | None:
     return key[len(OWN) :] if key.startswith(OWN) else None
 
 
-def counted(session: Session, framework: str, keys: Iterable[str]) -> dict[str, int]:
+def counted(session: Session, framework: str, keys: Iterable[str], learner: str) -> dict[str, int]:
     """Of these learning keys, those already counted in ``framework`` by a standing line with credits, and the seq
     of that line. A line of no credits (a conversion that found nothing to convert) counts nothing, so a learner
-    may still ask a reviewer to recognize that learning."""
+    may still ask a reviewer to recognize that learning.
+
+    A credential's key names one holder's learning wherever it is counted, but two people may hand in the same
+    scanned page (a class's attendance sheet): a document counts only against the ``learner`` applying, and
+    nothing about another person's file is told."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    achievements = {a: k for k in wanted if (a := achievement_of(k)) is not None}
-    clauses = [CreditLine.learning.in_(wanted)]
+    documents = [k for k in wanted if k.startswith(DOCUMENT)]
+    shared = [k for k in wanted if not k.startswith(DOCUMENT)]
+    achievements = {a: k for k in shared if (a := achievement_of(k)) is not None}
+    clauses = []
+    if shared:
+        clauses.append(CreditLine.learning.in_(shared))
+    if documents:
+        clauses.append(CreditLine.learning.in_(documents) & (CreditLine.learner_id == learner))
     if achievements:
         clauses.append(CreditLine.achievement_id.in_(sorted(achievements)))
     rows = session.execute(
