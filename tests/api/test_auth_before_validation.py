@@ -37,6 +37,10 @@ PUBLIC = {
     "ledger.key",
     "ledger.inclusion",
     "ledger.consistency",
+    # Published documents: the issuers this bank trusts and the agreements it recognizes learning by.
+    "trust.list_trusted",
+    "agreement.list_agreements",
+    "agreement.get_agreement",
 }
 _UNREADABLE = [
     pytest.param(b'{"items": [', "application/json", id="truncated-json"),

@@ -17,6 +17,8 @@ from creditbank.models import Achievement
 from creditbank.runtime import Bank, bank_of
 from creditbank.services import credentials
 from creditbank.services.learner_access import sharing
+from creditbank.services.recognition import applications
+from creditbank.services.recognition.evidence_files import EvidenceFile
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.portal.test_portal_pages import csrf, login
 
@@ -41,6 +43,8 @@ def _values(bank: Bank) -> dict[str, list[str]]:
     with bank.db.reading() as session:
         achievement = session.scalars(select(Achievement.id).where(Achievement.learner_id == learner)).first()
     assert achievement is not None
+    scan = EvidenceFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, "scan.png", "Evening class")
+    application = applications.apply(bank, applications.Applicant.learner(), learner, [scan])["id"]
     return {
         "achievement_id": [achievement, "ach_00000000000000000000"],
         "learner_id": [learner, "lrn_00000000000000000000"],
@@ -53,6 +57,9 @@ def _values(bank: Bank) -> dict[str, list[str]]:
         "name": ["1-revocation", "no-such-list"],
         "filename": ["site.css"],
         "import_id": ["imp_00000000000000000000"],
+        "agreement_id": ["no-such-agreement"],
+        "application_id": [application, "rap-00000000000000000000"],
+        "number": ["1", "2"],
     }
 
 
