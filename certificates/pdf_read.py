@@ -145,6 +145,33 @@ def embedded_file(pdf: bytes, name: str) -> bytes | None:
     return None
 
 
+def carries_more_than_pages(pdf: bytes) -> bool:
+    """Whether a PDF holds attached files (in its name tree or as page annotations) or a signature field: what a
+    certificate carries and a plain scan does not. Unreadable PDFs raise PdfError."""
+    reader = _reader(pdf)
+    with _contained("the PDF's structure cannot be read"):
+        catalog = reader.trailer["/Root"].get_object()
+        if not isinstance(catalog, DictionaryObject):
+            return False
+        names = catalog.get("/Names")
+        names = names.get_object() if names is not None else None
+        if isinstance(names, DictionaryObject) and names.get("/EmbeddedFiles") is not None:
+            return True
+        form = catalog.get("/AcroForm")
+        form = form.get_object() if form is not None else None
+        if isinstance(form, DictionaryObject):
+            for field in form.get("/Fields") or []:
+                field = field.get_object()
+                if isinstance(field, DictionaryObject) and field.get("/FT") == "/Sig":
+                    return True
+        for page in reader.pages:
+            for annotation in page.get("/Annots") or []:
+                annotation = annotation.get_object()
+                if isinstance(annotation, DictionaryObject) and annotation.get("/Subtype") == "/FileAttachment":
+                    return True
+    return False
+
+
 def embedded_credential(pdf: bytes) -> bytes:
     """The bytes of the credential.json the PDF carries, exactly as they were attached."""
     data = embedded_file(pdf, CREDENTIAL_NAME)

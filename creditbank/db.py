@@ -28,7 +28,13 @@ log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 # Tables whose deleted (or cleared) rows held personal data: VACUUMed on PostgreSQL after an erasure (see
 # ``scrub_freed``); an erasure clears the spreadsheet files still waiting for confirmation.
-ERASED_TABLES = ("learner_personal_data", "learner_accounts", "activation_codes", "spreadsheet_imports")
+ERASED_TABLES = (
+    "learner_personal_data",
+    "learner_accounts",
+    "activation_codes",
+    "spreadsheet_imports",
+    "recognition_evidence",
+)
 
 
 def _private_database_file(path: Path) -> None:

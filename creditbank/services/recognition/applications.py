@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from certificates import pdf_read
+from certificates import bounds, pdf_read
 from certificates import verify as verification
 from creditbank import ledger_store, recording
 from creditbank.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -91,13 +91,13 @@ def _kind_of(data: bytes, place: str) -> str:
     if media_type == "application/json":
         return "credential"
     if media_type == "application/pdf":
+        # A PDF that carries a credential, any other attached file or a signature is a certificate: it verifies as
+        # one, or it is refused. It never falls back to being "just a document", which would let a tampered or
+        # disguised certificate reach a reviewer looking genuine.
         try:
-            pdf_read.embedded_credential(data)
-        except pdf_read.PdfError:
-            return "document"
-        # A PDF that carries a credential is a certificate: it verifies as one, or it is refused. It never falls
-        # back to being "just a document", which would let a tampered certificate reach a reviewer looking valid.
-        return "pdf"
+            return "pdf" if pdf_read.carries_more_than_pages(data) else "document"
+        except (pdf_read.PdfError, bounds.LimitExceeded) as exc:
+            raise InvalidInput(f"the PDF cannot be read: {exc}", errors={place: "unreadable PDF"}) from None
     return "document"
 
 
@@ -197,6 +197,20 @@ def _items(checked: list[_Checked]) -> list[dict[str, Any]]:
     return items
 
 
+def _refuse_too_many(session: Session, learner_id: str) -> None:
+    """Checked before the evidence (which may ask a remote issuer) and again in the write transaction."""
+    open_now = session.scalar(
+        select(func.count())
+        .select_from(RecognitionApplication)
+        .where(RecognitionApplication.learner_id == learner_id, RecognitionApplication.state.in_(OPEN_STATES))
+    )
+    if (open_now or 0) >= MAX_OPEN:
+        raise Conflict(
+            f"{open_now} applications are awaiting a decision already; at most {MAX_OPEN} may be open at once",
+            errors={"learner": "too many open applications"},
+        )
+
+
 def _refuse_counted(session: Session, learner_id: str, framework: str, items: list[dict[str, Any]]) -> None:
     keys = [item["key"] for item in items]
     if len(set(keys)) != len(keys):
@@ -222,18 +236,20 @@ def _refuse_counted(session: Session, learner_id: str, framework: str, items: li
                     f"evidence item {item['number']} does not belong to this learner",
                     errors={"evidence": "not the applicant's"},
                 )
+            if held.status != "active":
+                # Revoking an achievement leaves its credentials as they were; the record no longer stands.
+                raise Conflict(
+                    f"evidence item {item['number']} is an achievement its institution has revoked",
+                    errors={"evidence": "revoked"},
+                )
     # Only the learner's own open applications, of which there are at most MAX_OPEN: learning that verified as
     # someone else's never got this far.
+    _refuse_too_many(session, learner_id)
     pending = session.scalars(
         select(RecognitionApplication.items).where(
             RecognitionApplication.learner_id == learner_id, RecognitionApplication.state.in_(OPEN_STATES)
         )
     ).all()
-    if len(pending) >= MAX_OPEN:
-        raise Conflict(
-            f"{len(pending)} applications are awaiting a decision already; at most {MAX_OPEN} may be open at once",
-            errors={"learner": "too many open applications"},
-        )
     waiting = {entry["key"] for text in pending for entry in json.loads(text)}
     for item in items:
         if item["key"] in waiting:
@@ -271,6 +287,7 @@ def apply(
                     f"{framework_id} has no qualification {qualification!r}", errors={"qualification": "unknown"}
                 )
         people = identities(personal_of(bank, session, learner_id))
+        _refuse_too_many(session, learner_id)
     checked = _check_files(bank, evidence, people, framework_id)
     items = _items(checked)
     today = _today(now)

@@ -23,7 +23,7 @@ from creditbank import ledger_store, recording
 from creditbank.credits.documents import as_number
 from creditbank.credits.frameworks import MAX_CREDITS
 from creditbank.errors import Conflict, Forbidden, InvalidInput
-from creditbank.models import Learner, RecognitionApplication, StaffAccount
+from creditbank.models import Achievement, Learner, RecognitionApplication, StaffAccount
 from creditbank.runtime import Bank
 from creditbank.services.credits import credit_rules
 from creditbank.services.recognition import application_rows as rows
@@ -90,8 +90,10 @@ def _reason(bank: Bank, session: Session, learner_id: str, text: str, place: str
         raise InvalidInput("give the reason for each recognized and each refused item", errors={place: "required"})
     if len(cleaned) > REASON_LIMIT:
         raise InvalidInput(f"a reason has at most {REASON_LIMIT} characters", errors={place: "too long"})
-    if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in cleaned):
-        raise InvalidInput("the reason holds control characters", errors={place: "control characters"})
+    if any(unicodedata.category(char) in ("Cc", "Cf") and char not in "\n\t" for char in cleaned):
+        # Format characters (zero-width spaces, direction overrides) would hide a name from the check below or
+        # reorder what a reader sees.
+        raise InvalidInput("the reason holds control or invisible characters", errors={place: "control characters"})
     try:
         reasons.check(bank, session, learner_id, cleaned)
     except InvalidInput as exc:
@@ -271,6 +273,12 @@ def decide(
         learner = session.get(Learner, row.learner_id)
         if learner is None or learner.status == "erased":
             raise Conflict("the learner was erased; the application can only lapse", errors={"learner": "erased"})
+        # The account as it is now, inside this transaction: disabled, moved to another role or newly affiliated
+        # since the door built ``reviewer`` counts.
+        account = session.get(StaffAccount, reviewer.staff_id)
+        if account is None or account.disabled_at is not None or account.role != "reviewer":
+            raise Forbidden("only an active reviewer decides applications", errors={"reviewer": "not active"})
+        reviewer = Reviewer.of(account)
         if reviewer.affiliation is not None and reviewer.affiliation == row.institution_id:
             raise Forbidden(
                 f"this reviewer is affiliated with {row.institution_id}, which handed the application in",
@@ -319,6 +327,15 @@ def decide(
             }
             for choice in sorted(refuse, key=lambda c: c.item)
         ]
+        for given in recognized:
+            achievement = lines.achievement_of(given["learning"])
+            held = session.get(Achievement, achievement) if achievement is not None else None
+            if achievement is not None and (held is None or held.status != "active"):
+                raise Conflict(
+                    f"item {given['item']} is an achievement its institution has revoked since the application; "
+                    "refuse it",
+                    errors={f"recognize[{given['item']}]": "revoked"},
+                )
         standing = lines.standing_lines(session, row.id)
         mine = {line.learning for line in standing}
         already = lines.counted(session, row.framework, [g["learning"] for g in recognized], row.learner_id)

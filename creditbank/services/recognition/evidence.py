@@ -115,6 +115,8 @@ def check(
     issuer = _issuer_of(first.credential)
     if issuer is None:
         raise _refuse("the credential names no issuer")
+    # Whose it is needs nothing remote: someone else's transcript is refused before any issuer is asked anything.
+    _holder(first.credential, identities)
     kind = "pdf" if first.source == "pdf" else "credential"
     extra: list[dict[str, str]] = []
     entry: trust_list.Issuer | None = None
@@ -439,7 +441,12 @@ def _item(
     if entry is None and reference is not None and reference.startswith(own_prefix):
         key = "ach:" + reference.removeprefix(own_prefix)
     else:
-        key = "ext:" + hashlib.sha256(f"{issuer}\n{credential.get('id')}".encode()).hexdigest()
+        # The learning, not the document: an issuer hands out a new credential (a new id) with every download or
+        # transcript, but names the same achievement in each. Keyed by the achievement, the learner's second copy
+        # is the same learning; the bank counts it per learner, since many issuers name one achievement (a course,
+        # a badge class) for everyone who earned it.
+        named = reference if reference is not None else credential.get("id")
+        key = "ext:" + hashlib.sha256(f"{issuer}\n{named}".encode()).hexdigest()
     kind = achievement.get("achievementType")
     credits = _credits(subject.get("creditsEarned")) or _credits(achievement.get("creditsAvailable"))
     completed = next(

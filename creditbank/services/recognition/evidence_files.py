@@ -63,8 +63,12 @@ def description_of(text: str, place: str) -> str:
         raise InvalidInput(
             f"the description has {len(cleaned)} characters; at most {DESCRIPTION_LIMIT}", errors={place: "too long"}
         )
-    if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in cleaned):
-        raise InvalidInput("the description holds control characters", errors={place: "control characters"})
+    if any(unicodedata.category(char) in ("Cc", "Cf") and char not in "\n\t" for char in cleaned):
+        # Zero-width and direction-override characters make a description blank or reorder it on the reviewer's
+        # screen.
+        raise InvalidInput(
+            "the description holds control or invisible characters", errors={place: "control characters"}
+        )
     return cleaned
 
 

@@ -25,7 +25,8 @@ from creditbank.services.credits.conversion import CONVERSION_ACTOR
 
 SOURCE = "recognition"
 OWN = "ach:"
-DOCUMENT = "doc:"
+# Keys of learning counted per learner: another issuer's achievements and scanned documents.
+PER_LEARNER = ("ext:", "doc:")
 
 
 def achievement_of(key: str) -> str | None:
@@ -38,14 +39,15 @@ def counted(session: Session, framework: str, keys: Iterable[str], learner: str)
     of that line. A line of no credits (a conversion that found nothing to convert) counts nothing, so a learner
     may still ask a reviewer to recognize that learning.
 
-    A credential's key names one holder's learning wherever it is counted, but two people may hand in the same
-    scanned page (a class's attendance sheet): a document counts only against the ``learner`` applying, and
-    nothing about another person's file is told."""
+    Learning recorded here (``ach:``) is one person's wherever it is counted. Another issuer's achievement may be
+    one course or badge class for everyone who earned it, and two people may hand in the same scanned page (a
+    class's attendance sheet): those count only against the ``learner`` applying, and nothing of another
+    person's is told."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    documents = [k for k in wanted if k.startswith(DOCUMENT)]
-    shared = [k for k in wanted if not k.startswith(DOCUMENT)]
+    documents = [k for k in wanted if k.startswith(PER_LEARNER)]
+    shared = [k for k in wanted if not k.startswith(PER_LEARNER)]
     achievements = {a: k for k in shared if (a := achievement_of(k)) is not None}
     clauses = []
     if shared:

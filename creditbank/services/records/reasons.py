@@ -27,13 +27,18 @@ NAMES_THE_LEARNER = (
 )
 
 
+def _visible(text: str) -> str:
+    # Zero-width and other format characters change nothing a reader sees, so they hide nothing either.
+    return "".join(char for char in unicodedata.normalize("NFKC", text) if unicodedata.category(char) != "Cf")
+
+
 def _folded(text: str) -> str:
-    plain = unicodedata.normalize("NFKC", text).casefold()
+    plain = _visible(text).casefold()
     return "".join(char for char in plain if not char.isspace() and char not in "-_.·・/")
 
 
 def _words(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return " ".join(_visible(text).casefold().split())
 
 
 def _found(trace: str, is_name: bool, compact: str, words: str) -> bool:
@@ -69,8 +74,18 @@ def _traces(personal: dict[str, Any]) -> Iterator[tuple[str, bool]]:
                 day = date.fromisoformat(born)
             except ValueError:
                 continue
-            yield f"{day.year}年{day.month}月{day.day}日", False
-            yield f"{day.year}/{day.month}/{day.day}", False
+            y, m, d = day.year, day.month, day.day
+            for form in (
+                f"{y}年{m}月{d}日",
+                f"{y}年{m:02}月{d:02}日",
+                f"{y}/{m}/{d}",
+                # Day first and month first, as other countries write dates (separators fold away).
+                f"{d:02}{m:02}{y}",
+                f"{m:02}{d:02}{y}",
+                f"{d}.{m}.{y}",
+                f"{m}/{d}/{y}",
+            ):
+                yield form, False
     for names in personal.get("other_names", ()):
         yield from _names(names)
 
