@@ -69,12 +69,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("application_id", "number", name=op.f("pk_recognition_evidence")),
     )
     op.create_index(op.f("ix_recognition_evidence_learner_id"), "recognition_evidence", ["learner_id"], unique=False)
+    # SQLite changes a column's NOT NULL only by rebuilding the table, and dropping the old credit_lines would break
+    # the redemptions' foreign keys to it; they step aside for the rebuild and come back unchanged.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute("CREATE TEMPORARY TABLE redemptions_aside AS SELECT * FROM credit_redemptions")
+        op.execute("DELETE FROM credit_redemptions")
     with op.batch_alter_table("credit_lines") as table:
         table.alter_column("achievement_id", existing_type=sa.String(length=32), nullable=True)
         table.add_column(sa.Column("application_id", sa.String(length=32), nullable=True))
         table.add_column(sa.Column("learning", sa.String(length=80), nullable=True))
         table.create_index(op.f("ix_credit_lines_application_id"), ["application_id"], unique=False)
         table.create_index(op.f("ix_credit_lines_learning"), ["learning"], unique=False)
+    if sqlite:
+        op.execute("INSERT INTO credit_redemptions SELECT * FROM redemptions_aside")
+        op.execute("DROP TABLE redemptions_aside")
     with op.batch_alter_table("staff_accounts") as table:
         table.add_column(sa.Column("affiliation", sa.String(length=64), nullable=True))
 
