@@ -119,14 +119,15 @@ def apply_for_recognition(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
         for item in args["evidence"]
     ]
 
-    def run() -> dict[str, Any]:
-        with _field_paths():
-            return applications.apply(
-                current_bank(), Applicant.for_institution(principal), args["learner"], files,
-                framework=args.get("framework"), qualification=args.get("qualification"), principal=principal,
-            )  # fmt: skip
-
-    return _once("POST /recognition/applications", run, 201)
+    # The key is held in the service's own write transaction, so two copies racing under one key (two workers)
+    # write one application and both answer with it.
+    with _field_paths():
+        outcome = applications.apply_once(
+            current_bank(), Applicant.for_institution(principal), args["learner"], files,
+            framework=args.get("framework"), qualification=args.get("qualification"), principal=principal,
+            retry=operations.retry("POST /recognition/applications"),
+        )  # fmt: skip
+    return outcome.body, 201 if outcome.created else 200
 
 
 @blp.route("/recognition/applications", methods=["GET"])

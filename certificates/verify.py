@@ -162,6 +162,13 @@ def did_document_trust(document: Any, log_key: str | None = None) -> Trust:
             method.get("id") not in assertion and not isinstance(method.get("revoked"), str)
         ):
             continue
+        # Only the document's own keys: a method of another DID listed here would make this issuer's signatures
+        # read as that DID's.
+        controller = method.get("controller")
+        if not str(method.get("id", "")).startswith(f"{document['id']}#") or (
+            controller is not None and controller != document["id"]
+        ):
+            continue
         try:
             public = public_key_bytes(str(method.get("publicKeyMultibase", "")))
         except MultibaseError as exc:

@@ -124,9 +124,21 @@ def _view(application_id: str) -> dict[str, Any]:
     if not _APPLICATION_ID.fullmatch(application_id):
         abort(404)
     try:
-        return applications.get(current_bank(), application_id)
+        shown = applications.get(current_bank(), application_id)
     except NotFound:
         abort(404)
+    member = _member()
+    if member.role == "reviewer" and not _reviews(shown, member.id):
+        # The evidence shows a person's name, face and papers: a reviewer reads the cases that are theirs (or
+        # waiting for someone to take them), not every case in the bank.
+        abort(404)
+    return shown
+
+
+def _reviews(shown: dict[str, Any], staff_id: str) -> bool:
+    deciders = {(shown.get("decision") or {}).get("reviewer"), (shown.get("appeal") or {}).get("reviewer")}
+    waiting = shown["state"] in applications.OPEN_STATES and shown.get("reviewer") is None
+    return waiting or shown.get("reviewer") == staff_id or staff_id in deciders
 
 
 class _Names:
@@ -296,6 +308,8 @@ def recognition_detail(application_id: str) -> Any:
 @bp.route(f"/recognition/{_APPLICATION}/evidence/<int:number>")
 @staff_required("reviewer", "admin")
 def recognition_evidence(application_id: str, number: int) -> Response:
+    if not 1 <= number <= evidence_files.MAX_FILES:
+        abort(404)  # no application has such a file; a number past the column's range never reaches the query
     _view(application_id)
     bank = current_bank()
     try:

@@ -41,7 +41,9 @@ from creditbank.services.recognition.application_rows import (
     view,
 )
 from creditbank.services.recognition.evidence_files import EvidenceFile
+from creditbank.services.records import idempotency
 from creditbank.services.records.api_keys import Principal
+from creditbank.services.records.idempotency import RetryKey, WriteResult
 from creditbank.services.records.institutions import BANK_ACTOR
 from creditbank.services.records.learners import require_enrolled
 from creditbank.services.records.personal_records import personal_of
@@ -52,6 +54,7 @@ __all__ = [
     "OPEN_STATES",
     "Applicant",
     "apply",
+    "apply_once",
     "assign",
     "assigned_entry",
     "eligible_reviewers",
@@ -271,6 +274,33 @@ def apply(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Hand in an application; returns it as :func:`view` shows it (decided already when recognized at once)."""
+    return apply_once(
+        bank, applicant, learner_id, evidence, framework=framework, qualification=qualification,
+        principal=principal, now=now,
+    ).body  # fmt: skip
+
+
+def apply_once(
+    bank: Bank,
+    applicant: Applicant,
+    learner_id: str,
+    evidence: Sequence[EvidenceFile],
+    *,
+    framework: str | None = None,
+    qualification: str | None = None,
+    principal: Principal | None = None,
+    retry: RetryKey | None = None,
+    now: datetime | None = None,
+) -> WriteResult:
+    """:func:`apply` under an Idempotency-Key (``retry``, the caller's institution's): the key is looked up first,
+    and again with the write under the sequencer, where the answer is kept in the same transaction, so two copies
+    racing under one key write one application and both get its answer."""
+    owner = principal.institution_id if principal is not None else None
+    if retry is not None and owner is not None:
+        with bank.db.writing() as session:
+            earlier = idempotency.prior(session, owner, retry)
+        if earlier is not None:
+            return earlier
     with bank.db.reading() as session:
         learner = session.get(Learner, learner_id)
         if principal is not None:
@@ -294,6 +324,10 @@ def apply(
     application_id = random_id("rap-").lower()
     with bank.db.writing() as session:
         ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
+        if retry is not None and owner is not None:
+            earlier = idempotency.prior(session, owner, retry)
+            if earlier is not None:
+                return earlier
         held = session.get(Learner, learner_id)
         if held is None or held.status == "erased":
             raise Conflict(f"learner {learner_id} was erased", errors={"learner": "erased"})
@@ -344,7 +378,10 @@ def apply(
             if reviewers:
                 due = today + timedelta(days=rule_set.recognition.review_days)
                 recording.record(session, [assigned_entry(application_id, reviewers[0], due, BANK_ACTOR, appeal=False)])
-        return view(bank, session, row)
+        outcome = WriteResult(True, view(bank, session, row))
+        if retry is not None and owner is not None:
+            idempotency.remember(session, owner, retry, outcome)
+        return outcome
 
 
 def assign(bank: Bank, application_id: str, reviewer_login: str, *, actor: str = BANK_ACTOR,

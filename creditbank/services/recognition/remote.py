@@ -17,8 +17,11 @@ issuer can take up to a minute to be seen here, as it can with any cached status
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import ipaddress
 import re
+import socket
 import threading
 import time
 import urllib.error
@@ -95,6 +98,31 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _refuse_address_bait(host: str) -> None:
+    """A host whose last label is a number is an IP address, and only in its one dotted-quad spelling: resolvers
+    read "0", "127.1", "2130706433" or "0x7f000001" as addresses too, which no check below would recognize. Of the
+    addresses, those no bank serves from (link-local such as cloud metadata, unspecified, multicast, broadcast,
+    reserved) are refused; loopback stays, for banks federating on one machine, and private ranges, for an
+    intranet."""
+    last = host.rsplit(".", 1)[-1]
+    if not (last.isdigit() or last.startswith("0x")):
+        return
+    try:
+        address = ipaddress.IPv4Address(host)
+    except ValueError:
+        raise ValueError("an IP address host must be four decimal numbers, e.g. 192.0.2.10") from None
+    if str(address) != host:
+        raise ValueError("an IP address host must be written in its plain dotted form")
+    if (
+        address.is_link_local
+        or address.is_unspecified
+        or address.is_multicast
+        or address.is_reserved
+        or address == ipaddress.IPv4Address("255.255.255.255")
+    ):
+        raise ValueError("this address is not one a bank can be reached at")
+
+
 def site_of(did: str) -> Site:
     """The site of a did:web DID, refusing every spelling but the one canonical form (lowercase host, the port as
     ``%3A`` and digits), so that the DID a credential names and the one on the trust list compare as text."""
@@ -104,6 +132,7 @@ def site_of(did: str) -> Site:
     host, sep, port_text = host_part.partition("%3A")
     if not _HOST.fullmatch(host):
         raise ValueError("the host must be a lowercase DNS name or an IPv4 address (no user, no other encoding)")
+    _refuse_address_bait(host)
     port: int | None = None
     if sep:
         if not _PORT.fullmatch(port_text) or not 0 < int(port_text) < 65536:
@@ -116,7 +145,46 @@ def site_of(did: str) -> Site:
     return Site(scheme, host, port, tuple(path))
 
 
-_opener = urllib.request.build_opener(_NoRedirects, urllib.request.ProxyHandler({}))
+def _watch(connection: http.client.HTTPConnection) -> None:
+    """Shut the connection's socket once its timeout has passed, whatever is being read: the socket timeout
+    bounds each read alone, so a host sending its headers one byte at a time could hold a worker for ever."""
+    sock = connection.sock
+    timeout = connection.timeout if isinstance(connection.timeout, int | float) else TIMEOUT_SECONDS
+
+    def shut() -> None:
+        with contextlib.suppress(OSError):  # finished and closed already
+            sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(timeout, shut)
+    timer.daemon = True
+    timer.start()
+
+
+class _WatchedHTTP(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self)
+
+
+class _WatchedHTTPS(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self)
+
+
+class _WatchedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_WatchedHTTP, req)
+
+
+class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_WatchedHTTPS, req, context=self._context)  # type: ignore[attr-defined]
+
+
+_opener = urllib.request.build_opener(
+    _NoRedirects, urllib.request.ProxyHandler({}), _WatchedHTTPHandler, _WatchedHTTPSHandler
+)
 _cache: dict[str, tuple[float, bytes]] = {}
 _cache_lock = threading.Lock()
 
@@ -171,6 +239,12 @@ def _get(url: str, limit: int, timeout: float) -> bytes:
                 # read1: what has arrived, so a slow sender meets the deadline instead of filling a whole chunk.
                 piece = response.read1(_CHUNK)
                 if not piece:
+                    # The watchdog ends a late exchange by shutting the socket, which reads as the end of the body:
+                    # a body cut short, or ending at the deadline, is no answer.
+                    if time.monotonic() >= deadline or (
+                        declared is not None and declared.isdigit() and len(body) < int(declared)
+                    ):
+                        raise RemoteError(f"{url} took more than {timeout:g} s to answer")
                     return bytes(body)
                 body += piece
                 if len(body) > limit:

@@ -263,7 +263,9 @@ def read_mappings(items: Any, session: Session) -> list[dict[str, Any]]:
 def read_mappings_file(path: Path) -> Any:
     """The mappings a file holds (not yet validated: that needs the published frameworks)."""
     try:
-        raw = path.read_bytes()
+        # Never more than the limit allows: the path may name a device, a pipe or a file of any size.
+        with path.open("rb") as handle:
+            raw = handle.read(FILE_LIMIT + 1)
     except OSError as exc:
         raise InvalidInput(
             f"{path}: cannot read the file ({exc.strerror})", errors={"mappings": "unreadable"}

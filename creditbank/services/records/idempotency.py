@@ -78,37 +78,53 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def prior(session: Session, institution_id: str, key: RetryKey | None) -> WriteResult | None:
+    """The answer already given under ``key``, read in the caller's write transaction (which holds the sequencer),
+    or None; a different request under the same key is a Conflict."""
+    if key is None:
+        return None
+    held = session.get(IdempotentRequest, (institution_id, key.key))
+    now = datetime.now(UTC)
+    if held is not None and _aware(held.created_at) <= now - RETENTION:
+        # Expired: the key may be reused for anything, as if it had never been seen.
+        session.delete(held)
+        session.flush()
+        held = None
+    if held is None:
+        return None
+    if held.request_digest != key.request_digest:
+        raise Conflict(
+            "this Idempotency-Key was used for a different request",
+            errors={"Idempotency-Key": "already used with a different request"},
+        )
+    return WriteResult(held.status == 201, json.loads(held.response))
+
+
+def remember(session: Session, institution_id: str, key: RetryKey | None, outcome: WriteResult) -> None:
+    """Keep the answer under ``key``, in the same transaction as the write it answers."""
+    if key is None:
+        return
+    session.add(
+        IdempotentRequest(
+            institution_id=institution_id,
+            key=key.key,
+            request_digest=key.request_digest,
+            status=201 if outcome.created else 200,
+            response=json.dumps(remembered(outcome.body), ensure_ascii=False),
+            created_at=datetime.now(UTC),
+        )
+    )
+
+
 def once(bank: Bank, institution_id: str, key: RetryKey | None, work: Callable[[Session], WriteResult]) -> WriteResult:
     """Run ``work`` in one write transaction, or return the answer already given under ``key``."""
     with bank.db.writing() as session:
         ledger_store.lock(session, ledger_store.SEQUENCER_LOCK)
-        if key is not None:
-            prior = session.get(IdempotentRequest, (institution_id, key.key))
-            now = datetime.now(UTC)
-            if prior is not None and _aware(prior.created_at) <= now - RETENTION:
-                # Expired: the key may be reused for anything, as if it had never been seen.
-                session.delete(prior)
-                session.flush()
-                prior = None
-            if prior is not None:
-                if prior.request_digest != key.request_digest:
-                    raise Conflict(
-                        "this Idempotency-Key was used for a different request",
-                        errors={"Idempotency-Key": "already used with a different request"},
-                    )
-                return WriteResult(prior.status == 201, json.loads(prior.response))
+        earlier = prior(session, institution_id, key)
+        if earlier is not None:
+            return earlier
         outcome = work(session)
-        if key is not None:
-            session.add(
-                IdempotentRequest(
-                    institution_id=institution_id,
-                    key=key.key,
-                    request_digest=key.request_digest,
-                    status=201 if outcome.created else 200,
-                    response=json.dumps(remembered(outcome.body), ensure_ascii=False),
-                    created_at=datetime.now(UTC),
-                )
-            )
+        remember(session, institution_id, key, outcome)
         return outcome
 
 
