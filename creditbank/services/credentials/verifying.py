@@ -50,6 +50,22 @@ def trust(bank: Bank) -> verification.Trust:
     )
 
 
+def run_engine(data: bytes, trust_: verification.Trust, **options: Any) -> verification.Report:
+    """The engine on ``data`` in a child process under the CPU budget; a file past the bounds or the budget is a
+    VerificationLimit (and counted as refused), whichever door asked."""
+    try:
+        report: verification.Report = budget.run(verification.verify_bytes, data, trust_, **options)
+    except bounds.LimitExceeded as exc:
+        metrics.VERIFICATIONS.labels("refused", exc.limit).inc()
+        raise VerificationLimit(str(exc), limit=exc.limit, maximum=exc.maximum) from None
+    except (budget.BudgetExceeded, budget.WorkerFailed) as exc:
+        metrics.VERIFICATIONS.labels("refused", "cpu_seconds").inc()
+        raise VerificationLimit(
+            f"{exc}; the file was not verified", limit="cpu_seconds", maximum=budget.CPU_SECONDS
+        ) from None
+    return report
+
+
 def verify(
     bank: Bank, data: bytes, identity: verification.Identity | None = None, *, refuse_duplicate_keys: bool = False
 ) -> dict[str, Any]:
@@ -65,17 +81,8 @@ def verify(
         except NotFound:
             return None
 
-    try:
-        # In a child process under the CPU budget; the lookups above run here, where the database is.
-        report = budget.run(verification.verify_bytes, data, trust(bank), identity=identity, receipt_lookup=lookup)
-    except bounds.LimitExceeded as exc:
-        metrics.VERIFICATIONS.labels("refused", exc.limit).inc()
-        raise VerificationLimit(str(exc), limit=exc.limit, maximum=exc.maximum) from None
-    except (budget.BudgetExceeded, budget.WorkerFailed) as exc:
-        metrics.VERIFICATIONS.labels("refused", "cpu_seconds").inc()
-        raise VerificationLimit(
-            f"{exc}; the file was not verified", limit="cpu_seconds", maximum=budget.CPU_SECONDS
-        ) from None
+    # In a child process under the CPU budget; the lookups above run here, where the database is.
+    report = run_engine(data, trust(bank), identity=identity, receipt_lookup=lookup)
     if refuse_duplicate_keys and report.duplicate_key is not None:
         duplicate = report.duplicate_key
         raise MalformedDocument(

@@ -34,8 +34,7 @@ from certificates.credentials import identity_hash
 from certificates.multibase import MultibaseError, public_key_bytes
 from certificates.pdf_read import PdfError, embedded_file
 from certificates.status_list import StatusBits, StatusListError
-from creditbank import metrics
-from creditbank.errors import InvalidInput, NotFound, VerificationLimit
+from creditbank.errors import InvalidInput, NotFound
 from creditbank.runtime import Bank
 from creditbank.services.credentials import verifying
 from creditbank.services.credentials.facts import bank_name, both_languages
@@ -80,16 +79,7 @@ def _refuse(message: str) -> InvalidInput:
 
 
 def _engine(data: bytes, trust: verification.Trust, moment: datetime, lookup: Any = None) -> verification.Report:
-    try:
-        return budget.run(verification.verify_bytes, data, trust, now=moment, receipt_lookup=lookup)
-    except bounds.LimitExceeded as exc:
-        metrics.VERIFICATIONS.labels("refused", exc.limit).inc()
-        raise VerificationLimit(str(exc), limit=exc.limit, maximum=exc.maximum) from None
-    except (budget.BudgetExceeded, budget.WorkerFailed) as exc:
-        metrics.VERIFICATIONS.labels("refused", "cpu_seconds").inc()
-        raise VerificationLimit(
-            f"{exc}; the file was not verified", limit="cpu_seconds", maximum=budget.CPU_SECONDS
-        ) from None
+    return verifying.run_engine(data, trust, now=moment, receipt_lookup=lookup)
 
 
 def _issuer_of(document: Mapping[str, Any]) -> str | None:
