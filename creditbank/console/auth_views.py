@@ -22,7 +22,7 @@ def _helpers() -> dict[str, object]:
     return {
         "t": i18n.translate,
         "pick": i18n.pick,
-        "lang": i18n.language(),
+        "lang": i18n.console_language(),
         "csrf_token": security.csrf_token,
         "staff": security.current_staff(),
     }

@@ -32,7 +32,7 @@ def _console_page(status: int, description: str | None) -> Response:
         message=key,
         t=i18n.translate,
         pick=i18n.pick,
-        lang=i18n.language(),
+        lang=i18n.console_language(),
         csrf_token=security.csrf_token,
         staff=staff,
     )

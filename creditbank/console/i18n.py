@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from creditbank.console import words_auth, words_erasure, words_recognition, words_records, words_review
-from creditbank.portal.i18n import LANGUAGES, language, pick
+from creditbank.portal.i18n import language, pick
 
-__all__ = ["LANGUAGES", "MESSAGES", "language", "pick", "translate"]
+LANGUAGES = ("zh", "en")
+
+__all__ = ["LANGUAGES", "MESSAGES", "console_language", "language", "pick", "translate"]
 
 
 def _merge(*parts: Mapping[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -29,9 +31,17 @@ MESSAGES = _merge(
 )
 
 
+def console_language() -> str:
+    """The visitor's language if the console speaks it, else English."""
+    chosen = language()
+    return chosen if chosen in LANGUAGES else "en"
+
+
 def translate(key: str, **values: object) -> str:
     entry = MESSAGES.get(key)
     if entry is None:
         return key
-    text = entry[language()]
+    # The console is for the bank's and institutions' staff and speaks Chinese and English; a visitor who chose
+    # another language on the public pages reads it in English.
+    text = entry[console_language()]
     return text.format(**values) if values else text

@@ -1,4 +1,5 @@
-"""The learner portal and the public pages around it: server-rendered, bilingual, no build step, no CDN."""
+"""The learner portal and the public pages around it: server-rendered, in the six UN languages, no build step, no
+CDN."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def init_portal(app: Flask) -> None:
     assert recognition_views.bp is views.bp
 
     security.configure(app)
+    i18n.init_babel(app)
     app.register_blueprint(views.bp)
     app.extensions[PAGE_ERRORS] = _error_page
 
@@ -34,8 +36,15 @@ def init_portal(app: Flask) -> None:
     def _helpers() -> dict[str, object]:
         return {
             "t": i18n.translate,
+            "plural": i18n.plural,
             "pick": i18n.pick,
             "lang": i18n.language(),
+            "html_lang": i18n.html_tag(),
+            "direction": i18n.direction(),
+            "languages": i18n.NAMES,
+            "format_date": i18n.format_date,
+            "format_datetime": i18n.format_datetime,
+            "format_number": i18n.format_number,
             "csrf_token": security.csrf_token,
             "signed_in": (
                 security.current_learner() is not None if request.endpoint and not g.get("database_down") else False

@@ -7,7 +7,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from creditbank.errors import Conflict, InvalidInput, NotFound
-from creditbank.portal import i18n, security
+from creditbank.portal import security
 from creditbank.portal.security import login_required
 from creditbank.portal.views import bp
 from creditbank.runtime import current_bank
@@ -15,49 +15,6 @@ from creditbank.services.records import consent, institutions
 from ledger.numbers import NotADecimal, parse_decimal
 
 PERIODS = (30, 90, 365)
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "nav_consent": {"zh": "数据授权", "en": "Who can see my data"},
-    "consent_title": {"zh": "谁可以查看我的数据", "en": "Who can see my data"},
-    "consent_intro": {
-        "zh": "每个机构只能看到它自己提交的个人信息、它自己记录的成绩和由此得到的学分。"
-        "如果您想让某个机构（例如您要申请的学校）看到更多，可以在这里授权，并随时撤回。",
-        "en": "Each institution sees only the personal details it submitted, the records it made and the credits they "
-        "earned you. To let an institution (say, a school you are applying to) see more, grant it here; you can "
-        "withdraw at any time.",
-    },
-    "consent_institution": {"zh": "机构", "en": "Institution"},
-    "consent_scope": {"zh": "可以查看", "en": "May see"},
-    "consent_scope_profile": {
-        "zh": "我的姓名、出生日期、证件号码后四位和电子邮箱",
-        "en": "My names, birth date, the last four characters of my ID number and my e-mail",
-    },
-    "consent_scope_records": {"zh": "所有机构为我记录的学习成果", "en": "Everything any institution recorded for me"},
-    "consent_scope_credits": {
-        "zh": "我的全部学分和获得资历的进度",
-        "en": "All my credits and my progress toward any qualification",
-    },
-    "consent_days": {"zh": "有效期", "en": "For"},
-    "consent_grant": {"zh": "授权", "en": "Grant"},
-    "consent_granted": {"zh": "已授权。", "en": "Access granted."},
-    "consent_withdraw": {"zh": "撤回", "en": "Withdraw"},
-    "consent_withdrawn": {"zh": "授权已撤回。", "en": "Access withdrawn."},
-    "consent_invalid": {
-        "zh": "请选择机构、范围和有效期。",
-        "en": "Choose an institution, what it may see and for how long.",
-    },
-    "consent_list": {"zh": "我的授权", "en": "What I have granted"},
-    "consent_none": {"zh": "您还没有授权任何机构。", "en": "You have not granted access to any institution."},
-    "consent_until": {"zh": "有效至", "en": "Until"},
-    "consent_state_active": {"zh": "有效", "en": "In force"},
-    "consent_state_expired": {"zh": "已过期", "en": "Expired"},
-    "consent_state_withdrawn": {"zh": "已撤回", "en": "Withdrawn"},
-    "consent_ledger": {
-        "zh": "每次授权和撤回都记入账本，账本中只有您的匿名编号。",
-        "en": "Each grant and withdrawal is recorded in the ledger, which holds only your pseudonymous id.",
-    },
-}
-i18n.MESSAGES.update(MESSAGES)
 
 
 def _days(text: str) -> int:

@@ -40,7 +40,7 @@ from certificates import verify as verification
 from creditbank import keys
 from creditbank.cli import main
 from creditbank.errors import ConfigurationError
-from creditbank.portal.i18n import MESSAGES
+from creditbank.portal.i18n import text as words
 from creditbank.services import credentials
 from creditbank.services.credentials import pdf_keys
 from tests.credentials.issued_world import Issued, checks
@@ -374,13 +374,13 @@ def _verify_page(issued: Issued, pdf: bytes, language: str) -> str:
 def test_the_verify_page_shows_the_pdf_signature_check_in_both_languages(issued: Issued) -> None:
     changed = flipped(issued.pdf, _a_handful(issued)[0].offset)
     for language in ("zh", "en"):
-        label = MESSAGES["check_pdf_signature"][language]
+        label = words("check_pdf_signature", language)
         refused = _verify_page(issued, changed, language)
         assert label in refused
-        assert MESSAGES["verify_invalid"][language] in refused
+        assert words("verify_invalid", language) in refused
         accepted = _verify_page(issued, issued.pdf, language)
         assert label in accepted
-        assert MESSAGES["verify_valid"][language] in accepted
+        assert words("verify_valid", language) in accepted
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from werkzeug.test import TestResponse
 
-from creditbank.portal.i18n import MESSAGES
+from creditbank.portal.i18n import text as words
 from creditbank.verify_input import LIMIT
 from tests.credentials.issued_world import Issued
 
@@ -54,7 +54,7 @@ def _post(issued: Issued, door: str, **kwargs: Any) -> TestResponse:
 
 def _page_says(response: TestResponse, key: str) -> None:
     assert response.status_code == 400, response.get_data(as_text=True)
-    assert MESSAGES[key]["en"] in response.get_data(as_text=True)
+    assert words(key, "en") in response.get_data(as_text=True)
 
 
 def _problem(response: TestResponse, errors: dict[str, list[str]]) -> dict[str, Any]:
@@ -121,7 +121,7 @@ def test_an_empty_file_part_leaves_the_pasted_text_to_verify_on_both_doors(issue
         response = _post(issued, door, data=form, content_type="multipart/form-data")
         assert response.status_code == 200, response.get_data(as_text=True)
         if door == "/verify":
-            assert MESSAGES["verify_valid"]["en"] in response.get_data(as_text=True)
+            assert words("verify_valid", "en") in response.get_data(as_text=True)
         else:
             assert response.get_json()["verdict"] == "valid"
 
@@ -161,7 +161,7 @@ def test_a_declared_length_over_the_limit_is_refused_unread(issued: Issued, door
     assert response.status_code == 413
     assert body.taken == 0
     if door == "/verify":
-        assert MESSAGES["too_large"]["en"] in response.get_data(as_text=True)
+        assert words("too_large", "en") in response.get_data(as_text=True)
     else:
         assert response.mimetype == "application/problem+json"
 
@@ -183,7 +183,7 @@ def test_a_streamed_upload_within_the_limit_is_verified(issued: Issued, door: st
     response = _post(issued, door, environ_overrides=_sent(io.BytesIO(data), content_type, None))
     assert response.status_code == 200, response.get_data(as_text=True)
     if door == "/verify":
-        assert MESSAGES["verify_valid"]["en"] in response.get_data(as_text=True)
+        assert words("verify_valid", "en") in response.get_data(as_text=True)
     else:
         assert response.get_json()["verdict"] == "valid"
 
