@@ -9,6 +9,9 @@ error line cannot leak it either.
 The same holds for the development server behind ``creditbank serve``: werkzeug's own request lines
 (and the raw request line it puts into its error messages) are replaced by ``RouteLoggingHandler``,
 so its log reads like gunicorn's, where ``accesslog`` is off and these lines are the only record.
+
+No line carries terminal colours: werkzeug styles its request lines with ANSI escape codes, and a library may do the
+same; log files and collectors are not terminals, so every escape sequence is taken out of what is written.
 """
 
 from __future__ import annotations
@@ -29,10 +32,21 @@ from werkzeug.serving import WSGIRequestHandler
 REQUEST_ID_HEADER = "X-Request-Id"
 # A caller's id is kept when it is plainly an id; anything else could smuggle text into the logs.
 _CALLER_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# ECMA-48 escape sequences: CSI (colours, cursor moves), OSC (window titles, links) and the two-character forms.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 
 request_id: ContextVar[str | None] = ContextVar("creditbank_request_id", default=None)
 access = logging.getLogger("creditbank.access")
 server_log = logging.getLogger("creditbank.server")
+
+
+def without_colours(text: str) -> str:
+    """``text`` without ANSI escape sequences (nor a stray escape character)."""
+    return _ANSI.sub("", text).replace("\x1b", "")
+
+
+def _plain(value: Any) -> Any:
+    return without_colours(value) if isinstance(value, str) else value
 
 
 class JsonLines(logging.Formatter):
@@ -43,17 +57,27 @@ class JsonLines(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": without_colours(record.getMessage()),
         }
         current = request_id.get()
         if current is not None:
             line["request_id"] = current
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-            line.update(fields)
+            line.update({key: _plain(value) for key, value in fields.items()})
         if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
+            line["error"] = without_colours(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class PlainLines(logging.Formatter):
+    """``time level logger: message``, without terminal colours."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return without_colours(super().format(record))
 
 
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
@@ -77,7 +101,7 @@ def configure(level: str, style: str = "json") -> None:
     handler = _Stderr()
     handler.creditbank = True  # type: ignore[attr-defined]
     if style == "text":
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(PlainLines())
     else:
         handler.setFormatter(JsonLines())
     root.addHandler(handler)
