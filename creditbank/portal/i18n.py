@@ -51,12 +51,23 @@ def html_tag(code: str | None = None) -> str:
     return HTML_TAGS[code or language()]
 
 
+def _catalogue(code: str) -> Any:
+    """The language's catalogue, checked for changed files once per request rather than once per word."""
+    if not has_request_context():
+        return catalogues.translations(code)
+    held: dict[str, Any] = g.setdefault("catalogues", {})
+    found = held.get(code)
+    if found is None:
+        found = held[code] = catalogues.translations(code)
+    return found
+
+
 def text(key: str, code: str, **values: object) -> str:
     """``key`` in language ``code``; English where that catalogue lacks it, and the key itself where every one
     does, so a missing word is visible (and a test looks for keys on the pages) rather than an empty gap."""
-    found = catalogues.translations(code).gettext(key)
+    found = _catalogue(code).gettext(key)
     if found == key and code != "en":
-        found = catalogues.translations("en").gettext(key)
+        found = _catalogue("en").gettext(key)
     return found.format(**values) if values else found
 
 
@@ -68,9 +79,9 @@ def plural(key: str, count: int, **values: object) -> str:
     """A message with a count, by the language's own plural rule (Russian has three forms, Arabic six); the text
     gets ``{n}`` as well as ``values``."""
     code = language()
-    found = catalogues.translations(code).ngettext(key, key, count)
+    found = _catalogue(code).ngettext(key, key, count)
     if found == key and code != "en":
-        found = catalogues.translations("en").ngettext(key, key, count)
+        found = _catalogue("en").ngettext(key, key, count)
     return found.format(n=format_number(count), **values)
 
 
@@ -130,7 +141,7 @@ class _CatalogueDomain(flask_babel.Domain):
     """Flask-Babel's gettext (and ``_`` in templates) read the same merged catalogues as :func:`translate`."""
 
     def get_translations(self) -> Any:
-        return catalogues.translations(language())
+        return _catalogue(language())
 
 
 def init_babel(app: Flask) -> None:
