@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Fonts and Pango for the bilingual PDFs; Node for the pinned JSON-LD contexts; poppler for the tests' PDF checks.
-DEBIAN_RUN := ca-certificates fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# Fonts and Pango for the PDFs: Noto Sans CJK, Noto Sans (Latin, Greek, Cyrillic) and Noto Sans/Naskh Arabic, and for
+# the rare ideographs HanaMinB (CJK Extensions B-F) and BabelStone Han (Extension G); see certificates/fonts.py.
+DEBIAN_RUN := ca-certificates fonts-noto-cjk fonts-noto-core fonts-hanazono fonts-babelstone-han libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # Chromium for the browser tests (driven by Playwright through executable_path; no browser download); curl for
 # the commands of docs/deploy.md, which a test runs; NSS tools so pdfsig can be told to trust the bank's PDF root.
 DEBIAN_TEST := postgresql poppler-utils chromium curl libnss3-tools
