@@ -8,6 +8,11 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_INSTANCE = Path.cwd() / "instance"
+# The address `creditbank serve` listens on, as a URL: an override only serve passes (not an environment setting).
+SERVE_URL = "SERVE_URL"
+# Where serve records that address, so every other process of the instance (commands, a scheduler) names the same
+# public URL, and so the same did:web, as the server does.
+SERVE_URL_FILE = "serve-url.txt"
 
 # name → (default, parser). Defaults that depend on other settings are filled in by ``load``.
 _SETTINGS: dict[str, tuple[Any, Any]] = {
@@ -36,6 +41,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
 
 def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     overrides = dict(overrides or {})
+    serve_url = overrides.pop(SERVE_URL, None)
     given = {name for name in _SETTINGS if name in overrides or name in os.environ}
     settings: dict[str, Any] = {}
     for name, (default, parse) in _SETTINGS.items():
@@ -47,6 +53,7 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             settings[name] = default
     instance = Path(settings["CREDITBANK_INSTANCE_PATH"] or DEFAULT_INSTANCE).resolve()
     settings["CREDITBANK_INSTANCE_PATH"] = str(instance)
+    settings["INSTANCE_GIVEN"] = bool("CREDITBANK_INSTANCE_PATH" in given and settings["CREDITBANK_INSTANCE_PATH"])
     if not settings["CREDITBANK_DATABASE_URL"]:
         settings["CREDITBANK_DATABASE_URL"] = f"sqlite:///{instance / 'creditbank.sqlite3'}"
     if not settings["CREDITBANK_ORIGIN"]:
@@ -56,9 +63,20 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     settings["ORIGIN_SOURCE"] = next(
         (name for name in ("CREDITBANK_ORIGIN", "CREDITBANK_SERVER_NAME") if name in given and settings[name]), None
     )
-    if not settings["CREDITBANK_PUBLIC_URL"]:
-        # The address credentials, QR codes and did:web point at; set it to the public https URL in production.
+    # The address credentials, QR codes, printed links and did:web point at; set it to the public https URL in
+    # production. Unset, it is where `creditbank serve` listens (in serve itself, then in every other process of the
+    # instance from the address serve recorded), and only for an instance never served `http://<server name>`.
+    if settings["CREDITBANK_PUBLIC_URL"]:
+        settings["PUBLIC_URL_SOURCE"] = "CREDITBANK_PUBLIC_URL"
+    elif serve_url:
+        settings["CREDITBANK_PUBLIC_URL"] = serve_url
+        settings["PUBLIC_URL_SOURCE"] = "serve"
+    elif recorded := recorded_serve_url(instance):
+        settings["CREDITBANK_PUBLIC_URL"] = recorded
+        settings["PUBLIC_URL_SOURCE"] = SERVE_URL_FILE
+    else:
         settings["CREDITBANK_PUBLIC_URL"] = f"http://{settings['CREDITBANK_SERVER_NAME']}"
+        settings["PUBLIC_URL_SOURCE"] = "CREDITBANK_SERVER_NAME"
     settings["CREDITBANK_PUBLIC_URL"] = settings["CREDITBANK_PUBLIC_URL"].rstrip("/")
     passphrase_file = settings.pop("CREDITBANK_KEY_PASSPHRASE_FILE")
     if passphrase_file and not settings["CREDITBANK_KEY_PASSPHRASE"]:
@@ -66,3 +84,14 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     settings["MAX_CONTENT_LENGTH"] = settings["CREDITBANK_MAX_BODY_BYTES"]
     settings.update(overrides)
     return settings
+
+
+def recorded_serve_url(instance: Path) -> str | None:
+    """The address `creditbank serve` last listened on for this instance, if it recorded one."""
+    try:
+        text = (instance / SERVE_URL_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.startswith("http://") or any(c.isspace() for c in text):
+        return None
+    return text

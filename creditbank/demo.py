@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from creditbank import files
+from creditbank.errors import Forbidden, Unauthenticated
 from creditbank.runtime import Bank
 from creditbank.services import credentials
 from creditbank.services.credits import awards, credit_rules
@@ -74,6 +75,7 @@ DEMO_INSTITUTIONS = (
     InstitutionInput("demo-mooc", "mooc_platform", "Demo MOOC Platform", "示范慕课平台", None, "study hour", 1),
 )
 
+# Written by the seeding alone (0600, in the instance folder), so a bank that was never a demo has no such file.
 KEY_FILE = "demo-api-key.txt"
 
 # (Chinese, latin) — latin is None where a character's romanization is not settled, and the reverse
@@ -192,6 +194,25 @@ def sample_achievement(rng: random.Random, institution: str, learner_id: str, nu
 DEMO_EMAIL = "chen.xiuying@example.org"
 DEMO_PASSWORD = "demo-learner-2026"  # noqa: S105 - the published demo login, printed by `creditbank serve`
 LOGIN_FILE = "demo-learner-login.txt"
+
+
+def demo_api_key(bank: Bank) -> str | None:
+    """The demo API key the seeding wrote, while it still opens demo-university's API (None otherwise).
+
+    `serve` prints it on every start: a key printed once, on the first start, is easily lost. A key that was revoked,
+    or a file that names another institution's key, is not printed.
+    """
+    path = Path(bank.instance_path) / KEY_FILE
+    try:
+        files.tighten(path)
+        token = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        principal = api_keys.authenticate(bank, f"Bearer {token}")
+    except (Unauthenticated, Forbidden):
+        return None
+    return token if principal.institution_id == DEMO_INSTITUTIONS[0].id else None
 
 
 def demo_login(bank: Bank) -> tuple[str, str, str] | None:

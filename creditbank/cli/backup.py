@@ -59,7 +59,13 @@ def restore_command(ctx: Context, src: Path) -> None:
     """
     from creditbank.services.operations import restore
 
-    report = restore.restore(ctx.bank(migrated=False), src)
+    bank = ctx.bank(migrated=False, create=True, announce=False)
+    try:
+        report = restore.restore(bank, src)
+    except BaseException:
+        ctx.discard_created()
+        raise
+    ctx.announce_created()
     rate = report.total_rows / report.load_seconds if report.load_seconds else 0.0
     click.echo(
         f"verified {report.path} ({_megabytes(report.compressed)}) in {report.verify_seconds:.2f} s; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from creditbank import migrate
-from creditbank.cli.context import Context, pass_ctx
+from creditbank.cli.context import Context, database_name, pass_ctx
 
 
 @click.group()
@@ -16,7 +16,8 @@ def db() -> None:
 @db.command("upgrade")
 @pass_ctx
 def db_upgrade(ctx: Context) -> None:
-    """Apply all migrations."""
-    bank = ctx.bank(migrated=False)
+    """Apply all migrations (creating the database, and its instance folder, if there is none yet)."""
+    bank = ctx.bank(migrated=False, create=True)
     migrate.upgrade(bank.db.engine)
-    click.echo(f"database at revision {migrate.current_revision(bank.db.engine)}")
+    where = database_name(bank.settings["CREDITBANK_DATABASE_URL"])
+    click.echo(f"database at revision {migrate.current_revision(bank.db.engine)}: {where}")

@@ -19,7 +19,7 @@ def keys() -> None:
 @pass_ctx
 def keys_init(ctx: Context) -> None:
     """Create the log signing key and the personal-data master key (each kept if it exists)."""
-    bank = ctx.bank(migrated=False)
+    bank = ctx.bank(migrated=False, create=True)
     existed = bank.log_key_path.exists(), bank.master_key_path.exists()
     bank.prepare_keys()
     click.echo(f"log key {'kept' if existed[0] else 'created'}: {bank.log_key_path}")

@@ -70,7 +70,8 @@ def verify_command(
     Exit status: 0 valid; 1 not valid; 3 authentic, status not checked (signature, key, ledger and dates hold, but
     revocation and suspension could not be checked: give the bank's status lists with --status, or ask the bank);
     4 not invalid, but --name and --birth-date do not match the credential's holder. With --witness, a checkpoint
-    not cosigned by enough of the witnesses named is not valid.
+    not cosigned by enough of the witnesses named is not valid. Without --trust it trusts this instance's keys and
+    status, and exits 2 (nothing verified) when there is no bank here; with --trust it needs no bank at all.
     """
     from certificates import verify as verification
     from creditbank.errors import InvalidInput
@@ -101,6 +102,13 @@ def verify_command(
     else:
         from creditbank.services import credentials as service
 
+        # Trusting this instance's keys needs its bank; verifying against a DID document given needs nothing at all.
+        missing = ctx.missing()
+        if missing is not None:
+            raise click.UsageError(
+                f"{missing}. To verify without a bank, give the issuer's DID document: "
+                f"creditbank verify {path} --trust did.json"
+            )
         trust = service.trust(ctx.bank())
     if checkpoint_file is not None:
         trust = dataclasses.replace(trust, checkpoint=checkpoint_file.read_text())
