@@ -58,6 +58,18 @@ def reserve(session: Session, key: str, limit: int, now: datetime) -> bool:
     return bool(counted)
 
 
+def remaining(session: Session, key: str, limit: int, now: datetime) -> int:
+    """Attempts ``key`` may still make in its window before it locks (0 while locked), read without counting one."""
+    row = session.get(LoginThrottle, key)
+    if row is None:
+        return limit
+    if row.locked_until is not None:
+        return 0 if row.locked_until > now else limit
+    if row.window_start < now - FAILURE_WINDOW:
+        return limit
+    return max(limit - row.failures, 0)
+
+
 def give_back(session: Session, key: str) -> None:
     session.execute(
         update(LoginThrottle)

@@ -13,6 +13,11 @@ matching key) of what was typed; the text itself is never stored.
 
 Activation asks for the code and the learner's birth date. Both are checked, and throttled per address and per
 code, before the new password is hashed, so a guesser cannot make the bank do scrypt work for free.
+
+A forgotten password comes back the same way: the institution that first enrolled the learner (or the bank) makes a
+new code, printed as a reset letter, and the learner gives it with the birth date on the reset page. A reset code
+is an activation code like any other (one row, one use, the same lifetime and throttles, shared with activation so
+that two doors do not double the guesses); it only refuses to open an account that does not exist yet.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ _REFUSALS = {
     "email_taken": "this e-mail address is already used by another account",
     "login_name_taken": "this login name is already taken",
     "login_needed": "choose a login name or give an e-mail address to log in with",
+    "no_account_yet": "this code opens a new account: use it on the activation page",
 }
 
 
@@ -204,6 +210,31 @@ def activate(
         raise AccountError("email_invalid", "this is not an e-mail address")
     mail = email_digest(bank, email) if email else None
     chosen = login_digest(bank, login_name) if login_name else None
+    return _redeem(bank, code, born, password, mail, chosen, client, reset=False)
+
+
+def reset_password(
+    bank: Bank, code: str, birth_date: date | str, password: str, again: str | None = None, *, client: str = "unknown"
+) -> str:
+    """A forgotten password replaced: a reset code and the birth date, then the new password; returns the learner
+    id. The account keeps its e-mail and login name, and every session of it ends (whoever was signed in with the
+    old password is signed out). A code for a learner with no account yet is refused, unspent, once the code and
+    birth date are right: only its holder learns that it belongs on the activation page."""
+    check_new_password(password, again)
+    return _redeem(bank, code, _birth_date(birth_date), password, None, None, client, reset=True)
+
+
+def _judge_redeem(session: Session, learner_id: str, mail: bytes | None, name: bytes | None, reset: bool) -> str | None:
+    if reset:
+        return None if has_account(session, learner_id) else "no_account_yet"
+    return _judge_logins(session, learner_id, mail, name)
+
+
+def _redeem(
+    bank: Bank, code: str, born: str, password: str, mail: bytes | None, chosen: bytes | None, client: str, *,
+    reset: bool,
+) -> str:  # fmt: skip
+    # One address counter and one code counter for activation and reset alike, so two doors do not double the tries.
     address, per_code = throttle.key(bank, "activate-ip", client), throttle.key(bank, "code", _clean_code(code))
     now = _now()
     with bank.db.writing() as session:
@@ -212,7 +243,7 @@ def activate(
         if allowed and throttle.reserve(session, per_code, MAX_CODE_FAILURES, now):
             refusal, learner_id = _judge_code(bank, session, code, born, now)
             if learner_id is not None:
-                refusal = _judge_logins(session, learner_id, mail, chosen)
+                refusal = _judge_redeem(session, learner_id, mail, chosen, reset)
                 # A good code and birth date with a taken name is not a guess: it does not count against anyone.
                 throttle.give_back(session, address)
                 throttle.clear(session, per_code)
@@ -224,7 +255,7 @@ def activate(
         refusal, learner_id = _judge_code(bank, session, code, born, _now())
         if learner_id is None:
             raise _refuse(refusal or "code_unknown")
-        refusal = _judge_logins(session, learner_id, mail, chosen)
+        refusal = _judge_redeem(session, learner_id, mail, chosen, reset)
         if refusal is not None:
             raise _refuse(refusal)
         row = session.get(ActivationCode, code_digest(code))
@@ -297,6 +328,24 @@ def authenticate(bank: Bank, login: str, password: str, client: str) -> Login:
     if found is None:
         raise AccountError("wrong", WRONG)
     return Login(found)
+
+
+def tries_left(bank: Bank, login: str | None, client: str, learner_id: str | None = None) -> int:
+    """How many more wrong passwords the login (or the signed-in learner) and this address may take before signing
+    in pauses, for the warning before it does. A login that matches no account has its own counter with the same
+    limit, so the count says nothing about whether an account exists."""
+    now = _now()
+    with bank.db.reading() as session:
+        if learner_id is None:
+            typed = _typed(login or "")[:320]
+            account = _account_for(bank, session, typed)
+            key = throttle.key(bank, "account", account.learner_id) if account else throttle.key(bank, "login", typed)
+        else:
+            key = throttle.key(bank, "account", learner_id)
+        return min(
+            throttle.remaining(session, key, MAX_FAILURES, now),
+            throttle.remaining(session, throttle.key(bank, "ip", client), MAX_ADDRESS_FAILURES, now),
+        )
 
 
 def reauthenticate(bank: Bank, learner_id: str, password: str, client: str = "unknown") -> None:
