@@ -5,17 +5,41 @@ They call the same services as the API and speak the visitor's language through 
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, render_template, request
 
 from creditbank import verify_input
 from creditbank.errors import NotFound, UnreadableInput, VerificationLimit
+from creditbank.portal import i18n
 from creditbank.portal.i18n import translate
 from creditbank.runtime import current_bank
 from creditbank.services import credentials
+from creditbank.services.transparency import checkpoints, entry_explained
 
 bp = Blueprint("web", __name__, template_folder="templates")
+
+
+@bp.app_template_filter("local_time")
+def local_time(value: datetime | date | str | None) -> str:
+    """A moment in the page's language and the bank's time zone. A credential someone uploads may carry any text
+    in its date fields: what does not read as a date is shown as written, never a failed page."""
+    try:
+        return i18n.format_datetime(value) if isinstance(value, datetime | str) else i18n.format_date(value)
+    except (ValueError, TypeError, OverflowError):
+        return str(value)
+
+
+@bp.app_template_filter("local_date")
+def local_date(value: datetime | date | str | None) -> str:
+    """A day as written in the page's language; a bare day (``2025-06-30``) is that day wherever the bank is."""
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            return i18n.format_date(date.fromisoformat(value))
+        return i18n.format_date(value)
+    except (ValueError, TypeError, OverflowError):
+        return str(value)
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -43,3 +67,26 @@ def credential_page(credential_id: str) -> tuple[str, int] | str:
     except NotFound:
         return render_template("credential.html", summary=None, credential_id=credential_id), 404
     return render_template("credential.html", summary=summary, credential_id=credential_id)
+
+
+@bp.route("/about")
+def about() -> str:
+    bank = current_bank()
+    with bank.db.reading() as session:
+        latest = checkpoints.latest_in(session)
+    return render_template(
+        "about.html",
+        latest=latest,
+        origin=bank.origin,
+        vkey=bank.log_verifier().vkey,
+        checkpoint_url="/ledger/checkpoint",
+    )
+
+
+@bp.route('/about/entries/<decimal(name="seq"):seq>')
+def entry_page(seq: int) -> tuple[str, int] | str:
+    try:
+        entry = entry_explained.explain(current_bank(), seq)
+    except NotFound:
+        return render_template("ledger_entry.html", entry=None, seq=seq), 404
+    return render_template("ledger_entry.html", entry=entry, seq=seq)
