@@ -85,9 +85,8 @@ def get_credential_pdf(credential_id: str) -> Response:
     """The credential as a bilingual PDF (PDF/A-3b)."""
     principal = auth.principal()
     data = credentials.pdf(current_bank(), principal, credential_id, request.args.get("lang"))
-    return Response(
-        data, mimetype="application/pdf", headers={"Content-Disposition": "inline; filename=credential.pdf"}
-    )
+    named = credentials.content_disposition(current_bank(), principal, credential_id, "pdf", disposition="inline")
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": named})
 
 
 _HOLDER = [

@@ -1,4 +1,5 @@
-"""Bilingual (Chinese and English) certificates and transcripts as A4 PDF/A-3b, with the credential attached.
+"""Bilingual certificates and transcripts (Chinese and a second language) as A4 PDF/A-3b, with the credential
+attached.
 
 The credential JSON travels inside the PDF as the attachment ``credential.json`` (relationship Source: the page is
 a rendering of it), so whoever holds the paper's file holds the verifiable original.
@@ -33,14 +34,16 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from certificates import fonts, pdf_signature
 from certificates.pdf_pages import (
-    LABELS,
+    CHINESE,
     LANGUAGE_TAGS,
+    RIGHT_TO_LEFT,
     Bilingual,
     CertificatePage,
+    DateWriter,
     TranscriptPage,
     TranscriptRow,
     check_order,
-    date_text,
+    second_language,
     status_text,
 )
 
@@ -159,21 +162,61 @@ _env = SandboxedEnvironment(
 )
 _env.filters["css_string"] = css_string
 _env.filters["css_counter"] = css_counter
-_env.globals.update(L=LABELS, tags=LANGUAGE_TAGS, status_text=status_text)
+# Arabic runs right to left inside its own element (dir="rtl" with lang="ar" is what makes Pango shape and order
+# it); the page's layout stays the same for every language pair.
+_env.globals.update(tags=LANGUAGE_TAGS, rtl=RIGHT_TO_LEFT)
 
 
 def _shown(value: Bilingual, order: tuple[str, str]) -> list[tuple[str, str]]:
-    """(language, text) in page order, without an empty text or a repeat of the other language's text."""
+    """(language the text is in, text) in page order, without an empty text or a repeat of the other language's."""
     pairs: list[tuple[str, str]] = []
     for language in order:
-        text = value.get(language)
+        written_in, text = value.source(language)
         if text and all(text != other for _, other in pairs):
-            pairs.append((language, text))
+            pairs.append((written_in, text))
     return pairs
 
 
+def _day(day: date, order: tuple[str, str], dates: DateWriter) -> Bilingual:
+    """A date as each of the page's two languages writes it."""
+    second = second_language(order)
+    texts = {language: dates(day, language) for language in (CHINESE, second)}
+    return Bilingual(texts[CHINESE], texts.get("en", texts[second]), ((second, texts[second]),))
+
+
+def _filled(label: Bilingual, **values: str) -> Bilingual:
+    """A label with {placeholders}, filled in each of its languages."""
+    return Bilingual(
+        label.zh.format(**values),
+        label.en.format(**values),
+        tuple((code, text.format(**values)) for code, text in label.more),
+    )
+
+
+def _context(page: CertificatePage | TranscriptPage, order: tuple[str, str]) -> dict[str, Any]:
+    """What both templates use: the page's labels, its languages and its dates."""
+    return {
+        "page": page,
+        "order": order,
+        "L": page.labels,
+        "shown": partial(_shown, order=order),
+        "day": partial(_day, order=order, dates=page.dates),
+        "status_text": partial(status_text, labels=page.labels),
+        "issued": _day(page.issued, order, page.dates),
+        "qr": _qr(page.verify_url),
+        "names": [page.learner_name, *(name for name in page.other_names if name != page.learner_name)],
+    }
+
+
+# Right-to-left isolate and its end (Unicode bidi, UAX #9): in the page margins there are no elements to carry
+# dir="rtl", and without them a number after Arabic would be pulled into the Arabic run.
+_RLI, _PDI = "\u2067", "\u2069"
+
+
 def _both(value: Bilingual, order: tuple[str, str], separator: str = " / ") -> str:
-    return separator.join(text for _, text in _shown(value, order))
+    return separator.join(
+        f"{_RLI}{text}{_PDI}" if language in RIGHT_TO_LEFT else text for language, text in _shown(value, order)
+    )
 
 
 def _ems(text: str) -> float:
@@ -193,10 +236,12 @@ def _qr(url: str) -> str:
     return str(code.svg_data_uri(scale=4, border=0, dark="#1f2a44"))
 
 
-def _stylesheet(order: tuple[str, str], seq: int, issued: date, running_head: str) -> str:
-    footer = f"{_both(LABELS['ledger_seq'], order)} {seq}  ·  {_both(LABELS['issued'], order)} {issued.isoformat()}"
+def _stylesheet(page: CertificatePage | TranscriptPage, order: tuple[str, str], running_head: str) -> str:
+    labels = page.labels
+    issued = _both(_day(page.issued, order, page.dates), order)
+    footer = f"{_both(labels['ledger_seq'], order)} {page.ledger_seq}  ·  {_both(labels['issued'], order)} {issued}"
     return _env.get_template("print.css").render(
-        footer=footer, page_number=_both(LABELS["page_number"], order), running_head=running_head
+        footer=footer, page_number=_both(labels["page_number"], order), running_head=running_head
     )
 
 
@@ -223,18 +268,16 @@ def render_certificate(
     signer, the PDF comes back with the bank's PAdES signature over the whole file."""
     order = check_order(page.language_order)
     template = _env.get_template("certificate.html")
-    context = {
-        "page": page,
-        "order": order,
-        "shown": partial(_shown, order=order),
-        "issued": date_text(page.issued),
-        "qr": _qr(page.verify_url),
-        "document_title": _both(page.title, order),
+    context = _context(page, order)
+    context.update(
+        heading=page.labels["qualification_certificate" if page.kind == "qualification" else "certificate"],
+        document_title=_both(page.title, order),
         # 23 ems is a line of the title at full size within the frame, 19 one of the name.
-        "title_fit": _fit(page.title.get(order[0]), 23),
-        "name_fit": _fit(page.learner_name, 19),
-    }
-    css = _stylesheet(order, page.ledger_seq, page.issued, running_head="")
+        title_fit=_fit(page.title.get(order[0]), 23),
+        name_fit=_fit(page.learner_name, 19),
+        hours=_filled(page.labels["hours_value"], hours=page.hours) if page.hours else None,
+    )
+    css = _stylesheet(page, order, running_head="")
     with _RENDER_LOCK:
         pipeline = _Pipeline(css)
         # Size classes guess from text length; the layout itself decides. Denser settings are tried only when the
@@ -255,16 +298,11 @@ def render_transcript(
 ) -> bytes:
     """As many A4 pages as the rows need; headers repeat, every page footer carries seq, date and page number."""
     order = check_order(page.language_order)
-    heading = _both(LABELS["transcript"], order)
-    html = _env.get_template("transcript.html").render(
-        page=page,
-        order=order,
-        shown=partial(_shown, order=order),
-        issued=date_text(page.issued),
-        qr=_qr(page.verify_url),
-        document_title=f"{heading} — {page.learner_name}",
-    )
-    css = _stylesheet(order, page.ledger_seq, page.issued, running_head=f"{page.learner_name}  ·  {heading}")
+    heading = _both(page.labels["transcript"], order)
+    context = _context(page, order)
+    named = " ".join(context["names"])
+    html = _env.get_template("transcript.html").render(context, document_title=f"{heading} — {named}")
+    css = _stylesheet(page, order, running_head=f"{named}  ·  {heading}")
     return _signed(html_to_pdf(html, css, _files(credential_json), page.issued), signer)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 
+from creditbank import web_headers
 from creditbank.errors import AccountError, Conflict, InvalidInput, NotFound
 from creditbank.portal import i18n, security
 from creditbank.portal.security import login_required
@@ -25,10 +26,6 @@ def _learner() -> str:
     return learner
 
 
-def _language_order() -> str:
-    return "en-zh" if i18n.language() == "en" else "zh-en"
-
-
 @bp.route("/")
 def home() -> str:
     return render_template("portal/home.html")
@@ -42,20 +39,35 @@ def _client() -> str:
 def login() -> Any:
     # Judged before anything else, so a poisoned link is refused (or defused) whether or not the login succeeds.
     target = security.safe_next(request.args.get("next"), url_for("portal.record"))
+    web_headers.own_script()
     if request.method == "GET":
-        return render_template("portal/login.html", error=None, login_id="")
+        # Just activated: the login name they chose is shown once and filled in (kept in the cookie, not the URL,
+        # so it stays out of the address bar, the history and the server's request log).
+        chosen = session.pop(_CHOSEN_LOGIN, None)
+        chosen = chosen if isinstance(chosen, str) else ""
+        return render_template("portal/login.html", error=None, login_id=chosen, chosen=chosen, tries_left=0)
     security.check_csrf()
     login_id = request.form.get("login", "").strip()
     password = request.form.get("password", "")
+    page = {"login_id": login_id[:320], "chosen": "", "tries_left": 0}
     if not login_id or not password:
-        return render_template("portal/login.html", error="required", login_id=login_id), 400
+        return render_template("portal/login.html", error="required", **page), 400
+    bank = current_bank()
     try:
-        signed = accounts.authenticate(current_bank(), login_id, password, _client())
+        signed = accounts.authenticate(bank, login_id, password, _client())
     except AccountError as refused:
-        status = 429 if refused.reason == "throttled" else 401
-        return render_template("portal/login.html", error=refused.reason, login_id=login_id), status
+        left = accounts.tries_left(bank, login_id, _client()) if refused.reason == "wrong" else 0
+        # The try that used the last chance is told at once that signing in is paused, not on the next one.
+        reason = "throttled" if refused.reason == "throttled" or left == 0 else refused.reason
+        page["tries_left"] = left if left <= _WARN_FROM else 0
+        return render_template("portal/login.html", error=reason, **page), 429 if reason == "throttled" else 401
     security.sign_in(signed.learner_id)
     return redirect(target)
+
+
+_CHOSEN_LOGIN = "chosen_login"
+# The warning before the pause shows from this many remaining tries (of accounts.MAX_FAILURES).
+_WARN_FROM = 3
 
 
 @bp.route("/logout", methods=["POST"])
@@ -75,6 +87,7 @@ _ACTIVATION_FIELDS = {
 
 @bp.route("/activate", methods=["GET", "POST"])
 def activate() -> Any:
+    web_headers.own_script()
     if request.method == "GET":
         return render_template("portal/activate.html", errors={}, form={})
     security.check_csrf()
@@ -105,7 +118,12 @@ def activate() -> Any:
             status = 429 if refused.reason == "throttled" else 400
     if errors:
         return render_template("portal/activate.html", errors=errors, form=form), status
-    flash("activated")
+    # The login page shows what to log in with (a learner with no e-mail has only the name they just chose).
+    shown = accounts.normal_login_name(form["login_name"]) if form["login_name"] else form["email"]
+    if shown:
+        session[_CHOSEN_LOGIN] = shown
+    else:
+        flash("activated")
     return redirect(url_for("portal.login"))
 
 
@@ -114,10 +132,12 @@ def activate() -> Any:
 def record() -> str:
     asked = request.args.get("page", "1")
     page = decimal_or(asked, 1, maximum=999_999_999)
-    items, pages = portal.record_page(current_bank(), _learner(), max(page, 1))
+    bank, learner = current_bank(), _learner()
+    items, pages = portal.record_page(bank, learner, max(page, 1))
     if page > pages:
         abort(404)
-    return render_template("portal/record.html", items=items, page=page, pages=pages)
+    summary = portal.record_summary(bank, learner)
+    return render_template("portal/record.html", items=items, page=page, pages=pages, summary=summary)
 
 
 @bp.route("/me/credits")
@@ -134,19 +154,44 @@ def documents() -> Any:
         security.check_csrf()
         kind = request.form.get("kind")
         achievement = request.form.get("achievement") or None
-        if kind not in ("transcript", "achievement") or (kind == "achievement" and achievement is None):
+        order = _document_languages(request.form.get("language") or _second_language())
+        if kind not in ("transcript", "achievement") or (kind == "achievement" and achievement is None) or not order:
             abort(400)
         if kind == "achievement" and not portal.owns_achievement(bank, learner, achievement or ""):
             abort(404)
         try:
-            credentials.issue(bank, None, credentials.Request(learner, kind, achievement, _language_order()))
+            credentials.issue(bank, None, credentials.Request(learner, kind, achievement, order))
         except (Conflict, NotFound):
             abort(409)
         flash("issued_ok")
         return redirect(url_for("portal.documents"))
     items = portal.documents(bank, learner)
     record = [item for item in portal.record(bank, learner) if item["status"] != "revoked"]
-    return render_template("portal/documents.html", items=items, record=record)
+    return render_template(
+        "portal/documents.html",
+        items=items,
+        record=record,
+        names=credentials.holder_names(bank, learner),
+        second_languages=SECOND_LANGUAGES,
+        chosen=_second_language(),
+    )
+
+
+# A document is Chinese and one of these; the learner picks which on the documents page.
+SECOND_LANGUAGES = ("en", "fr", "ru", "es", "ar")
+
+
+def _second_language() -> str:
+    """The documents page's default: the page's own language, or English when the page is Chinese."""
+    current = i18n.language()
+    return current if current in SECOND_LANGUAGES else "en"
+
+
+def _document_languages(second: str) -> str | None:
+    """The order a new document is written in: the second language first when it is the page's language."""
+    if second not in SECOND_LANGUAGES:
+        return None
+    return f"{second}-zh" if i18n.language() == second else f"zh-{second}"
 
 
 @bp.route("/me/documents/<string(maxlength=64):credential_id>.pdf")
@@ -158,9 +203,8 @@ def document_pdf(credential_id: str) -> Response:
     except NotFound:
         abort(404)
     data = credentials.pdf(bank, None, credential_id)
-    return Response(
-        data, mimetype="application/pdf", headers={"Content-Disposition": "attachment; filename=creditbank.pdf"}
-    )
+    named = credentials.content_disposition(bank, None, credential_id, "pdf", i18n.language())
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": named})
 
 
 @bp.route("/me/documents/<string(maxlength=64):credential_id>.json")
@@ -172,16 +216,16 @@ def document_json(credential_id: str) -> Response:
     except NotFound:
         abort(404)
     body = json.dumps(credentials.bundle(bank, None, credential_id), ensure_ascii=False, indent=2)
-    return Response(
-        body, mimetype="application/json", headers={"Content-Disposition": "attachment; filename=creditbank.json"}
-    )
+    named = credentials.content_disposition(bank, None, credential_id, "json", i18n.language())
+    return Response(body, mimetype="application/json", headers={"Content-Disposition": named})
 
 
 @bp.route("/me/password", methods=["GET", "POST"])
 @login_required
 def password() -> Any:
+    web_headers.own_script()
     if request.method == "GET":
-        return render_template("portal/password.html", errors={})
+        return render_template("portal/password.html", errors={}, tries_left=0)
     security.check_csrf()
     learner = _learner()
     try:
@@ -191,8 +235,11 @@ def password() -> Any:
         )  # fmt: skip
     except AccountError as refused:
         field = "current" if refused.reason in ("current_wrong", "throttled") else "password"
-        status = 429 if refused.reason == "throttled" else 400
-        return render_template("portal/password.html", errors={field: refused.reason}), status
+        left = accounts.tries_left(current_bank(), None, _client(), learner) if refused.reason == "current_wrong" else 0
+        reason = "throttled" if refused.reason == "current_wrong" and left == 0 else refused.reason
+        status = 429 if reason == "throttled" else 400
+        shown = left if 0 < left <= _WARN_FROM else 0
+        return render_template("portal/password.html", errors={field: reason}, tries_left=shown), status
     # Every session of this learner has ended, this browser's too; it carries on in the new one.
     security.resume(token, learner)
     flash("password_changed")
@@ -202,6 +249,7 @@ def password() -> Any:
 @bp.route("/me/share", methods=["GET", "POST"])
 @login_required
 def share() -> Any:
+    web_headers.own_script()
     bank, learner = current_bank(), _learner()
     created = None
     if request.method == "POST":

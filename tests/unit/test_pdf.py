@@ -296,7 +296,7 @@ def test_transcript_flows_over_pages_with_headers_and_footers_on_each(transcript
     for number, page_text in enumerate(page_texts, 1):
         assert f"第 {number} 页 / Page {number} of {pages}" in page_text
         assert "账本序号 / Ledger seq 5678" in page_text
-        assert "2026-02-03" in page_text
+        assert "2026年2月3日 / 3 February 2026" in page_text  # the issue date as each language writes it
         assert "Achievement" in page_text  # the repeated table header
     flat = squeeze(text)
     for row in ROWS:

@@ -10,9 +10,18 @@ module holds it.
 
 # The names of a verdict's checks, for the schemas that describe a report.
 from certificates.verify import CHECKS
-from creditbank.services.credentials.facts import ISSUE_SCOPE, KINDS, Request
+from creditbank.services.credentials.download_names import content_disposition
+from creditbank.services.credentials.facts import ISSUE_SCOPE, KINDS, LANGUAGE_ORDERS, Request
 from creditbank.services.credentials.issuing import issue
-from creditbank.services.credentials.reading import bundle, document, list_for_learner, pdf, public_summary, receipt
+from creditbank.services.credentials.reading import (
+    bundle,
+    document,
+    holder_names,
+    list_for_learner,
+    pdf,
+    public_summary,
+    receipt,
+)
 from creditbank.services.credentials.status import (
     BANK_ACTOR,
     LIST_SIZE,
@@ -31,13 +40,16 @@ __all__ = [
     "CHECKS",
     "ISSUE_SCOPE",
     "KINDS",
+    "LANGUAGE_ORDERS",
     "LIST_SIZE",
     "PURPOSES",
     "Request",
     "bundle",
     "change_status",
     "compromise_key",
+    "content_disposition",
     "document",
+    "holder_names",
     "issue",
     "list_for_learner",
     "pdf",

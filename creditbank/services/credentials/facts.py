@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certificates import credentials as credential_documents
+from certificates.pdf_pages import CHINESE, SECOND_LANGUAGES
 from creditbank.errors import (
     Conflict,
     InvalidInput,
@@ -34,6 +35,10 @@ from creditbank.services.records.personal_records import personal_of
 
 ISSUE_SCOPE = "credentials:write"
 KINDS = ("achievement", "qualification", "transcript")
+# A document is Chinese and one second language, either first: "zh-fr" prints Chinese first, "ar-zh" Arabic first.
+LANGUAGE_ORDERS = tuple(
+    order for second in SECOND_LANGUAGES for order in (f"{CHINESE}-{second}", f"{second}-{CHINESE}")
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,17 @@ class Request:
     learner_id: str
     kind: str
     subject: str | None = None  # achievement id or award id; None for a transcript
-    language_order: str = "zh-en"
+    language_order: str = "zh-en"  # one of LANGUAGE_ORDERS, kept with the document so a reprint reads the same
+
+
+def language_order(text: str) -> tuple[str, str]:
+    """A stored order ("zh-fr") as the page's two languages; refused when it is no pair a document can speak."""
+    if text not in LANGUAGE_ORDERS:
+        raise InvalidInput(
+            f"language_order must be one of {', '.join(LANGUAGE_ORDERS)}", errors={"language_order": "unknown"}
+        )
+    first, _, second = text.partition("-")
+    return first, second
 
 
 def bank_name(bank: Bank) -> dict[str, str]:
@@ -69,6 +84,8 @@ class Facts:
     birth_date: date
     title: dict[str, str]
     rows: list[dict[str, Any]]
+    # A transcript the bank issues lists the qualifications awarded to the learner (name, level, awarded_at, seq).
+    qualifications: list[dict[str, Any]] = field(default_factory=list)
 
 
 def personal(bank: Bank, session: Session, learner: Learner, names_from: str | None = None) -> tuple[list[str], date]:
@@ -156,7 +173,37 @@ def _achievement_claim(
     row.update(
         title=dict(title), status=achievement.status, completed=data.get("completed"), institution=claim.creator.name
     )
+    # What a certificate prints besides the credits, when the institution recorded it.
+    row.update({name: data[name] for name in ("result", "hours") if data.get(name) is not None})
     return claim, row
+
+
+def _awards(session: Session, learner_id: str) -> list[dict[str, Any]]:
+    """The qualifications awarded to the learner, oldest first, as a transcript lists them."""
+    book = credit_rules.rulebook(session)
+    found = []
+    awards = session.scalars(
+        select(QualificationAward)
+        .where(QualificationAward.learner_id == learner_id)
+        .order_by(QualificationAward.awarded_seq)
+    )
+    for award in awards:
+        framework = book.frameworks.get(award.framework)
+        qualification = framework.qualifications.get(award.qualification) if framework else None
+        if framework is None or qualification is None:
+            continue
+        level = framework.levels.get(qualification.level)
+        number = str(qualification.level)
+        found.append(
+            {
+                "seq": award.awarded_seq,
+                "title": dict(qualification.name),
+                "level": dict(level.name) if level else {"zh": number, "en": number},
+                "framework": dict(framework.name),
+                "awarded_at": award.time,
+            }
+        )
+    return found
 
 
 def gather(bank: Bank, session: Session, principal: Principal | None, request: Request) -> Facts:
@@ -207,6 +254,7 @@ def gather(bank: Bank, session: Session, principal: Principal | None, request: R
             "level": dict(level_def.name) if level_def else {"zh": "", "en": ""},
             "framework": dict(framework.name),
             "institution": both_languages(bank_name(bank)),
+            "awarded_at": award.time,
         }
         return Facts([claim], [award.awarded_seq], None, names, birth, dict(qualification.name), [row])
     if request.kind == "transcript":
@@ -223,5 +271,9 @@ def gather(bank: Bank, session: Session, principal: Principal | None, request: R
             rows.append(row)
         title = {"zh": "终身学习成绩单", "en": "Lifelong learning transcript"}
         sources = [achievement.recorded_seq for achievement in achievements[:500]]
-        return Facts(claims, sources, principal.institution_id if principal else None, names, birth, title, rows)
+        # Awards are the bank's own: an institution's transcript of its records lists none of them.
+        awarded = _awards(session, learner.id) if principal is None else []
+        return Facts(
+            claims, sources, principal.institution_id if principal else None, names, birth, title, rows, awarded
+        )
     raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", errors={"kind": "unknown"})

@@ -30,7 +30,16 @@ from creditbank.models import (
 )
 from creditbank.runtime import Bank
 from creditbank.services.credentials import credential_keys, credential_pages
-from creditbank.services.credentials.facts import ISSUE_SCOPE, KINDS, Facts, Request, bank_name, both_languages, gather
+from creditbank.services.credentials.facts import (
+    ISSUE_SCOPE,
+    KINDS,
+    Facts,
+    Request,
+    bank_name,
+    both_languages,
+    gather,
+    language_order,
+)
 from creditbank.services.credentials.status import BANK_ACTOR, LIST_SIZE, list_url
 from creditbank.services.records.api_keys import Principal
 from creditbank.services.transparency import checkpoints
@@ -50,6 +59,7 @@ def issue(bank: Bank, principal: Principal | None, request: Request) -> dict[str
         principal.require(ISSUE_SCOPE)
     if request.kind not in KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", errors={"kind": "unknown"})
+    language_order(request.language_order)
     # A refused request must append nothing: the signing key (created, and recorded, on first use) comes only
     # after the facts show the caller may have this credential.
     with bank.db.reading() as session:
@@ -115,7 +125,12 @@ def issue(bank: Bank, principal: Principal | None, request: Request) -> dict[str
                         document=json.dumps(signed, ensure_ascii=False),
                         language_order=request.language_order,
                         page_facts=json.dumps(
-                            {"rows": facts.rows, "sources": facts.sources, "names_from": names_from},
+                            {
+                                "rows": facts.rows,
+                                "sources": facts.sources,
+                                "names_from": names_from,
+                                "qualifications": facts.qualifications,
+                            },
                             ensure_ascii=False,
                         ),
                     )

@@ -26,7 +26,7 @@ from creditbank.models import (
 )
 from creditbank.runtime import Bank
 from creditbank.services.credentials import credential_keys, credential_pages
-from creditbank.services.credentials.facts import Facts, Request, gather, personal
+from creditbank.services.credentials.facts import Facts, Request, gather, language_order, personal
 from creditbank.services.records.api_keys import Principal
 from creditbank.services.transparency import checkpoints, witnesses
 from ledger.merkle import verify_inclusion
@@ -90,13 +90,23 @@ def bundle(bank: Bank, principal: Principal | None, credential_id: str) -> dict[
     return {"credential": document(bank, principal, credential_id), "receipt": receipt(bank, credential_id)}
 
 
-def pdf(bank: Bank, principal: Principal | None, credential_id: str, language_order: str | None = None) -> bytes:
-    """The credential's PDF as issued: the rows kept at issuance, the holder's name as it stands."""
+def _ordered(stored: str, wanted: str | None) -> str:
+    """The languages recorded at issuance, in the order asked for: "zh-en" puts Chinese first, "en-zh" the second
+    language. Only the order may change, so the page shows the words that were fingerprinted."""
+    first, second = language_order(stored)
+    other = second if first == "zh" else first
+    if wanted is None:
+        return stored
+    return f"zh-{other}" if language_order(wanted)[0] == "zh" else f"{other}-zh"
+
+
+def pdf(bank: Bank, principal: Principal | None, credential_id: str, order: str | None = None) -> bytes:
+    """The credential's PDF as issued: the rows and languages kept at issuance, the holder's name as it stands."""
     with bank.db.reading() as session:
         row = visible(session, principal, credential_id)
         stored = session.get(CredentialDocument, credential_id)
         assert stored is not None
-        request = Request(row.learner_id, row.kind, row.subject, language_order or stored.language_order)
+        request = Request(row.learner_id, row.kind, row.subject, _ordered(stored.language_order, order))
         if stored.page_facts is None:
             facts = gather(bank, session, None, request)
         else:
@@ -104,15 +114,22 @@ def pdf(bank: Bank, principal: Principal | None, credential_id: str, language_or
             assert learner is not None
             kept = json.loads(stored.page_facts)
             names, born = personal(bank, session, learner, kept.get("names_from"))
-            facts = Facts([], kept["sources"], row.institution_id, names, born, {}, kept["rows"])
+            facts = Facts(
+                [], kept["sources"], row.institution_id, names, born, {}, kept["rows"], kept.get("qualifications", [])
+            )
     signed = json.loads(stored.document)
     return credential_pages.render(bank, request, facts, signed, receipt(bank, credential_id))
 
 
 def list_for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
+    """The learner's credentials, oldest first, each with what it is for (the course or qualification's title in
+    Chinese and English; none for a transcript) and the two languages it is written in."""
     with bank.db.reading() as session:
-        rows = session.scalars(
-            select(Credential).where(Credential.learner_id == learner_id).order_by(Credential.issued_seq)
+        rows = session.execute(
+            select(Credential, CredentialDocument)
+            .join(CredentialDocument, CredentialDocument.id == Credential.id, isouter=True)
+            .where(Credential.learner_id == learner_id)
+            .order_by(Credential.issued_seq)
         )
         return [
             {
@@ -123,9 +140,34 @@ def list_for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
                 "issued_at": row.issued_at,
                 "revoked": row.revoked_seq is not None,
                 "suspended": row.suspended,
+                "title": title_of(row.kind, stored),
+                "languages": list(language_order(stored.language_order)) if stored is not None else ["zh", "en"],
             }
-            for row in rows
+            for row, stored in rows
         ]
+
+
+def title_of(kind: str, stored: CredentialDocument | None) -> dict[str, str] | None:
+    """What a certificate is for, as kept at issuance (or, for one issued before that was kept, as it names itself)."""
+    if kind == "transcript" or stored is None:
+        return None
+    if stored.page_facts is not None:
+        rows = json.loads(stored.page_facts).get("rows") or []
+        if rows and isinstance(rows[0].get("title"), dict):
+            return {key: str(value) for key, value in rows[0]["title"].items() if value}
+    signed = json.loads(stored.document)
+    achievement = (signed.get("credentialSubject") or {}).get("achievement") or {}
+    name = achievement.get("name") if isinstance(achievement, dict) else None
+    return {"zh": str(name), "en": str(name)} if name else None
+
+
+def holder_names(bank: Bank, learner_id: str) -> list[str]:
+    """The names the learner's documents print: the Chinese name, then the Latin one, where the bank holds them."""
+    with bank.db.reading() as session:
+        learner = session.get(Learner, learner_id)
+        if learner is None:
+            raise NotFound(f"no learner {learner_id!r}")
+        return personal(bank, session, learner)[0]
 
 
 def public_summary(bank: Bank, credential_id: str) -> dict[str, Any]:
