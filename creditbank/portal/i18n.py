@@ -62,7 +62,7 @@ def _catalogue(code: str) -> Any:
     return found
 
 
-def text(key: str, code: str, **values: object) -> str:
+def text(key: str, code: str, /, **values: object) -> str:
     """``key`` in language ``code``; English where that catalogue lacks it, and the key itself where every one
     does, so a missing word is visible (and a test looks for keys on the pages) rather than an empty gap."""
     found = _catalogue(code).gettext(key)
@@ -71,11 +71,11 @@ def text(key: str, code: str, **values: object) -> str:
     return found.format(**values) if values else found
 
 
-def translate(key: str, **values: object) -> str:
+def translate(key: str, /, **values: object) -> str:
     return text(key, language(), **values)
 
 
-def plural(key: str, count: int, **values: object) -> str:
+def plural(key: str, count: int, /, **values: object) -> str:
     """A message with a count, by the language's own plural rule (Russian has three forms, Arabic six); the text
     gets ``{n}`` as well as ``values``."""
     code = language()
