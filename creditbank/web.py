@@ -5,9 +5,11 @@ They call the same services as the API and speak the visitor's language through 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+import flask_babel
+from babel import dates as babel_dates
 from flask import Blueprint, render_template, request
 
 from creditbank import verify_input
@@ -23,10 +25,20 @@ bp = Blueprint("web", __name__, template_folder="templates")
 
 @bp.app_template_filter("local_time")
 def local_time(value: datetime | date | str | None) -> str:
-    """A moment in the page's language and the bank's time zone. A credential someone uploads may carry any text
-    in its date fields: what does not read as a date is shown as written, never a failed page."""
+    """A moment as people say it in the page's language, to the minute, in the bank's time zone (11 December 2026,
+    23:26; 2026年12月11日 23:26). A credential someone uploads may carry any text in its date fields: what does not
+    read as a date is shown as written, never a failed page."""
+    if value is None or value == "":
+        return ""
+    if (isinstance(value, str) and len(value) == 10) or (isinstance(value, date) and not isinstance(value, datetime)):
+        return local_date(value)
     try:
-        return i18n.format_datetime(value) if isinstance(value, datetime | str) else i18n.format_date(value)
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        moment = flask_babel.to_user_timezone(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        where = i18n.locale()
+        pattern = str(where.datetime_formats["medium"])
+        day = babel_dates.format_date(moment, "long", locale=where)
+        return pattern.replace("{1}", day).replace("{0}", babel_dates.format_time(moment, "short", locale=where))
     except (ValueError, TypeError, OverflowError):
         return str(value)
 
