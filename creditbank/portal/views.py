@@ -57,10 +57,11 @@ def login() -> Any:
         signed = accounts.authenticate(bank, login_id, password, _client())
     except AccountError as refused:
         left = accounts.tries_left(bank, login_id, _client()) if refused.reason == "wrong" else 0
-        # The try that used the last chance is told at once that signing in is paused, not on the next one.
+        # The try that used the last chance (judged, so still a 401) is told at once that signing in is paused.
         reason = "throttled" if refused.reason == "throttled" or left == 0 else refused.reason
         page["tries_left"] = left if left <= _WARN_FROM else 0
-        return render_template("portal/login.html", error=reason, **page), 429 if reason == "throttled" else 401
+        status = 429 if refused.reason == "throttled" else 401
+        return render_template("portal/login.html", error=reason, **page), status
     security.sign_in(signed.learner_id)
     return redirect(target)
 
@@ -237,7 +238,7 @@ def password() -> Any:
         field = "current" if refused.reason in ("current_wrong", "throttled") else "password"
         left = accounts.tries_left(current_bank(), None, _client(), learner) if refused.reason == "current_wrong" else 0
         reason = "throttled" if refused.reason == "current_wrong" and left == 0 else refused.reason
-        status = 429 if reason == "throttled" else 400
+        status = 429 if refused.reason == "throttled" else 400
         shown = left if 0 < left <= _WARN_FROM else 0
         return render_template("portal/password.html", errors={field: reason}, tries_left=shown), status
     # Every session of this learner has ended, this browser's too; it carries on in the new one.
