@@ -1,6 +1,7 @@
-"""Printed activation letters: one A4 page per learner, in Chinese and English, in type large enough to read without
-glasses, with the code, the address and the three steps to an account. A registrar of a senior college prints them
-after an import and hands them out in class, to learners who have no e-mail to receive a code.
+"""Printed activation (and password reset) letters: one A4 page per learner, in Chinese and English, in type large
+enough to read without glasses, with the code, the address and the three steps to an account. A registrar of a
+senior college prints them after an import and hands them out in class, to learners who have no e-mail to receive a
+code, and again for one who has forgotten the password.
 
 The letters go through the certificates' PDF pipeline (the bundled CJK fonts, a fetcher that opens nothing outside
 the package, PDF/A-3b), and names reach the page only through a sandboxed, autoescaping Jinja template, so a name
@@ -65,11 +66,13 @@ def _view(letter: Letter) -> dict[str, object]:
     }
 
 
-def render_letters(letters: Sequence[Letter]) -> bytes:
-    """The letters as one PDF, a page each, in the order given."""
+def render_letters(letters: Sequence[Letter], *, reset: bool = False) -> bytes:
+    """The letters as one PDF, a page each, in the order given: activation letters, or (``reset``) letters that
+    give a learner who already has an account a code for a new password, pointing at the portal's reset page."""
     if not letters:
         raise ValueError("no letters to print")
     if len(letters) > MAX_LETTERS:
         raise ValueError(f"at most {MAX_LETTERS} letters in one PDF")
-    html = _env.get_template("activation.html").render(letters=[_view(letter) for letter in letters])
+    template = _env.get_template("reset.html" if reset else "activation.html")
+    html = template.render(letters=[_view(letter) for letter in letters])
     return html_to_pdf(html)

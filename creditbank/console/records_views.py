@@ -81,6 +81,7 @@ def _learner_page(learner_id: str, status: int = 200, **extra: Any) -> Any:
         "may_reissue": learner_search.may_reissue(bank, principal, learner_id),
         "reissued": None,
         "activate_url": login_url(),
+        "reset_url": reset_url(),
         "errors": {},
         **extra,
     }
@@ -366,6 +367,10 @@ def login_url() -> str:
     return str(current_bank().public_url).rstrip("/") + "/activate"
 
 
+def reset_url() -> str:
+    return str(current_bank().public_url).rstrip("/") + "/reset"
+
+
 @bp.route(f"/learners/{_LEARNER}/activation-letter.pdf", methods=["POST"])
 @staff_required("registrar", confirm=True)
 def learner_activation_letter(learner_id: str) -> Any:
@@ -379,13 +384,14 @@ def learner_activation_letter(learner_id: str) -> Any:
         name_zh=reissued.name_zh,
         name_latin=reissued.name_latin,
         code=reissued.code,
-        login_url=login_url(),
+        # A learner who has an account gets a reset letter: same code, pointing at the page for a new password.
+        login_url=reset_url() if reissued.had_account else login_url(),
         institution_zh=reissued.institution_zh,
         institution_en=reissued.institution_en,
         expires=reissued.expires,
     )
     return Response(
-        letters.render_letters([letter]),
+        letters.render_letters([letter], reset=reissued.had_account),
         mimetype="application/pdf",
         headers={"Content-Disposition": "attachment; filename=activation-letter.pdf", "Cache-Control": "no-store"},
     )

@@ -151,7 +151,7 @@ def test_share_link_opens_for_a_stranger_until_withdrawn(
     open_page(page, "/me/share")
     with page.expect_navigation():
         page.get_by_role("button", name="生成分享链接").click()
-    link = page.locator("#share-url").inner_text()
+    link = page.locator("#share-url").input_value()
     snap(page, "share-created")
     stranger = fresh_context().new_page()
     open_page(stranger, link.split(live_server.base_url, 1)[-1])
