@@ -94,6 +94,11 @@ VISITS = (
     Visit("credential-unknown", False, lambda s: f"/v/{UNKNOWN_CREDENTIAL}", status=404),
     Visit("shared", False, lambda s: s.share_path, rules=("/s/<token>",)),
     Visit("shared-closed", False, lambda s: f"/s/{uuid.uuid4().hex}", status=410),
+    Visit("about", False, lambda s: "/about", rules=("/about",)),
+    Visit("ledger-entry", False, lambda s: "/about/entries/1", rules=("/about/entries/<seq>",)),
+    Visit("ledger-entry-unknown", False, lambda s: "/about/entries/999999999", status=404),
+    Visit("forgot", False, lambda s: "/forgot", rules=("/forgot",)),
+    Visit("reset", False, lambda s: "/reset", rules=("/reset",)),
     Visit("not-found", False, lambda s: "/no-such-page", status=404),
     Visit("portal-record", True, lambda s: "/me", rules=("/me",)),
     Visit("portal-credits", True, lambda s: "/me/credits", rules=("/me/credits",)),
@@ -254,12 +259,17 @@ ENLARGED = """() => {
   for (const el of document.querySelectorAll('main *')) {
     const s = getComputedStyle(el);
     const hides = v => v === 'hidden' || v === 'clip';
-    if (el.closest('.skip')) continue;
+    // Visually hidden words (for screen readers) are clipped on purpose.
+    if (el.closest('.skip') || el.getBoundingClientRect().width <= 1) continue;
     if ((hides(s.overflowX) && el.scrollWidth > el.clientWidth + 1)
         || (hides(s.overflowY) && el.scrollHeight > el.clientHeight + 1))
       clipped.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}`);
   }
-  return {size: parseFloat(getComputedStyle(document.querySelector('main')).fontSize),
+  const wide = [...document.body.querySelectorAll('*')]
+    .filter(el => el.getBoundingClientRect().right > innerWidth + 0.5 || el.getBoundingClientRect().left < -0.5)
+    .filter(el => el.getBoundingClientRect().width > 1)
+    .slice(-3).map(el => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className}`);
+  return {size: parseFloat(getComputedStyle(document.querySelector('main')).fontSize), wide,
           scroll: document.documentElement.scrollWidth, inner: innerWidth, clipped: clipped.slice(0, 5)};
 }"""
 
@@ -301,6 +311,8 @@ def _focus_problems(page: Page) -> list[str]:
     seen: list[dict[str, Any]] = page.evaluate("window.__focusSeen")
     if not seen:
         return ["Tab reaches no control"]
+    # The screenshots that follow show the page as it is first seen, not with the last control focused.
+    page.evaluate("document.activeElement && document.activeElement.blur()")
     hidden = [item["what"] for item in seen if not item["visible"]]
     return [f"no visible focus on: {'; '.join(dict.fromkeys(hidden))}"] if hidden else []
 
@@ -311,7 +323,10 @@ def _enlarged_problems(page: Page) -> list[str]:
     if found["size"] < 2 * 16:
         problems.append(f"200% text: the main text is {found['size']}px, so it does not follow the reader's text size")
     if found["scroll"] > found["inner"]:
-        problems.append(f"200% text: scrolls sideways, content {found['scroll']}px wide in {found['inner']}px")
+        problems.append(
+            f"200% text: scrolls sideways, content {found['scroll']}px wide in {found['inner']}px"
+            f" (deepest wide elements: {', '.join(found['wide'])})"
+        )
     if found["clipped"]:
         problems.append(f"200% text: content cut off in {', '.join(found['clipped'])}")
     return problems
