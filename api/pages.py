@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from api.errors import PROBLEM_BASE, problem_kinds
 from api.request_examples import request_example
-from creditbank.portal import i18n
+from creditbank.languages import i18n
 
 bp = Blueprint("api_docs", __name__, template_folder="templates")
 

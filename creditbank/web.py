@@ -14,8 +14,8 @@ from flask import Blueprint, render_template, request
 
 from creditbank import verify_input
 from creditbank.errors import NotFound, UnreadableInput, VerificationLimit
-from creditbank.portal import i18n
-from creditbank.portal.i18n import translate
+from creditbank.languages import i18n
+from creditbank.languages.i18n import translate
 from creditbank.runtime import current_bank
 from creditbank.services import credentials
 from creditbank.services.transparency import checkpoints, entry_explained

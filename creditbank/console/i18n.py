@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from creditbank.console import words_auth, words_erasure, words_recognition, words_records, words_review
-from creditbank.portal.i18n import language, pick
+from creditbank.languages.i18n import language, pick
 
 LANGUAGES = ("zh", "en")
 

@@ -7,7 +7,8 @@ from flask import Flask, g, make_response, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from creditbank.errors import PAGE_ERRORS
-from creditbank.portal import i18n, security
+from creditbank.languages import i18n
+from creditbank.portal import security
 
 _MESSAGES = {404: "not_found", 413: "too_large", 429: "throttled", 503: "unavailable"}
 

@@ -12,7 +12,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
 from creditbank.errors import Conflict, DomainError, InvalidInput, NotFound
-from creditbank.portal import i18n, security
+from creditbank.languages import i18n
+from creditbank.portal import security
 from creditbank.portal.security import login_required
 from creditbank.portal.views import bp
 from creditbank.runtime import current_bank

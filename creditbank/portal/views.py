@@ -9,7 +9,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from creditbank import web_headers
 from creditbank.errors import AccountError, Conflict, InvalidInput, NotFound
-from creditbank.portal import i18n, security
+from creditbank.languages import i18n
+from creditbank.portal import security
 from creditbank.portal.security import login_required
 from creditbank.runtime import current_bank
 from creditbank.services import credentials

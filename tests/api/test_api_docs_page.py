@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
-from creditbank.portal import i18n
+from creditbank.languages import i18n
 from tests.web.browser import PHONE, assert_accessible, find_chromium, no_horizontal_scroll, snap
 
 ORIGIN = "http://bank.test"

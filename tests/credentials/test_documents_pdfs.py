@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from certificates.pdf_pages import LABELS, Bilingual
 from certificates.pdf_render import TranscriptPage, TranscriptRow, render_transcript
 from creditbank import demo
-from creditbank.portal import i18n
+from creditbank.languages import i18n
 from creditbank.runtime import Bank, bank_of
 from creditbank.services import credentials
 from creditbank.services.credentials import credential_pages

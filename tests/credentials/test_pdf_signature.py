@@ -40,7 +40,7 @@ from certificates import verify as verification
 from creditbank import keys
 from creditbank.cli import main
 from creditbank.errors import ConfigurationError
-from creditbank.portal.i18n import text as words
+from creditbank.languages.i18n import text as words
 from creditbank.services import credentials
 from creditbank.services.credentials import pdf_keys
 from tests.credentials.issued_world import Issued, checks

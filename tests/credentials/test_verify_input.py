@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from werkzeug.test import TestResponse
 
-from creditbank.portal.i18n import text as words
+from creditbank.languages.i18n import text as words
 from creditbank.verify_input import LIMIT
 from tests.credentials.issued_world import Issued
 

@@ -15,13 +15,16 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel import dates as babel_dates
 from flask.testing import FlaskClient
 
 from certificates.verify import CHECKS
-from creditbank.portal.i18n import text as words
+from creditbank.languages.i18n import text as words
 from creditbank.runtime import bank_of
 from creditbank.services import credentials
 from tests.conftest import BACKENDS, configuration, database_url, running_app
@@ -102,8 +105,9 @@ def _verdict(page: str) -> str:
     return " ".join(found.group(1).split())
 
 
-def _what_it_says(held: Held) -> list[str]:
-    """The values of the credential a paper copy shows, read from the signed document itself."""
+def _what_it_says(held: Held, language: str) -> list[str]:
+    """The values of the credential a paper copy shows, read from the signed document itself, with its dates as
+    people write them in ``language`` (the day it was completed; the moment it is valid from, in Shanghai time)."""
     subject = held.credential["credentialSubject"]
     achievement = subject["achievement"]
     (level,) = [item for item in achievement["alignment"] if item["targetType"] == "ext:FrameworkLevel"]
@@ -113,17 +117,22 @@ def _what_it_says(held: Held) -> list[str]:
         str(subject["creditsEarned"]),
         level["targetName"],
         level["targetFramework"],
-        subject["activityEndDate"][:10],
-        held.credential["validFrom"],
+        babel_dates.format_date(date.fromisoformat(subject["activityEndDate"][:10]), "long", locale=language),
+        _shanghai_day(held.credential["validFrom"], language),
         held.credential_id,
     ]
+
+
+def _shanghai_day(moment: str, language: str) -> str:
+    local = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(ZoneInfo("Asia/Shanghai"))
+    return f"{babel_dates.format_date(local, 'long', locale=language)}"
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_the_verify_page_shows_what_the_credential_says(held: Held, language: str) -> None:
     status, page = verify_page(held, language)
     assert status == 200
-    values = _what_it_says(held)
+    values = _what_it_says(held, language)
     assert "智能手机入门" in values[0]
     assert "Smartphone basics" in values[0]
     assert "Institution uni-a" in values[1]
@@ -142,7 +151,7 @@ def test_the_qr_page_shows_what_the_credential_says(held: Held, language: str) -
     response = _in(language, held.client).get(f"/v/{held.credential_id}")
     assert response.status_code == 200
     page = html.unescape(response.get_data(as_text=True))
-    for value in _what_it_says(held):
+    for value in _what_it_says(held, language):
         assert value in page, value
     for key in ("summary_institution", "summary_credits", "summary_level", "summary_framework", "summary_ledger_seq"):
         assert words(key, language) in page, key
@@ -257,7 +266,7 @@ def test_a_pdf_upload_shows_the_same(held: Held) -> None:
     assert response.status_code == 200
     page = html.unescape(response.get_data(as_text=True))
     assert MATCHES["zh"] in page
-    for value in _what_it_says(held):
+    for value in _what_it_says(held, "zh"):
         assert value in page, value
     assert _explanations(page)[0] == words("explain_pdf_signature_pass", "zh")
 

@@ -16,7 +16,8 @@ from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
 from creditbank import demo
-from creditbank.portal import catalogues, i18n, security
+from creditbank.languages import catalogues, i18n
+from creditbank.portal import security
 from creditbank.runtime import Bank, bank_of
 from creditbank.services import credentials
 from creditbank.services.learner_access import conversion_steps, portal_sessions, sharing

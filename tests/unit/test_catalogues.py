@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from creditbank.portal import catalogues, i18n
+from creditbank.languages import catalogues, i18n
 
 ROOT = catalogues.ROOT
 REPO = Path(__file__).resolve().parents[2]

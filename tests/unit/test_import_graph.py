@@ -192,7 +192,8 @@ def test_pure_layers_import_no_framework() -> None:
 # Besides the services and the errors, a view may use the request plumbing it shares with the web pages: the handle
 # to the running bank every service call takes (`current_bank()`), request logs and metrics, and the one reading of
 # a verify upload; and the ledger's pure parsers (strict JSON, decimal numbers), so the edge and the core read input
-# alike. Never the models, the database, the ledger store, the projectors, the credit core or the certificates.
+# alike; and the visitor's language and the catalogues of words, which the API docs page shares with the portal.
+# Never the models, the database, the ledger store, the projectors, the credit core or the certificates.
 API_MAY_IMPORT = (
     "api",
     "creditbank.services",
@@ -201,6 +202,7 @@ API_MAY_IMPORT = (
     "creditbank.logs",
     "creditbank.metrics",
     "creditbank.verify_input",
+    "creditbank.languages",
     "ledger.strict_json",
     "ledger.numbers",
 )
@@ -218,3 +220,5 @@ def test_the_services_know_nothing_of_the_doors() -> None:
     assert [f"{m} imports {t}" for m in services for t in sorted(EDGES[m]) if _in(t, *doors)] == []
     web = {f"{m} imports {name}" for m in services for name in EXTERNAL[m] if name in ("flask", "werkzeug", "click")}
     assert web == set()
+    # Words in a named language, yes; the visitor's language of a web request, no.
+    assert [f"{m} imports {t}" for m in services for t in sorted(EDGES[m]) if t == "creditbank.languages.i18n"] == []

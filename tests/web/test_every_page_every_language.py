@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, ViewportSize
 
-from creditbank.portal import catalogues, i18n
+from creditbank.languages import catalogues, i18n
 from tests.web.browser import PHONE, axe, describe_violation, snap
 from tests.web.conftest import ACTION_TIMEOUT_MS, LiveServer
 

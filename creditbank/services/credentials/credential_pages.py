@@ -27,7 +27,7 @@ from certificates.pdf_render import (
     render_transcript,
 )
 from creditbank import metrics
-from creditbank.portal import i18n
+from creditbank.languages import words
 from creditbank.runtime import Bank
 from creditbank.services.credentials import pdf_keys
 from creditbank.services.credentials.facts import Facts, Request, bank_name, language_order
@@ -45,11 +45,11 @@ def labels(order: tuple[str, str]) -> dict[str, Bilingual]:
     """Every label of a document, in Chinese, English and the document's second language, from the catalogues."""
     second = second_language(order)
 
-    def words(key: str) -> Bilingual:
+    def label(key: str) -> Bilingual:
         name = f"documents_{key}"
-        return Bilingual(i18n.text(name, CHINESE), i18n.text(name, "en"), ((second, i18n.text(name, second)),))
+        return Bilingual(words.text(name, CHINESE), words.text(name, "en"), ((second, words.text(name, second)),))
 
-    return {key: words(key) for key in LABELS}
+    return {key: label(key) for key in LABELS}
 
 
 def write_date(day: date, language: str) -> str:
@@ -61,7 +61,7 @@ def local_day(bank: Bank, moment: str) -> date:
     """The calendar day a UTC timestamp falls on in the bank's time zone: a credential signed at 20:00 UTC was
     issued the next morning in Shanghai."""
     parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    zone = ZoneInfo(str(bank.settings.get("CREDITBANK_TIMEZONE") or i18n.DEFAULT_TIMEZONE))
+    zone = ZoneInfo(str(bank.settings.get("CREDITBANK_TIMEZONE") or words.DEFAULT_TIMEZONE))
     return parsed.astimezone(zone).date() if parsed.tzinfo else parsed.date()
 
 
@@ -72,11 +72,11 @@ def _number(value: Any) -> str:
         return str(value)
 
 
-def result_text(result: Any, words: dict[str, Bilingual]) -> Bilingual | None:
+def result_text(result: Any, printed: dict[str, Bilingual]) -> Bilingual | None:
     """A recorded result as the document prints it: a score out of its maximum, a grade, or pass / not passed."""
     if not isinstance(result, dict):
         return None
-    verdict = words["passed"] if result.get("passed") else words["failed"]
+    verdict = printed["passed"] if result.get("passed") else printed["failed"]
     if result.get("type") == "score" and result.get("score") is not None:
         shown = _number(result["score"])
         if result.get("max") is not None:
@@ -113,12 +113,12 @@ def _award_line(award: dict[str, Any], order: tuple[str, str], bank: Bank) -> Bi
 
 def page_for(bank: Bank, request: Request, facts: Facts, credential: dict[str, Any]) -> Page:
     order = language_order(request.language_order)
-    words = labels(order)
+    printed = labels(order)
     bank_title = _bi(bank_name(bank))
     issued = local_day(bank, credential["validFrom"])
     verify_url = f"{bank.public_url}/v/{credential['id']}"
     learner, other_names = facts.names[0], tuple(facts.names[1:])
-    common: dict[str, Any] = {"language_order": order, "other_names": other_names, "labels": words}
+    common: dict[str, Any] = {"language_order": order, "other_names": other_names, "labels": printed}
     if request.kind == "transcript":
         rows = [
             TranscriptRow(
@@ -171,7 +171,7 @@ def page_for(bank: Bank, request: Request, facts: Facts, credential: dict[str, A
         verify_url=verify_url,
         kind="qualification" if request.kind == "qualification" else "achievement",
         completed=completed,
-        result=result_text(row.get("result"), words),
+        result=result_text(row.get("result"), printed),
         hours=_number(row["hours"]) if row.get("hours") is not None else None,
         dates=write_date,
         **common,

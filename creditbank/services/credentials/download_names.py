@@ -7,8 +7,8 @@ import re
 import unicodedata
 from urllib.parse import quote
 
+from creditbank.languages import words
 from creditbank.models import Credential, CredentialDocument
-from creditbank.portal import i18n
 from creditbank.runtime import Bank
 from creditbank.services.credentials.credential_pages import local_day
 from creditbank.services.credentials.facts import language_order
@@ -43,11 +43,11 @@ def names(
         title = title_of(row.kind, stored) or {}
         first = language_order(stored.language_order)[0] if stored is not None else "zh"
         issued = local_day(bank, row.issued_at).isoformat()
-    reader = language if language in i18n.LANGUAGES else first
+    reader = language if language in words.LANGUAGES else first
     slug = _slug(title.get("en") or title.get("zh") or "")
     ascii_name = "-".join(part for part in (_KINDS.get(row.kind, "credential"), slug, issued) if part)
-    word = i18n.text(f"documents_file_{_KINDS[row.kind]}", reader) if row.kind in _KINDS else "credential"
-    shown = _readable(i18n.pick(title, reader)) if title else ""
+    word = words.text(f"documents_file_{_KINDS[row.kind]}", reader) if row.kind in _KINDS else "credential"
+    shown = _readable(words.pick(title, reader)) if title else ""
     readable = "-".join(part for part in (word, shown, issued) if part)
     return f"{ascii_name}.{extension}", f"{readable}.{extension}"
 

@@ -1,6 +1,6 @@
 """The public pages' language: which of the six UN languages a visitor reads, and the words, dates and numbers in it.
 
-The words live in gettext catalogues (``creditbank/translations``, read by :mod:`creditbank.portal.catalogues`);
+The words live in gettext catalogues (``creditbank/translations``, read by :mod:`creditbank.languages.catalogues`);
 Flask-Babel picks the locale per request and formats dates and numbers by CLDR's rules for it. The choice is the
 visitor's cookie, else the best match of their browser's ``Accept-Language``, else Chinese.
 """
@@ -14,19 +14,38 @@ import flask_babel
 from babel import Locale
 from flask import Flask, g, has_request_context, request
 
-from creditbank.portal import catalogues
+from creditbank.languages import catalogues, words
+from creditbank.languages.words import (
+    DEFAULT,
+    DEFAULT_TIMEZONE,
+    HTML_TAGS,
+    LANGUAGES,
+    NAMES,
+    RIGHT_TO_LEFT,
+)
 
-LANGUAGES = ("zh", "en", "fr", "ru", "es", "ar")
-DEFAULT = "zh"
+# The constants are the words module's; the pages and templates reach them here with the request-bound functions.
+__all__ = [
+    "DEFAULT",
+    "DEFAULT_TIMEZONE",
+    "HTML_TAGS",
+    "LANGUAGES",
+    "NAMES",
+    "RIGHT_TO_LEFT",
+    "direction",
+    "format_date",
+    "format_datetime",
+    "format_number",
+    "html_tag",
+    "init_babel",
+    "language",
+    "pick",
+    "plural",
+    "text",
+    "translate",
+]
+
 COOKIE = "lang"
-# Each language named in itself, for the switcher: a visitor must recognise their own language in a list they
-# cannot read the rest of.
-NAMES = {"zh": "中文", "en": "English", "fr": "Français", "ru": "Русский", "es": "Español", "ar": "العربية"}
-RIGHT_TO_LEFT = frozenset({"ar"})
-# The BCP 47 tag written in <html lang>: Simplified Chinese as used on the mainland, so screen readers and fonts
-# pick the right voice and glyph forms.
-HTML_TAGS = {"zh": "zh-CN", "en": "en", "fr": "fr", "ru": "ru", "es": "es", "ar": "ar"}
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def language() -> str:
@@ -63,12 +82,7 @@ def _catalogue(code: str) -> Any:
 
 
 def text(key: str, code: str, /, **values: object) -> str:
-    """``key`` in language ``code``; English where that catalogue lacks it, and the key itself where every one
-    does, so a missing word is visible (and a test looks for keys on the pages) rather than an empty gap."""
-    found = _catalogue(code).gettext(key)
-    if found == key and code != "en":
-        found = _catalogue("en").gettext(key)
-    return found.format(**values) if values else found
+    return words.lookup(_catalogue, key, code, **values)
 
 
 def translate(key: str, /, **values: object) -> str:
@@ -76,26 +90,14 @@ def translate(key: str, /, **values: object) -> str:
 
 
 def plural(key: str, count: int, /, **values: object) -> str:
-    """A message with a count, by the language's own plural rule (Russian has three forms, Arabic six); the text
-    gets ``{n}`` as well as ``values``."""
-    code = language()
-    found = _catalogue(code).ngettext(key, key, count)
-    if found == key and code != "en":
-        found = _catalogue("en").ngettext(key, key, count)
+    """A message with a count, by the language's own plural rule; the text gets ``{n}`` as well as ``values``."""
+    found = words.lookup_plural(_catalogue, key, count, language())
     return found.format(n=format_number(count), **values)
 
 
 def pick(value: object, code: str | None = None) -> str:
-    """A multilingual value (``{"zh": …, "en": …}``, as the ledger stores titles and names) in the visitor's
-    language, else English, else Chinese: a title recorded in two languages is shown in the one a French reader is
-    likelier to read."""
-    if isinstance(value, dict):
-        first = code or language()
-        for candidate in (first, "en", "zh"):
-            if value.get(candidate):
-                return str(value[candidate])
-        return next((str(item) for item in value.values() if item), "")
-    return "" if value is None else str(value)
+    """A multilingual value in ``code``, by default the visitor's language (see :func:`words.pick`)."""
+    return words.pick(value, code or language())
 
 
 def locale(code: str | None = None) -> Locale:
