@@ -71,6 +71,13 @@ class Conflict(DomainError):
     title = "Conflict with current state"
 
 
+class DocumentOutdated(Conflict):
+    """A PDF that would no longer show what the ledger fingerprinted at issuance (an earlier layout, or a holder's
+    name changed since): handing it out would give the holder a document every verifier rejects."""
+
+    kind = "document-outdated"
+
+
 class WitnessSizeConflict(Conflict):
     """An add-checkpoint request whose old size is not the size this witness last cosigned (C2SP tlog-witness):
     answered 409 with that size, so the log can send the consistency proof from there."""

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 
 from creditbank import web_headers
-from creditbank.errors import AccountError, Conflict, InvalidInput, NotFound
+from creditbank.errors import AccountError, Conflict, DocumentOutdated, InvalidInput, NotFound
 from creditbank.languages import i18n
 from creditbank.portal import security
 from creditbank.portal.security import login_required
@@ -198,13 +198,17 @@ def _document_languages(second: str) -> str | None:
 
 @bp.route("/me/documents/<string(maxlength=64):credential_id>.pdf")
 @login_required
-def document_pdf(credential_id: str) -> Response:
+def document_pdf(credential_id: str) -> Any:
     bank = current_bank()
     try:
         portal.owned(bank, _learner(), credential_id)
     except NotFound:
         abort(404)
-    data = credentials.pdf(bank, None, credential_id)
+    try:
+        data = credentials.pdf(bank, None, credential_id)
+    except DocumentOutdated:
+        flash("document_outdated")
+        return redirect(url_for("portal.documents"))
     named = credentials.content_disposition(bank, None, credential_id, "pdf", i18n.language())
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": named})
 

@@ -26,6 +26,7 @@ from certificates.pdf_render import (
     render_certificate,
     render_transcript,
 )
+from certificates.verify import visible_text_hash
 from creditbank import metrics
 from creditbank.languages import words
 from creditbank.runtime import Bank
@@ -193,6 +194,11 @@ def visible_text(page: Page) -> str:
     """The text the PDF will show, read back from a rendering exactly as a verifier will read it (unsigned: the
     signature adds no text)."""
     return extract_text(_render(page, b"{}", None))
+
+
+def fingerprint(pdf: bytes) -> str:
+    """The fingerprint of what a rendered PDF shows, as issuance records it and the verifier checks it."""
+    return visible_text_hash(extract_text(pdf))
 
 
 def render(bank: Bank, request: Request, facts: Facts, credential: dict[str, Any], receipt: dict[str, Any]) -> bytes:

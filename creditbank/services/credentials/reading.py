@@ -16,6 +16,7 @@ from certificates.shape import parse_datetime
 from certificates.summary import describe
 from creditbank import ledger_store
 from creditbank.errors import (
+    DocumentOutdated,
     LedgerIntegrityError,
     NotFound,
 )
@@ -118,7 +119,16 @@ def pdf(bank: Bank, principal: Principal | None, credential_id: str, order: str 
                 [], kept["sources"], row.institution_id, names, born, {}, kept["rows"], kept.get("qualifications", [])
             )
     signed = json.loads(stored.document)
-    return credential_pages.render(bank, request, facts, signed, receipt(bank, credential_id))
+    held = receipt(bank, credential_id)
+    document = credential_pages.render(bank, request, facts, signed, held)
+    # The ledger holds a fingerprint of what the PDF showed at issuance; a rendering that shows anything else (an
+    # earlier version's layout, a name corrected since) would fail every verification, so it is never handed out.
+    expected = receipts.issued_body(held).get("visible_text_hash")
+    if expected is not None and credential_pages.fingerprint(document) != expected:
+        raise DocumentOutdated(
+            f"credential {credential_id} no longer renders as it was issued; issue a new one (its JSON still verifies)"
+        )
+    return document
 
 
 def list_for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
