@@ -59,7 +59,8 @@ def _lay_out_differently(bank: Bank, credential_id: str) -> None:
     were fingerprinted."""
     with bank.db.writing() as session:
         stored = session.get(CredentialDocument, credential_id)
-        assert stored is not None and stored.page_facts is not None
+        assert stored is not None
+        assert stored.page_facts is not None
         kept = json.loads(stored.page_facts)
         assert kept["rows"], "a transcript of the demo learner has rows"
         kept["rows"][0]["title"] = {"zh": "另一种版式", "en": "Another layout"}
@@ -71,14 +72,16 @@ def test_a_pdf_that_no_longer_shows_what_was_issued_is_refused(seeded: tuple[Any
     client = _signed_in(app, bank)
     credential_id = _new_transcript(client)
     first = client.get(f"/me/documents/{credential_id}.pdf")
-    assert first.status_code == 200 and first.data.startswith(b"%PDF")
+    assert first.status_code == 200
+    assert first.data.startswith(b"%PDF")
 
     _lay_out_differently(bank, credential_id)
     with pytest.raises(DocumentOutdated):
         credentials.pdf(bank, None, credential_id)
 
     refused = client.get(f"/me/documents/{credential_id}.pdf")
-    assert refused.status_code == 302 and refused.headers["Location"].endswith("/me/documents")
+    assert refused.status_code == 302
+    assert refused.headers["Location"].endswith("/me/documents")
     page = client.get("/me/documents").get_data(as_text=True)
     assert words("document_outdated", "zh") in page
 

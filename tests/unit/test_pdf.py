@@ -46,7 +46,8 @@ TRANSCRIPT_ID = "urn:uuid:9d0e4c2a-1b7f-4e55-8c3d-6a2f0e9b7c14"
 RARE_NAME = "王𠮷䶮堃"  # none of the last three is in GB2312
 LATIN_NAME = "Zoë Ñúñez-Dvořák"
 HOSTILE_NAME = '<img src="file:///etc/passwd">{{ 7*7 }}'
-MISSING_EVERYWHERE = "\U000f0000\U0010fffd"  # supplementary private use: no installed font draws them (fc-list finds none)
+# Supplementary private use: no installed font draws them (fc-list finds none).
+MISSING_EVERYWHERE = "\U000f0000\U0010fffd"
 
 CERTIFICATE = CertificatePage(
     title=Bilingual("程序设计基础", "Foundations of Programming"),
