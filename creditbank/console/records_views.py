@@ -324,18 +324,20 @@ def learner_issue(learner_id: str) -> Any:
 @staff_required(*INSTITUTION_ROLES)
 def credential_pdf(credential_id: str) -> Response:
     data = credentials.pdf(current_bank(), _member().principal(), credential_id)
-    return Response(
-        data, mimetype="application/pdf", headers={"Content-Disposition": "attachment; filename=credential.pdf"}
-    )
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": _named(credential_id, "pdf")})
 
 
 @bp.route(f"/credentials/{_CREDENTIAL}/json")
 @staff_required(*INSTITUTION_ROLES)
 def credential_json(credential_id: str) -> Response:
     body = json.dumps(credentials.bundle(current_bank(), _member().principal(), credential_id), ensure_ascii=False)
-    return Response(
-        body, mimetype="application/json", headers={"Content-Disposition": "attachment; filename=credential.json"}
-    )
+    return Response(body, mimetype="application/json", headers={"Content-Disposition": _named(credential_id, "json")})
+
+
+def _named(credential_id: str, extension: str) -> str:
+    # The portal's and the API's names (kind, title, issue day), the readable one in the console's language.
+    bank, principal = current_bank(), _member().principal()
+    return credentials.content_disposition(bank, principal, credential_id, extension, i18n.console_language())
 
 
 # --- activation codes --------------------------------------------------------------------------------------------
