@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from creditbank.languages import catalogues, i18n
+from creditbank.languages import catalogues, i18n, words
 
 ROOT = catalogues.ROOT
 REPO = Path(__file__).resolve().parents[2]
@@ -91,6 +91,28 @@ def test_plural_messages_have_every_form_the_language_has(language: str) -> None
     for message in catalogue:
         if message.id and message.pluralizable:
             assert len(message.string) == catalogue.num_plurals, (language, _key(message))
+
+
+PLURAL_ASKED = re.compile(r"""\b(?:plural|i18n\.plural)\(\s*["']([a-z][a-z0-9_]*)["']\s*,""")
+
+
+def test_a_word_asked_for_with_a_count_has_plural_forms() -> None:
+    # t() on a plural message finds nothing and shows the key; plural() on a single form says "5 дн." for every count.
+    asked = {key for path in _sources() for key in PLURAL_ASKED.findall(path.read_text(encoding="utf-8"))}
+    assert "days" in asked
+    for language in i18n.LANGUAGES:
+        entries = _entries(language)
+        single = sorted(key for key in asked if key in entries and not entries[key].pluralizable)  # type: ignore[attr-defined]
+        assert single == [], language
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "said"),
+    [("ru", 1, "1 день"), ("ru", 2, "2 дня"), ("ru", 5, "5 дней"), ("ru", 21, "21 день"), ("ar", 2, "يومان"),
+     ("ar", 7, "7 أيام"), ("ar", 30, "30 يومًا"), ("fr", 1, "1 jour"), ("en", 365, "365 days"), ("zh", 90, "90 天")],
+)  # fmt: skip
+def test_periods_in_days_take_the_languages_plural_form(language: str, count: int, said: str) -> None:
+    assert words.lookup_plural(catalogues.translations, "days", count, language).format(n=count) == said
 
 
 @pytest.mark.parametrize("language", ["zh", "ru", "ar"])
