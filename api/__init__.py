@@ -55,6 +55,7 @@ def init_api(app: Flask) -> Api:
         pdf_trust_views,
         recognition_views,
         records_views,
+        tile_views,
         trust_views,
         witness_views,
     )
@@ -74,6 +75,7 @@ def init_api(app: Flask) -> Api:
     app.url_map.converters["decimal"] = Decimal
     api.register_converter(Decimal, decimal_schema)
     api.register_blueprint(ledger_views.blp)
+    api.register_blueprint(tile_views.blp)
     api.register_blueprint(institutions_views.blp)
     api.register_blueprint(records_views.blp)
     api.register_blueprint(credits_views.blp)
