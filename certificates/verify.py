@@ -1,7 +1,7 @@
 """One verification engine for every door (API, web page, offline command).
 
-It takes the bytes a verifier holds — a PDF with the credential attached, a bare credential, or a credential with
-its ledger receipt — and what the verifier chooses to trust (the bank's DID document and log key, optionally a
+It takes the bytes a verifier holds — a PDF with the credential attached, a bare credential, a credential with
+its ledger receipt, or a badge image (PNG or SVG) with the credential baked in — and what the verifier chooses to trust (the bank's DID document and log key, optionally a
 checkpoint and status lists), and reports every check with a reason. Any failed check makes the whole invalid;
 a check that cannot be made offline (status without a status list) is reported as skipped, not passed, and a
 report with a skipped check (other than the optional identity comparison) has a verdict of its own, "authentic,
@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from certificates import bounds, names, pdf_signature, proofs, receipts, shape, summary
+from certificates import badges, bounds, names, pdf_signature, proofs, receipts, shape, summary
 from certificates.contexts import ContextError
 from certificates.credentials import identity_hash
 from certificates.multibase import MultibaseError, public_key_bytes
@@ -250,6 +250,14 @@ def verify_bytes(
             report.add("format", "fail", f"the attached receipt: {exc}")
             return report
         _signed_for_recorded(signed, receipt, report)
+    elif badges.is_png(data) or badges.is_svg(data):
+        # A baked badge carries the bare credential (no receipt): the ledger check then asks receipt_lookup.
+        report.source = "png" if badges.is_png(data) else "svg"
+        try:
+            document = _load_json(badges.unbake(data), report)
+        except ValueError as exc:  # BakeError is one
+            report.add("format", "fail", f"the badge image: {exc}")
+            return report
     else:
         if not stripped:
             report.add("format", "fail", "the file is empty")
