@@ -39,7 +39,8 @@ MAX_LEVEL = 63
 # An index past 2^64 names no node of any tree; seven groups already spell up to 10^21 − 1. Longer text is refused
 # before it is split, so a path of a megabyte costs no more than one of ten characters.
 _MAX_GROUPS = 7
-_MAX_PATH = len("63/") + 4 * _MAX_GROUPS + len(".p/255")
+_MAX_INDEX = len("x000/") * (_MAX_GROUPS - 1) + len("000")
+_MAX_PATH = len("63/") + _MAX_INDEX + len(".p/255")
 _LEVEL = re.compile(r"0|[1-9][0-9]?")
 _WIDTH = re.compile(r"[1-9][0-9]{0,2}")
 _GROUP = re.compile(r"[0-9]{3}")
@@ -117,7 +118,7 @@ def encode_index(index: int) -> str:
 
 def parse_index(text: str) -> int:
     """The index a ``<N>`` path spells, refusing every other spelling of it."""
-    if len(text) > 4 * _MAX_GROUPS:
+    if len(text) > _MAX_INDEX:
         raise TilePathError("the index is too long")
     elements = text.split("/")
     if len(elements) > _MAX_GROUPS:
