@@ -16,6 +16,7 @@ from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
 from creditbank import demo
+from creditbank.errors import PAGE_ERRORS
 from creditbank.languages import catalogues, i18n
 from creditbank.portal import security
 from creditbank.runtime import Bank, bank_of
@@ -130,6 +131,32 @@ def test_a_missing_entry_and_a_wrong_number_are_pages_not_errors(world: dict[str
     assert answer.status_code == 400
     assert answer.mimetype == "text/html"
     assert "Traceback" not in answer.get_data(as_text=True)
+
+
+# Every status a page path can end in: what the portal's views abort with, what the error module hands the page
+# renderer for a domain error, a refused body or an unexpected failure.
+ERROR_STATUSES = (400, 403, 404, 405, 409, 410, 413, 415, 422, 429, 500, 503)
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_every_error_page_says_what_happened_in_the_pages_language(world: dict[str, Any], language: str) -> None:
+    app: Flask = world["app"]
+    english_heading = i18n.text("error_title", "en")
+    for status in ERROR_STATUSES:
+        with app.test_request_context("/no-such-page", headers={"Cookie": f"{i18n.COOKIE}={language}"}):
+            answer = app.extensions[PAGE_ERRORS](status, None)
+            heading, home = i18n.translate("error_title"), i18n.translate("back_home")
+        assert answer.status_code == status
+        said = main_text(answer.get_data(as_text=True))
+        assert KEY_LIKE.findall(said) == [], (language, status, said)
+        # A sentence of its own below the heading, not the heading said again.
+        assert said.count(heading) == 1, (language, status, said)
+        assert said.replace(heading, "").replace(home, "").strip(), (language, status)
+        if language != "en":
+            assert english_heading not in said, (language, status)
+    with app.test_request_context("/no-such-page", headers={"Cookie": f"{i18n.COOKIE}={language}"}):
+        csrf = main_text(app.extensions[PAGE_ERRORS](400, "csrf").get_data(as_text=True))
+        assert i18n.translate("csrf_failed") in csrf
 
 
 def test_every_status_and_change_has_words(world: dict[str, Any]) -> None:
