@@ -16,13 +16,23 @@ from creditbank.console import (
     imports_views,
     recognition_views,
     records_views,
+    reset_views,
     review_views,
 )
 from creditbank.console.blueprint import bp
 
 
 def init_console(app: Flask) -> None:
-    views = (auth_views, records_views, imports_views, review_views, recognition_views, admin_views, erasure_views)
+    views = (
+        auth_views,
+        records_views,
+        imports_views,
+        review_views,
+        recognition_views,
+        admin_views,
+        erasure_views,
+        reset_views,
+    )
     assert all(module.bp is bp for module in views)  # their routes ride on one blueprint
     app.register_blueprint(bp)
     errors.install(app)

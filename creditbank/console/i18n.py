@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from creditbank.console import words_auth, words_erasure, words_recognition, words_records, words_review
+from creditbank.console import (
+    words_auth,
+    words_erasure,
+    words_recognition,
+    words_records,
+    words_reset,
+    words_review,
+)
 from creditbank.languages.i18n import language, pick
 
 LANGUAGES = ("zh", "en")
@@ -27,7 +34,12 @@ def _merge(*parts: Mapping[str, dict[str, str]]) -> dict[str, dict[str, str]]:
 
 
 MESSAGES = _merge(
-    words_auth.WORDS, words_records.WORDS, words_review.WORDS, words_erasure.WORDS, words_recognition.WORDS
+    words_auth.WORDS,
+    words_records.WORDS,
+    words_review.WORDS,
+    words_erasure.WORDS,
+    words_recognition.WORDS,
+    words_reset.WORDS,
 )
 
 

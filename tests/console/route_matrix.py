@@ -4,12 +4,12 @@ One dict per area of the console, keyed by (endpoint, method). ``test_console_au
 endpoints and methods from the application's URL map and fails when one is missing here (or one here is gone), so
 a new route cannot go untested.
 
-Paths name the ids they need in braces: ``{learner}``, ``{achievement}``, ``{credential}``, ``{import}`` (an
-institution's), ``{token}``. The test fills them once with the caller's own institution's ids and once with another
-institution's. ``expect`` gives the status per caller; ``other`` overrides it for the other institution's ids (an
-id that is not the caller's is not found, never forbidden, so its existence does not leak). POSTs carry a valid
-CSRF token and ``data``, which is chosen to stop at the first check after authorization (a missing field, a state
-that cannot be confirmed), so the table tests who gets in, not what the page then does.
+Paths and form values name the ids they need in braces: ``{learner}``, ``{achievement}``, ``{credential}``,
+``{import}`` (an institution's), ``{token}``. The test fills them once with the caller's own institution's ids and
+once with another institution's. ``expect`` gives the status per caller; ``other`` overrides it for the other
+institution's ids (an id that is not the caller's is not found, never forbidden, so its existence does not leak).
+POSTs carry a valid CSRF token and ``data``, which is chosen to stop at the first check after authorization (a
+missing field, a state that cannot be confirmed), so the table tests who gets in, not what the page then does.
 """
 
 from __future__ import annotations
@@ -161,6 +161,13 @@ BANK_ROUTES: dict[tuple[str, str], Route] = {
     # The admin's erasure: the id typed twice; without it an allowed caller stops at the first check.
     ("console.admin_erasure", "GET"): Route("/staff/admin/erasure", ADMIN_ONLY),
     ("console.admin_erase", "POST"): Route("/staff/admin/erasure", _admin(400)),
+    # Reset letters from the bank, for any learner who has an account. The table's learners (each institution's,
+    # named in the form) have none yet, so bank staff get in and are refused the code; institution staff do not
+    # get in at all, whoever's learner the form names.
+    ("console.bank_reset_letter_form", "GET"): Route("/staff/reset-letter", _statuses(302, 403, 403, 200, 200)),
+    ("console.bank_reset_letter", "POST"): Route(
+        "/staff/reset-letter.pdf", _statuses(302, 403, 403, 409, 409), data={"learner": "{learner}"}
+    ),
 }
 
 ALL_ROUTES: dict[tuple[str, str], Route] = {**REGISTRAR_ROUTES, **BANK_ROUTES}

@@ -58,12 +58,17 @@ def _fill(path: str, ids: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda found: ids[found.group(1)], path)
 
 
-def _call(client, method: str, path: str, route: Route) -> int:
+def _names_ids(route: Route) -> bool:
+    return any(PLACEHOLDER.search(text) for text in (route.path, *route.data.values()))
+
+
+def _call(client, method: str, path: str, route: Route, ids: dict[str, str]) -> int:
     if method == "GET":
         return client.get(path).status_code
     token_page = "/staff/" if client.get("/staff/").status_code == 200 else "/staff/login"
     token = csrf(client.get(token_page).get_data(as_text=True))
-    return client.post(path, data={**route.data, "csrf_token": token}).status_code
+    data = {name: _fill(value, ids) for name, value in route.data.items()}
+    return client.post(path, data={**data, "csrf_token": token}).status_code
 
 
 def test_the_authorization_matrix(bank, app):
@@ -85,11 +90,11 @@ def test_the_authorization_matrix(bank, app):
         client = clients[role]
         for (endpoint, method), route in ordered:
             cases = [("own", own, route.expect[role])]
-            if PLACEHOLDER.search(route.path) and "{token}" not in route.path:
+            if _names_ids(route) and "{token}" not in route.path:
                 cases.append(("other", other, route.other.get(role, route.expect[role])))
             for which, ids, expected in cases:
                 path = _fill(route.path, ids)
-                status = _call(client, method, path, route)
+                status = _call(client, method, path, route, ids)
                 calls += 1
                 if status != expected:
                     wrong.append(f"{role} {method} {endpoint} ({which} ids): {status}, expected {expected}")

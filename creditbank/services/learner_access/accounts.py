@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from creditbank.errors import AccountError, NotFound
+from creditbank.errors import AccountError, Conflict, NotFound
 from creditbank.models import ActivationCode, Learner, LearnerAccount
 from creditbank.runtime import Bank
 from creditbank.services import throttle
@@ -115,6 +115,33 @@ def new_code(bank: Bank, learner_id: str) -> str:
 
 def has_account(session: Session, learner_id: str) -> bool:
     return session.get(LearnerAccount, learner_id) is not None
+
+
+@dataclass(frozen=True)
+class ResetCode:
+    """A reset code the bank made, with what its letter prints."""
+
+    learner_id: str
+    code: str
+    expires: date
+    name_zh: str | None
+    name_latin: str | None
+
+
+def bank_reset_code(bank: Bank, learner_id: str) -> ResetCode:
+    """A fresh reset code from the bank for a learner who has an account, whichever institution enrolled them (older
+    unused codes stop working). A learner with no account yet gets none: opening an account is the activation letter
+    of the institution that enrolled them, and a reset code would be refused at the reset page anyway."""
+    with bank.db.writing() as session:
+        learner = session.get(Learner, learner_id)
+        identity = None if learner is None else identity_of(bank, session, learner_id)
+        if identity is None:  # unknown, or erased
+            raise NotFound(f"no learner {learner_id!r}")
+        if not has_account(session, learner_id):
+            raise Conflict("this learner has no account yet: their institution gives an activation code")
+        names = identity.get("name", {})
+        code = issue_code(session, learner_id)
+        return ResetCode(learner_id, code, (_now() + CODE_LIFETIME).date(), names.get("zh"), names.get("latin"))
 
 
 def _typed(login: str) -> str:
