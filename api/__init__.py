@@ -44,6 +44,7 @@ class _ProblemApi(Api):  # type: ignore[misc]
 def init_api(app: Flask) -> Api:
     from api import (
         agreement_views,
+        badge_views,
         consent_views,
         credentials_views,
         credits_views,
@@ -82,6 +83,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(consent_views.blp)
     api.register_blueprint(credentials_views.blp)
     api.register_blueprint(credentials_views.public)
+    api.register_blueprint(badge_views.blp)
     api.register_blueprint(pdf_trust_views.blp)
     api.register_blueprint(health_views.blp)
     api.register_blueprint(trust_views.blp)

@@ -102,7 +102,9 @@ class ReportSchema(Schema):
     )
     credential_id = fields.String(allow_none=True)
     source = fields.String(
-        required=True, validate=validate.OneOf(("pdf", "json")), metadata={"description": "pdf or json"}
+        required=True,
+        validate=validate.OneOf(("pdf", "json", "png", "svg")),
+        metadata={"description": "pdf, json, or a badge image (png, svg) with the credential baked in"},
     )
     checks = fields.List(fields.Nested(CheckSchema), required=True)
     identity = fields.String(

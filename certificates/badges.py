@@ -327,6 +327,12 @@ def _runs(text: str, bold: bool) -> list[tuple[str, tuple[Path, int]]]:
     return runs
 
 
+def undrawn(text: str) -> str:
+    """The characters of ``text`` no font of the stack has (they would print as empty boxes)."""
+    stack = _font_files(False)
+    return "".join(c for c in text if not c.isspace() and not any(ord(c) in _coverage(*font) for font in stack))
+
+
 def _width(text: str, size: int, bold: bool) -> float:
     return sum(_face(*font, size).getlength(run) for run, font in _runs(text, bold))
 

@@ -1,8 +1,9 @@
 """One verification engine for every door (API, web page, offline command).
 
 It takes the bytes a verifier holds — a PDF with the credential attached, a bare credential, a credential with
-its ledger receipt, or a badge image (PNG or SVG) with the credential baked in — and what the verifier chooses to trust (the bank's DID document and log key, optionally a
-checkpoint and status lists), and reports every check with a reason. Any failed check makes the whole invalid;
+its ledger receipt, or a badge image (PNG or SVG) with the credential baked in — and what the verifier chooses to
+trust (the bank's DID document and log key, optionally a checkpoint and status lists), and reports every check with
+a reason. Any failed check makes the whole invalid;
 a check that cannot be made offline (status without a status list) is reported as skipped, not passed, and a
 report with a skipped check (other than the optional identity comparison) has a verdict of its own, "authentic,
 status not checked", which is never "valid".
