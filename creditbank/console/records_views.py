@@ -20,7 +20,7 @@ from creditbank.console import i18n, security
 from creditbank.console.blueprint import bp
 from creditbank.console.security import staff_required
 from creditbank.credits.kinds import ACHIEVEMENT_KINDS
-from creditbank.errors import Conflict, Forbidden, InvalidInput
+from creditbank.errors import Conflict, DocumentOutdated, Forbidden, InvalidInput
 from creditbank.runtime import current_bank
 from creditbank.services import credentials
 from creditbank.services.records import achievement_reads, achievements, learner_search, learners
@@ -322,8 +322,12 @@ def learner_issue(learner_id: str) -> Any:
 
 @bp.route(f"/credentials/{_CREDENTIAL}/pdf")
 @staff_required(*INSTITUTION_ROLES)
-def credential_pdf(credential_id: str) -> Response:
-    data = credentials.pdf(current_bank(), _member().principal(), credential_id)
+def credential_pdf(credential_id: str) -> Any:
+    try:
+        data = credentials.pdf(current_bank(), _member().principal(), credential_id)
+    except DocumentOutdated:
+        # Every verifier would reject it; the signed JSON still verifies, and a new issue gives a PDF again.
+        return render_template("console/error.html", status=409, message="reg_document_outdated"), 409
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": _named(credential_id, "pdf")})
 
 

@@ -143,6 +143,13 @@ _LEARNER = {
     "reg_issued": {"zh": "文件已签发，可在下方下载。", "en": "The document was issued; download it below."},
     "reg_issue_what": {"zh": "请选择要签发的文件。", "en": "Choose what to issue."},
     "reg_issue_refused": {"zh": "无法签发：{why}", "en": "It cannot be issued: {why}"},
+    "reg_document_outdated": {
+        "zh": "这份文件已无法按签发时的样子生成 PDF（例如姓名后来更正过），核验时会被拒绝。"
+        "请在学习者页面重新签发；其 JSON 文件和以前下载的 PDF 仍然有效。",
+        "en": "This document can no longer be produced as a PDF exactly as it was issued (for example, a name was "
+        "corrected since), and verifiers would reject it. Issue a new one on the learner's page; its JSON file and "
+        "PDFs downloaded before remain valid.",
+    },
     "reg_activation": {"zh": "门户激活码", "en": "Portal activation code"},
     "reg_activation_intro": {
         "zh": "新的激活码让学习者开通（或重设）自己的门户账户；之前未用的激活码随即失效。"

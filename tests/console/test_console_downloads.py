@@ -3,10 +3,12 @@ ASCII, and the readable name in the console's language beside it (RFC 6266 ``fil
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from urllib.parse import unquote
 
+from creditbank.models import CredentialDocument
 from creditbank.services import credentials
 from creditbank.services.records import achievements, learners
 from creditbank.services.records.api_keys import Principal
@@ -79,3 +81,22 @@ def test_a_language_the_console_does_not_speak_names_the_download_in_english(ban
     _ascii_name, readable = _names(pdf.headers["Content-Disposition"])
     assert readable is not None
     assert readable.startswith("certificate-Tai Chi-"), readable
+
+
+def test_a_pdf_that_no_longer_shows_what_was_issued_gets_a_page_saying_so(bank, app):
+    _certificate, transcript = _documents(bank)
+    viewer = staff_member(bank, app.test_client(), "view", "viewer", "sen-a")
+    viewer.client.set_cookie("lang", "en")
+    assert viewer.client.get(f"/staff/credentials/{transcript}/pdf").status_code == 200
+    # What an earlier layout amounts to for the renderer: the kept rows no longer give the fingerprinted words.
+    with bank.db.writing() as session:
+        stored = session.get(CredentialDocument, transcript)
+        kept = json.loads(stored.page_facts)
+        kept["rows"][0]["title"] = {"zh": "另一种版式", "en": "Another layout"}
+        stored.page_facts = json.dumps(kept, ensure_ascii=False)
+    refused = viewer.client.get(f"/staff/credentials/{transcript}/pdf")
+    assert refused.status_code == 409
+    assert refused.mimetype == "text/html"
+    assert "can no longer be produced as a PDF exactly as it was issued" in refused.get_data(as_text=True)
+    assert "Content-Disposition" not in refused.headers
+    assert viewer.client.get(f"/staff/credentials/{transcript}/json").status_code == 200
