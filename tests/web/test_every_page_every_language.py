@@ -57,6 +57,8 @@ class Site:
     server: LiveServer
     share_path: str
     application_path: str
+    # "<lang>-<status>": the page the portal's error renderer answers with, for failures a browser cannot cause.
+    error_pages: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,63 @@ def _send_for_verification(file: Callable[[Site], str | FilePayload]) -> Callabl
     return act
 
 
+def _send_login_form(change: str, status: int) -> Callable[[Page, Site], None]:
+    """The login form sent after ``change`` (JavaScript run on its page) spoils it, answered with ``status``."""
+
+    def act(page: Page, site: Site) -> None:
+        _open(page, "/login", 200)
+        page.evaluate(change)
+        with page.expect_navigation() as sent:
+            page.locator("main form button[type=submit]").click()
+        answer = sent.value
+        assert answer is not None, "the spoilt form gave no answer"
+        assert answer.status == status, f"the spoilt form answered {answer.status}, not {status}"
+
+    return act
+
+
+STALE_FORM = "document.querySelector('main form input[name=csrf_token]').value = 'stale'"
+# Over CREDITBANK_MAX_BODY_BYTES (4 MiB), so the body is refused before any form is read.
+HUGE_FORM = """() => { const form = document.querySelector('main form'), extra = document.createElement('input');
+  extra.type = 'hidden'; extra.name = 'padding'; extra.value = 'x'.repeat(5 * 1024 * 1024); form.append(extra); }"""
+# Statuses whose causes a visitor cannot bring about on purpose (a change made meanwhile, throttling, a failure, the
+# database down): the renderer's own page for each, rendered by the server's code and served at this path.
+RENDERED_ERRORS = (409, 429, 500, 503)
+RENDERED_PATH = "/page-error/"
+
+
+def _rendered_error(status: int) -> Callable[[Page, Site], None]:
+    def act(page: Page, site: Site) -> None:
+        lang = next(c["value"] for c in page.context.cookies() if c["name"] == i18n.COOKIE)
+        body = site.error_pages[f"{lang}-{status}"]
+        html = "text/html; charset=utf-8"
+        page.route(
+            f"**{RENDERED_PATH}{status}", lambda route: route.fulfill(status=status, body=body, content_type=html)
+        )
+        _open(page, f"{RENDERED_PATH}{status}", status)
+        page.unroute(f"**{RENDERED_PATH}{status}")
+
+    return act
+
+
+def _render_error_pages(server: LiveServer) -> dict[str, str]:
+    # In a child process with the server's settings, like the url_map below, so its logging set-up stays there.
+    code = (
+        "import json; from creditbank import create_app; from creditbank.errors import PAGE_ERRORS;"
+        "from creditbank.languages import i18n; app = create_app(); pages = {}\n"
+        f"for lang in i18n.LANGUAGES:\n for status in {RENDERED_ERRORS!r}:\n"
+        "  with app.test_request_context('/no-such-page', headers={'Cookie': f'{i18n.COOKIE}={lang}'}):\n"
+        "   pages[f'{lang}-{status}'] = app.extensions[PAGE_ERRORS](status, None).get_data(as_text=True)\n"
+        "print(json.dumps(pages))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=server.env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    pages: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return pages
+
+
 NOT_A_CREDENTIAL: FilePayload = {"name": "not-a-credential.json", "mimeType": "application/json", "buffer": b'{"a": 1}'}
 
 VISITS = (
@@ -100,6 +159,12 @@ VISITS = (
     Visit("forgot", False, lambda s: "/forgot", rules=("/forgot",)),
     Visit("reset", False, lambda s: "/reset", rules=("/reset",)),
     Visit("not-found", False, lambda s: "/no-such-page", status=404),
+    # A line break in next= can only be an attempt to split a header.
+    Visit("error-bad-request", False, lambda s: "/lang/xx?next=%0Aevil", status=400),
+    Visit("error-expired-form", False, act=_send_login_form(STALE_FORM, 400)),
+    Visit("error-method", False, lambda s: "/logout", status=405),
+    Visit("error-too-large", False, act=_send_login_form(HUGE_FORM, 413)),
+    *(Visit(f"error-{status}", False, act=_rendered_error(status)) for status in RENDERED_ERRORS),
     Visit("portal-record", True, lambda s: "/me", rules=("/me",)),
     Visit("portal-credits", True, lambda s: "/me/credits", rules=("/me/credits",)),
     Visit("portal-documents", True, lambda s: "/me/documents", rules=("/me/documents",)),
@@ -155,7 +220,7 @@ def site(browser: Browser, live_server: LiveServer) -> Iterator[Site]:
             page.locator("main form button[type=submit]").click()
         application_path = page.url.removeprefix(live_server.base_url)
         assert re.fullmatch(r"/me/recognition/[\w-]{24}", application_path), f"applying led to {page.url}"
-        yield Site(live_server, share_path, application_path)
+        yield Site(live_server, share_path, application_path, _render_error_pages(live_server))
     finally:
         context.close()
 
