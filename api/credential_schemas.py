@@ -11,13 +11,20 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from api.fields import Text
-from creditbank.services.credentials import CHECKS
+from creditbank.services.credentials import CHECKS, LANGUAGE_ORDERS
 
 
 class IssueInputSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(("achievement", "transcript")))
     achievement = Text(max_length=32, metadata={"description": "the achievement id (kind achievement)"})
-    language_order = fields.String(load_default="zh-en", validate=validate.OneOf(("zh-en", "en-zh")))
+    language_order = fields.String(
+        load_default="zh-en",
+        validate=validate.OneOf(LANGUAGE_ORDERS),
+        metadata={
+            "description": "the document's two languages in page order: Chinese and one of en, fr, ru, es, ar "
+            "(zh-fr prints Chinese first, fr-zh French first)"
+        },
+    )
 
 
 class IssuedSchema(Schema):

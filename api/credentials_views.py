@@ -19,13 +19,17 @@ from creditbank.services.credentials import credential_keys
 blp = Blueprint("credentials", __name__, url_prefix="/api/v1", description="Verifiable credentials and verification")
 public = Blueprint("credential_documents", __name__, description="did:web document and status lists")
 _ID = "<string(maxlength=64):credential_id>"
+CREDENTIAL_MEDIA_TYPE = credentials.CREDENTIAL_MEDIA_TYPE
+# A DID document as DID Core's JSON-LD representation.
+DID_MEDIA_TYPE = "application/did+ld+json"
 _JSON_OBJECT = {"content": {"application/json": {"schema": {"type": "object"}}}}
 _LANGUAGE_ORDER = {
     "in": "query",
     "name": "lang",
     "required": False,
-    "schema": {"type": "string", "enum": ["zh-en", "en-zh"]},
-    "description": "the order of the two languages on the page (default: the order chosen at issuance)",
+    "schema": {"type": "string", "enum": list(credentials.LANGUAGE_ORDERS)},
+    "description": "which of the document's two languages comes first: one starting zh puts Chinese first, any "
+    "other the second language (default: the order chosen at issuance; the languages themselves stay as issued)",
 }
 
 
@@ -52,7 +56,10 @@ def issue_credential(args: dict[str, Any], learner_id: str) -> tuple[dict[str, A
     responses={
         "200": {
             "description": "the signed credential (or, with receipt=true, the credential and its receipt)",
-            **_JSON_OBJECT,
+            "content": {
+                CREDENTIAL_MEDIA_TYPE: {"schema": {"type": "object"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
         }
     },
 )
@@ -63,7 +70,21 @@ def get_credential(args: dict[str, Any], credential_id: str) -> Response:
     bank = current_bank()
     if args["receipt"]:
         return jsonify(credentials.bundle(bank, principal, credential_id))
-    return jsonify(credentials.document(bank, principal, credential_id))
+    response = jsonify(credentials.document(bank, principal, credential_id))
+    response.mimetype = CREDENTIAL_MEDIA_TYPE
+    return response
+
+
+@blp.route(f"/credentials/{_ID}/receipt")
+@auth.requires("records:read")
+@blp.doc(
+    responses={"200": {"description": "the credential's receipt: its ledger entry and the proof of it", **_JSON_OBJECT}}
+)
+@problems(blp, 401, 403, 404)
+def get_credential_receipt(credential_id: str) -> Response:
+    """The receipt of a credential this institution issued, as a file of its own beside the credential."""
+    bundle = credentials.bundle(current_bank(), auth.principal(), credential_id)
+    return jsonify(bundle["receipt"])
 
 
 @blp.route(f"/credentials/{_ID}/pdf")
@@ -80,11 +101,16 @@ def get_credential(args: dict[str, Any], credential_id: str) -> Response:
 # 409: the PDF prints the holder's name, which is gone once the learner is erased (and a credential issued before the
 # PDF's rows were kept is drawn from the record as it stands, which a revoked achievement no longer offers); the
 # signed credential itself stays available.
-@problems(blp, 401, 403, 404, 409)
+@problems(blp, 401, 403, 404, 409, 422)
 def get_credential_pdf(credential_id: str) -> Response:
     """The credential as a bilingual PDF (PDF/A-3b)."""
     principal = auth.principal()
-    data = credentials.pdf(current_bank(), principal, credential_id, request.args.get("lang"))
+    order = request.args.get("lang")
+    if order is not None and order not in credentials.LANGUAGE_ORDERS:
+        raise InvalidInput(
+            "lang must be a language order such as zh-en or fr-zh", errors={"lang": ["not a language order"]}
+        )
+    data = credentials.pdf(current_bank(), principal, credential_id, order)
     named = credentials.content_disposition(current_bank(), principal, credential_id, "pdf", disposition="inline")
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": named})
 
@@ -140,18 +166,39 @@ def verify_credential() -> dict[str, Any]:
     responses={
         "200": {
             "description": "the bank's did:web document: credential keys (current and retired), log key",
-            **_JSON_OBJECT,
+            "content": {DID_MEDIA_TYPE: {"schema": {"type": "object"}}},
         }
     }
 )
 def did_document() -> Response:
-    return jsonify(credential_keys.did_document(current_bank()))
+    response = jsonify(credential_keys.did_document(current_bank()))
+    # The JSON-LD representation of a DID document has its own media type (DID Core); resolvers fetch it often, so
+    # it may be cached for minutes and revalidated cheaply: keys change rarely and a rotation can wait that long.
+    response.mimetype = DID_MEDIA_TYPE
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return _conditional(response)
 
 
 @public.route("/status/<string(maxlength=40):name>")
-@public.doc(responses={"200": {"description": "a signed BitstringStatusListCredential", **_JSON_OBJECT}})
+@public.doc(
+    responses={
+        "200": {
+            "description": "a signed BitstringStatusListCredential",
+            "content": {CREDENTIAL_MEDIA_TYPE: {"schema": {"type": "object"}}},
+        },
+        "304": {"description": "not modified since the ETag given in If-None-Match"},
+    }
+)
 @problems(public, 404)
 def status_list(name: str) -> Response:
     response = jsonify(credentials.status_list(current_bank(), name))
+    response.mimetype = CREDENTIAL_MEDIA_TYPE
+    # A minute: a revocation reaches verifiers that soon, and one that polls revalidates with its ETag for free.
     response.headers["Cache-Control"] = "public, max-age=60"
-    return response
+    return _conditional(response)
+
+
+def _conditional(response: Response) -> Response:
+    """A strong ETag of the exact bytes, and 304 Not Modified for an If-None-Match that names it."""
+    response.add_etag()
+    return response.make_conditional(request)

@@ -19,6 +19,9 @@ from certificates.contexts import CLR_V2, OB_V3, VC_V2
 OB_CONTEXT = [VC_V2, OB_V3]
 CLR_CONTEXT = [VC_V2, CLR_V2, OB_V3]
 IDENTITY_TYPE = "ext:NameAndBirthDate"
+# The media type a signed credential is served with (VC Data Model 2.0's JSON-LD form), so a wallet or verifier that
+# dispatches on it opens the file.
+MEDIA_TYPE = "application/vc+ld+json"
 
 
 @dataclass(frozen=True)

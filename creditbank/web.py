@@ -78,7 +78,8 @@ def credential_page(credential_id: str) -> tuple[str, int] | str:
         summary: dict[str, Any] = credentials.public_summary(current_bank(), credential_id)
     except NotFound:
         return render_template("credential.html", summary=None, credential_id=credential_id), 404
-    return render_template("credential.html", summary=summary, credential_id=credential_id)
+    page_url = f"{current_bank().public_url}/v/{credential_id}"
+    return render_template("credential.html", summary=summary, credential_id=credential_id, page_url=page_url)
 
 
 @bp.route("/about")

@@ -35,6 +35,7 @@ def _read_json(path: Path, what: str) -> Any:
 
 @click.command("verify")
 @click.argument("path", type=_IN)
+@click.argument("receipt_path", metavar="[RECEIPT]", type=_IN, required=False)
 @click.option("--trust", "trust_file", type=_IN, help="The bank's DID document (did.json) to trust, fully offline.")
 @click.option(
     "--checkpoint", "checkpoint_file", type=_IN, help="A signed checkpoint you trust, instead of the receipt's."
@@ -56,6 +57,7 @@ def _read_json(path: Path, what: str) -> Any:
 def verify_command(
     ctx: Context,
     path: Path,
+    receipt_path: Path | None,
     trust_file: Path | None,
     checkpoint_file: Path | None,
     status_files: tuple[Path, ...],
@@ -66,6 +68,9 @@ def verify_command(
     as_json: bool,
 ) -> None:
     """Verify a credential (PDF or JSON) without a server.
+
+    PATH is a PDF, a JSON credential, or the credential and its receipt in one JSON file; a bare JSON credential's
+    receipt may be given as a second file, RECEIPT (as the portal's two downloads are).
 
     Exit status: 0 valid; 1 not valid; 3 authentic, status not checked (signature, key, ledger and dates hold, but
     revocation and suspension could not be checked: give the bank's status lists with --status, or ask the bank);
@@ -114,9 +119,10 @@ def verify_command(
         trust = dataclasses.replace(trust, checkpoint=checkpoint_file.read_text())
     from certificates import bounds, budget
 
+    data = path.read_bytes() if receipt_path is None else _with_receipt(path, receipt_path)
     try:
         # Like the server, under the CPU budget in a child process: the file may come from anyone.
-        report = budget.run(verification.verify_bytes, path.read_bytes(), trust, identity=identity)
+        report = budget.run(verification.verify_bytes, data, trust, identity=identity)
     except (bounds.LimitExceeded, budget.BudgetExceeded, budget.WorkerFailed) as exc:
         click.echo(f"{path}: NOT VALID: {exc}; the file was not verified", err=True)
         sys.exit(1)
@@ -124,7 +130,7 @@ def verify_command(
         # After the ledger check, on the checkpoint it used; a file that failed before has no checkpoint worth it.
         ledger_passed = any(c.check == "ledger" and c.outcome == "pass" for c in report.checks)
         if ledger_passed:
-            report.add(witness_check.CHECK, *witness_check.check(path.read_bytes(), trust.checkpoint, witness_rule))
+            report.add(witness_check.CHECK, *witness_check.check(data, trust.checkpoint, witness_rule))
         else:
             report.add(witness_check.CHECK, "fail", "the ledger check did not pass, so no checkpoint was cosigned")
     if as_json:
@@ -138,6 +144,21 @@ def verify_command(
         # The credential holds, the holder named does not: a script must not read that as a confirmed holder.
         sys.exit(IDENTITY_MISMATCH)
     sys.exit(EXIT_CODES[report.verdict])
+
+
+def _with_receipt(path: Path, receipt_path: Path) -> bytes:
+    """A bare credential and its receipt, joined into the one document the engine reads (``{credential, receipt}``).
+    Refused when the first file already carries a receipt (a PDF, or a joined file): two receipts are never
+    weighed against each other."""
+    if path.read_bytes()[:16].lstrip().startswith(b"%PDF"):
+        raise click.UsageError(f"{path} is a PDF, which carries its own receipt: give it alone")
+    credential = _read_json(path, "PATH")
+    receipt = _read_json(receipt_path, "RECEIPT")
+    if not isinstance(credential, dict) or "receipt" in credential or "credential" in credential:
+        raise click.UsageError(f"{path} is not a bare credential (it already holds a receipt, or is no JSON object)")
+    if not isinstance(receipt, dict) or "entries" not in receipt:
+        raise click.BadParameter(f"{receipt_path} is not a credential receipt", param_hint="RECEIPT")
+    return json.dumps({"credential": credential, "receipt": receipt}, ensure_ascii=False).encode()
 
 
 def _print_summary(summary: dict[str, Any] | None) -> None:

@@ -169,9 +169,11 @@ def documents() -> Any:
         return redirect(url_for("portal.documents"))
     items = portal.documents(bank, learner)
     record = [item for item in portal.record(bank, learner) if item["status"] != "revoked"]
+    listed = [item for item in items if item["kind"] != "transcript" and not item["revoked"] and not item["suspended"]]
     return render_template(
         "portal/documents.html",
         items=items,
+        profile_links={item["id"]: credentials.linkedin_url(bank, item["id"]) for item in listed},
         record=record,
         names=credentials.holder_names(bank, learner),
         second_languages=SECOND_LANGUAGES,
@@ -216,14 +218,39 @@ def document_pdf(credential_id: str) -> Any:
 @bp.route("/me/documents/<string(maxlength=64):credential_id>.json")
 @login_required
 def document_json(credential_id: str) -> Response:
+    """The bare signed credential, the file a wallet or another verifier opens; ``?receipt=true`` gives the credential
+    and its receipt in one file, as the bank's own verifier also reads it."""
     bank = current_bank()
     try:
         portal.owned(bank, _learner(), credential_id)
     except NotFound:
         abort(404)
-    body = json.dumps(credentials.bundle(bank, None, credential_id), ensure_ascii=False, indent=2)
-    named = credentials.content_disposition(bank, None, credential_id, "json", i18n.language())
-    return Response(body, mimetype="application/json", headers={"Content-Disposition": named})
+    if request.args.get("receipt") == "true":
+        found, mimetype = credentials.bundle(bank, None, credential_id), "application/json"
+    else:
+        found, mimetype = credentials.document(bank, None, credential_id), credentials.CREDENTIAL_MEDIA_TYPE
+    return _json_file(
+        found, mimetype, credentials.content_disposition(bank, None, credential_id, "json", i18n.language())
+    )
+
+
+@bp.route("/me/documents/<string(maxlength=64):credential_id>/receipt.json")
+@login_required
+def document_receipt(credential_id: str) -> Response:
+    """The credential's receipt on its own: its ledger entry, the inclusion proof and the signed checkpoint."""
+    bank = current_bank()
+    try:
+        portal.owned(bank, _learner(), credential_id)
+    except NotFound:
+        abort(404)
+    receipt = credentials.receipt(bank, credential_id)
+    named = credentials.content_disposition(bank, None, credential_id, "receipt.json", i18n.language())
+    return _json_file(receipt, "application/json", named)
+
+
+def _json_file(found: Any, mimetype: str, named: str) -> Response:
+    body = json.dumps(found, ensure_ascii=False, indent=2)
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": named})
 
 
 @bp.route("/me/password", methods=["GET", "POST"])

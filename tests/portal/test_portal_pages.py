@@ -63,7 +63,10 @@ def test_the_demo_learner_sees_her_record_credits_and_certificate(signed_in: Fla
     pdf = signed_in.get(pdf_link.group(1))
     assert pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
-    bundle = signed_in.get(pdf_link.group(1).replace(".pdf", ".json")).get_json()
+    credential = signed_in.get(pdf_link.group(1).replace(".pdf", ".json")).get_json()
+    assert credential["type"][0] == "VerifiableCredential"
+    assert "proof" in credential
+    bundle = signed_in.get(pdf_link.group(1).replace(".pdf", ".json") + "?receipt=true").get_json()
     assert set(bundle) == {"credential", "receipt"}
 
 

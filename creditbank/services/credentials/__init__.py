@@ -10,6 +10,7 @@ module holds it.
 """
 
 # The names of a verdict's checks, for the schemas that describe a report.
+from certificates.credentials import MEDIA_TYPE as CREDENTIAL_MEDIA_TYPE
 from certificates.verify import CHECKS
 from creditbank.services.credentials.badges import FORMATS as BADGE_FORMATS
 from creditbank.services.credentials.badges import MIMETYPES as BADGE_MIMETYPES
@@ -18,6 +19,7 @@ from creditbank.services.credentials.badges import badge
 from creditbank.services.credentials.download_names import content_disposition
 from creditbank.services.credentials.facts import ISSUE_SCOPE, KINDS, LANGUAGE_ORDERS, Request
 from creditbank.services.credentials.issuing import issue
+from creditbank.services.credentials.profile_link import linkedin_url
 from creditbank.services.credentials.reading import (
     bundle,
     document,
@@ -45,6 +47,7 @@ __all__ = [
     "BADGE_MIMETYPES",
     "BANK_ACTOR",
     "CHECKS",
+    "CREDENTIAL_MEDIA_TYPE",
     "ISSUE_SCOPE",
     "KINDS",
     "LANGUAGE_ORDERS",
@@ -60,6 +63,7 @@ __all__ = [
     "document",
     "holder_names",
     "issue",
+    "linkedin_url",
     "list_for_learner",
     "pdf",
     "public_summary",
