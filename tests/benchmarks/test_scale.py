@@ -214,3 +214,20 @@ def test_a_generated_achievement_is_written_as_the_api_writes_it(generated: tupl
             }
     assert rows["generated"] == rows["api"]
     assert rows["api"]["links"] == (True, True, True, True)
+
+
+def test_the_tile_figures_read_the_generated_ledger_as_a_tlog_client(generated: tuple[Any, Bank, Any]) -> None:
+    app, bank, _ = generated
+    figures = scale.measure_tiles(app, bank, 60, random.Random(3), proof_p99_ms=1.0)
+    # 2,000 entries: seven full level-0 tiles, so the named tile is the last of them.
+    assert figures["tree_size"] == ENTRIES
+    assert figures["named_tile"]["path"] == "tile/0/006"
+    assert figures["named_tile"]["requests"] == 60
+    assert figures["root_rebuilt_from_tiles_matches_checkpoint"]
+    assert figures["tiles_read_to_rebuild_root"] >= 2
+    assert figures["bundles_checked_against_their_tiles"] >= 1
+    assert figures["throughput"]["requests"] == 60
+    assert figures["throughput"]["ratio"] > 0
+    # A tile the tree does not have is a failure of the figure, not a number.
+    with pytest.raises(AssertionError):
+        scale._fetch_tile(app.test_client(), "tile/0/007", 256)
