@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -274,6 +275,9 @@ class Face:
 SIZE = 600
 _NAVY, _GOLD, _INK, _MUTED = "#1d3557", "#c9a227", "#1d3557", "#4a5a70"
 _SYSTEM = Path("/usr/share/fonts")
+_RIGHT_TO_LEFT = frozenset({"ar"})
+# The FreeType faces are cached and shared, and a face is not safe to use from two threads at once.
+_DRAWING = threading.Lock()
 
 
 @cache
@@ -380,13 +384,13 @@ def _layout(face: Face) -> list[_Placed]:
     y = 0.0
     for shrink in range(0, 20, 2):
         groups = [
-            [(line, 20, False, _MUTED, 340.0, 2) for line in face.institution],
+            [(line, 20, False, _MUTED, 340.0, 3) for line in face.institution],
             [
                 (line, 38 - shrink if number == 0 else 28 - shrink // 2, number == 0, _INK, 440.0, 3)
                 for number, line in enumerate(face.title)
             ],
             [(line, 20, False, _MUTED, 400.0, 2) for line in face.details],
-            [(Line(face.footer, "zh-Hans"), 16, False, _MUTED, 300.0, 2)],
+            [(Line(face.footer, "zh-Hans"), 16, False, _MUTED, 360.0, 2)],
         ]
         placed, y = [], 0.0
         for group in groups:
@@ -402,15 +406,25 @@ def _layout(face: Face) -> list[_Placed]:
 
 
 def render_png(face: Face) -> bytes:
-    """The badge as a PNG: a medallion drawn four times larger and scaled down (so its edges are smooth), the text
-    drawn on it at full size."""
+    """The badge as a PNG: the text drawn at full size on the medallion."""
+    with _DRAWING:
+        return _png(face)
+
+
+@cache
+def _medallion() -> Image.Image:
+    """The rings, drawn four times larger and scaled down so their edges are smooth; the same for every badge."""
     big = SIZE * 4
     disc = Image.new("RGBA", (big, big), (0, 0, 0, 0))
     pen = ImageDraw.Draw(disc)
     for radius, colour in ((0.495, _NAVY), (0.465, _GOLD), (0.45, "#ffffff")):
         inset = big * (0.5 - radius)
         pen.ellipse((inset, inset, big - inset, big - inset), fill=colour)
-    image = disc.resize((SIZE, SIZE), Image.Resampling.LANCZOS)
+    return disc.resize((SIZE, SIZE), Image.Resampling.LANCZOS)
+
+
+def _png(face: Face) -> bytes:
+    image = _medallion().copy()
     draw = ImageDraw.Draw(image)
     for item in _layout(face):
         runs = _runs(item.text, item.bold)
@@ -420,18 +434,21 @@ def render_png(face: Face) -> bytes:
             draw.text((SIZE / 2, item.y), item.text, font=font, fill=item.colour, anchor="ms", language=item.language)
             continue
         x = SIZE / 2 - _width(item.text, item.size, item.bold) / 2
-        for run, file in runs:
+        # A right-to-left line's first run is its rightmost (each run's own letters raqm orders itself).
+        for run, file in reversed(runs) if item.language in _RIGHT_TO_LEFT else runs:
             font = _face(*file, item.size)
             draw.text((x, item.y), run, font=font, fill=item.colour, anchor="ls", language=item.language)
             x += font.getlength(run)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
 def render_svg(face: Face) -> str:
     """The same badge as SVG text, set in the certificates' font stack, with the same line breaks as the PNG."""
     title = " / ".join(line.text for line in face.title)
+    with _DRAWING:
+        placed = _layout(face)
     parts = [
         f'<svg xmlns="{SVG_NAMESPACE}" width="{SIZE}" height="{SIZE}" viewBox="0 0 {SIZE} {SIZE}" role="img">',
         f"<title>{escape(title)}</title>",
@@ -439,8 +456,8 @@ def render_svg(face: Face) -> str:
     ]
     for radius, colour in ((0.495, _NAVY), (0.465, _GOLD), (0.45, "#ffffff")):
         parts.append(f'<circle cx="{SIZE / 2:g}" cy="{SIZE / 2:g}" r="{SIZE * radius:g}" fill="{colour}"/>')
-    for item in _layout(face):
-        direction = ' direction="rtl"' if item.language == "ar" else ""
+    for item in placed:
+        direction = ' direction="rtl"' if item.language in _RIGHT_TO_LEFT else ""
         weight = ' font-weight="700"' if item.bold else ""
         parts.append(
             f'<text x="{SIZE / 2:g}" y="{item.y:.1f}" font-size="{item.size}"{weight} fill="{item.colour}" '

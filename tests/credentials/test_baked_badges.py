@@ -10,6 +10,7 @@ import json
 import re
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
@@ -21,8 +22,10 @@ from creditbank import demo
 from creditbank.languages import i18n
 from creditbank.runtime import Bank, bank_of
 from creditbank.services import credentials
+from creditbank.services.credentials import credential_keys
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.credentials.issued_world import Issued, checks
+from tests.interop.test_digital_bazaar_verifier import third_party
 from tests.portal.test_portal_pages import csrf, login
 
 FACE = badges.Face(
@@ -242,6 +245,15 @@ def test_an_uploaded_badge_gets_the_verdict_of_the_credential_inside(issued: Iss
     assert 'class="verdict valid"' in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("image", ["png", "svg"])
+def test_the_credential_taken_out_of_a_badge_verifies_with_the_third_party_stack(
+    issued: Issued, image: str, tmp_path: Path
+) -> None:
+    extracted = json.loads(badges.unbake(_get(issued, f"badge.{image}").data))
+    result = third_party(tmp_path, extracted, credential_keys.did_document(issued.world.bank))
+    assert result == {"verified": True, "errors": []}
+
+
 def test_a_badge_whose_credential_was_altered_is_invalid_by_its_signature(issued: Issued) -> None:
     altered = json.loads(json.dumps(issued.bundle["credential"]))
     altered["credentialSubject"]["achievement"]["name"] = "数字素养高级 / Advanced digital skills"
@@ -350,3 +362,22 @@ def test_the_learner_downloads_each_certificate_s_badges_from_the_documents_page
     assert client.get(f"/me/documents/{transcript}.png").status_code == 404
     # A credential the learner does not hold is no different from one that does not exist.
     assert client.get("/me/documents/urn:uuid:00000000-0000-4000-8000-000000000000.png").status_code == 404
+
+
+def test_an_arabic_badge_sets_arabic_right_to_left_and_an_english_fallback_left_to_right(
+    learner: tuple[Any, Bank],
+) -> None:
+    _, bank = learner
+    found = demo.demo_login(bank)
+    assert found is not None
+    mine = [item for item in credentials.list_for_learner(bank, found[0]) if item["kind"] == "achievement"]
+    subject = mine[0]["subject"]
+    issued = credentials.issue(bank, None, credentials.Request(found[0], "achievement", subject, "ar-zh"))
+    svg = credentials.badge(bank, None, issued["id"], "svg").decode()
+    lines = re.findall(r'<text [^>]*xml:lang="([^"]+)"( direction="rtl")?>([^<]+)</text>', svg)
+    arabic = [text for language, rtl, text in lines if language == "ar"]
+    assert arabic
+    assert all(rtl for language, rtl, _ in lines if language == "ar")
+    # Whatever is not Arabic (a title kept in Chinese and English, the level's name) is never set right to left.
+    assert all(not rtl for language, rtl, text in lines if re.search("[A-Za-z]", text))
+    assert any(re.search("[\u4e00-\u9fff]", text) for _, _, text in lines)

@@ -40,6 +40,15 @@ def badge(bank: Bank, principal: Principal | None, credential_id: str, image: Fo
     return badges.bake_svg(badges.render_svg(face), signed).encode("utf-8")
 
 
+def _line(value: dict[str, str], code: str) -> badges.Line | None:
+    """``value`` in language ``code`` as words.pick chooses it, tagged with the language it is actually in (a title
+    kept in Chinese and English shows in English on an Arabic badge, and must be set left to right)."""
+    for candidate in (code, "en", "zh"):
+        if value.get(candidate):
+            return badges.Line(str(value[candidate]), _TAGS.get(candidate, candidate))
+    return None
+
+
 def _face(bank: Bank, row: Credential, stored: CredentialDocument) -> badges.Face:
     """What the badge shows, from the rows kept at issuance (or, for an older credential, what it states itself)."""
     languages = language_order(stored.language_order)
@@ -53,18 +62,20 @@ def _face(bank: Bank, row: Credential, stored: CredentialDocument) -> badges.Fac
     credits = str(facts.get("credits") or "")
     shown: list[badges.Line] = []
     for code in languages:
-        text = words.pick(title, code)
-        if text and all(line.text != text for line in shown):
-            shown.append(badges.Line(text, _TAGS.get(code, code)))
-    details = []
+        line = _line(title, code)
+        if line is not None and all(other.text != line.text for other in shown):
+            shown.append(line)
+    details: list[badges.Line] = []
     for code in languages:
-        parts = []
-        if words.pick(level, code):
-            parts.append(words.text("badges_level", code, level=words.pick(level, code)))
+        parts = [line for line in [_line(level, code)] if line is not None]
         if credits and credits != "0":
-            parts.append(words.text("badges_credits", code, credits=credits))
-        if parts:
-            details.append(badges.Line(" · ".join(parts), _TAGS.get(code, code)))
+            parts.append(badges.Line(words.text("badges_credits", code, credits=credits), _TAGS.get(code, code)))
+        if any(part.language in words.RIGHT_TO_LEFT for part in parts):
+            # Each on its own line: a left-to-right level name inside an Arabic line would need the bidi algorithm
+            # across fonts to come out in the right order.
+            details.extend(parts)
+        elif parts:
+            details.append(badges.Line(" · ".join(part.text for part in parts), parts[-1].language))
     name = bank_name(bank)
     second = languages[1] if languages[0] == "zh" else languages[0]
     footer = " · ".join(dict.fromkeys([name["zh"], words.pick(name, second)]))
