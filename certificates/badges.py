@@ -205,10 +205,15 @@ def unbake_svg(data: bytes) -> bytes:
     try:
         parser.feed(data)
         parser.close()
+    except BakeError:
+        raise  # the finder's own refusal
     except DefusedXmlException:
         raise BakeError("the SVG declares a DTD or entities, which a badge never needs; it was not read") from None
     except ParseError as exc:
         raise BakeError(f"the SVG is not well-formed XML ({exc})") from None
+    except (ValueError, LookupError):
+        # expat's refusal of an encoding it cannot read ("shift_jis", or a name Python does not know)
+        raise BakeError("the SVG is written in an encoding this reader does not take (UTF-8 is)") from None
     if finder.found is None:
         raise BakeError("no credential is baked into this SVG image (no openbadges:credential element)")
     return finder.found.strip().encode("utf-8")

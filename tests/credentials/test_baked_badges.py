@@ -190,6 +190,8 @@ SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://pu
         (f"{SVG_OPEN}<g/></svg>", "no credential"),
         ('<html><openbadges:credential xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"/></html>', "not an SVG"),
         (f"{SVG_OPEN}<openbadges:credential>{{}}</openbadges:credential>", "not well-formed"),
+        (f'<?xml version="1.0" encoding="shift_jis"?>{SVG_OPEN}</svg>', "encoding"),
+        (f'<?xml version="1.0" encoding="no-such-one"?>{SVG_OPEN}</svg>', "encoding"),
     ],
     ids=[
         "entity",
@@ -203,6 +205,8 @@ SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://pu
         "none",
         "not svg",
         "unclosed",
+        "multi-byte encoding",
+        "unknown encoding",
     ],
 )
 def test_a_hostile_or_empty_svg_is_refused_with_its_reason(svg: str, reason: str) -> None:
