@@ -2,9 +2,9 @@
 
 Every node a tile holds is a perfect subtree whose hash the bank already keeps beside the subtree's last leaf
 (``ledger.subtrees.node_home``), at the offset of its height in that row's ``nodes``. So a tile is one read of at most
-256 rows by primary key — a range at level 0, the rows 256^L apart above — and never a pass over the leaves. The
-path is parsed and the tile checked against the latest signed checkpoint before that read: an absurd level or index
-costs a regular expression and one lookup of the checkpoint.
+256 rows by primary key — a range at level 0, the rows 256^L apart above — and never a pass over the leaves. An
+absurd level or index is refused by the path's parser or the largest seq a ledger can hold, before any statement;
+the latest signed size bounds the same statement that reads the rows, so a tile of the signed tree is one statement.
 
 Like proofs, tiles are served only for trees a signed checkpoint covers, and for all of them: a partial tile of width
 W stays available after its full tile exists, since a client verifying an older checkpoint still asks for it.
@@ -26,7 +26,12 @@ from ledger.tiles import Tile, TilePathError, exists_in, parse_bundle_path, pars
 
 # An entry in a bundle is prefixed by its length as a big-endian uint16.
 _MAX_ENTRY = 0xFFFF
-_BUNDLE = "SELECT seq, public FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq"
+# Rows are read only below the latest signed size, in the same statement as the rows themselves.
+_SIGNED = "seq < (SELECT coalesce(max(size), 0) FROM ledger_checkpoints)"
+_BUNDLE = f"SELECT seq, public FROM ledger_entries WHERE seq >= ? AND seq < ? AND {_SIGNED} ORDER BY seq"  # noqa: S608
+# No entry has a seq past 2^53 − 1 (a public entry's seq is a JSON-safe integer), so a tile reaching past it is not
+# found before any statement, and no parameter can overflow the 64-bit column.
+_MAX_SEQ = 2**53 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,21 +74,31 @@ def _require(session: Session, tile: Tile, path: str) -> None:
         raise NotFound(f"{path} is not part of the latest signed tree ({size} entries)")
 
 
+def _read(bank: Bank, tile: Tile, path: str, sql: str, params: Sequence[int], last: int) -> list[Any]:
+    """The rows of a tile of the signed tree, whose last row is ``last``: one statement when the tile is there, a
+    second only to tell a tile the signed tree lacks (404) from rows missing that it has."""
+    if last > _MAX_SEQ:
+        raise NotFound(f"{path} is past any tree the ledger can hold")
+    with bank.db.reading() as session:
+        rows = _rows(session, sql, params)
+        if len(rows) != tile.width:
+            _require(session, tile, path)
+            raise LedgerIntegrityError(f"rows are missing from {path}")
+    return rows
+
+
 def hashes(bank: Bank, path: str) -> TileData:
     """The tile ``<L>/<N>[.p/<W>]``: its nodes' hashes, concatenated."""
     tile = _parsed(parse_tile_path, path, "tile")
     homes = [node_home(node) for node in tile.nodes()]
     # SQL counts bytes from 1; the node of height h is the (h + 1)-th hash in its row.
     column = f"substr(nodes, {tile.height * HASH_SIZE + 1}, {HASH_SIZE})"
-    with bank.db.reading() as session:
-        _require(session, tile, tile.path())
-        if tile.level == 0:
-            sql = f"SELECT seq, {column} FROM ledger_entries WHERE seq >= ? AND seq <= ? ORDER BY seq"  # noqa: S608
-            rows = _rows(session, sql, (homes[0], homes[-1]))
-        else:
-            marks = ", ".join("?" * len(homes))
-            sql = f"SELECT seq, {column} FROM ledger_entries WHERE seq IN ({marks}) ORDER BY seq"  # noqa: S608
-            rows = _rows(session, sql, homes)
+    if tile.level == 0:
+        where, params = "seq >= ? AND seq <= ?", [homes[0], homes[-1]]
+    else:
+        where, params = f"seq IN ({', '.join('?' * len(homes))})", homes
+    sql = f"SELECT seq, {column} FROM ledger_entries WHERE {where} AND {_SIGNED} ORDER BY seq"  # noqa: S608
+    rows = _read(bank, tile, tile.path(), sql, params, homes[-1])
     if [row[0] for row in rows] != homes or any(len(row[1]) != HASH_SIZE for row in rows):
         raise LedgerIntegrityError(f"the stored subtree hashes of {tile.path()} are incomplete")
     return TileData(tile, b"".join(bytes(row[1]) for row in rows))
@@ -94,9 +109,7 @@ def bundle(bank: Bank, path: str) -> TileData:
     their length."""
     tile = _parsed(parse_bundle_path, path, "entry bundle")
     start, end = tile.leaves()
-    with bank.db.reading() as session:
-        _require(session, tile, tile.bundle_path())
-        rows = _rows(session, _BUNDLE, (start, end))
+    rows = _read(bank, tile, tile.bundle_path(), _BUNDLE, (start, end), end - 1)
     if [row[0] for row in rows] != list(range(start, end)):
         raise LedgerIntegrityError(f"entries are missing from {tile.bundle_path()}")
     parts = []
