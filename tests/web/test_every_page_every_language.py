@@ -176,9 +176,10 @@ VISITS = (
     Visit("portal-consent", True, lambda s: "/me/consent", rules=("/me/consent",)),
     Visit("portal-password", True, lambda s: "/me/password", rules=("/me/password",)),
 )
-# Rules that are no page to look at: downloads, the language switch, sign-out, and the machine-readable doors.
+# Rules that are no page to look at: downloads (PDF, JSON, badge pictures), the language switch, sign-out, and the
+# machine-readable doors.
 NOT_PAGES = re.compile(
-    r"^/(api|ledger|staff|status|witness|\.well-known|metrics|static|lang|logout)(/|$)|\.(pdf|json)$|^/(healthz?|ready)$"
+    r"^/(api|ledger|staff|status|witness|\.well-known|metrics|static|lang|logout)(/|$)|\.(pdf|json|png|svg)$|^/(healthz?|ready)$"
 )
 
 
@@ -208,8 +209,10 @@ def site(browser: Browser, live_server: LiveServer) -> Iterator[Site]:
         _open(page, "/me/share", 200)
         with page.expect_navigation():
             page.locator("main form button[type=submit]").first.click()
-        share_url = page.locator("#share-url").inner_text().strip()
+        share_url = page.locator("#share-url").input_value().strip()
         share_path = share_url.removeprefix(live_server.base_url)
+        # An empty path would open the home page in the shared page's place.
+        assert re.fullmatch(r"/s/[\w-]+", share_path), f"the share page gave the link {share_url!r}"
         # The learner's own application: one handed in now, with a scan no one else has handed in.
         _open(page, "/me/recognition/new", 200)
         page.locator("#evidence-1").set_input_files(
