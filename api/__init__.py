@@ -49,6 +49,7 @@ def init_api(app: Flask) -> Api:
         credentials_views,
         credits_views,
         errors,
+        exchange_views,
         health_views,
         institutions_views,
         ledger_views,
@@ -89,6 +90,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(trust_views.blp)
     api.register_blueprint(agreement_views.blp)
     api.register_blueprint(recognition_views.blp)
+    api.register_blueprint(exchange_views.blp)
     auth.install(app)
     app.before_request(_require_json)
     app.register_blueprint(pages.bp)

@@ -109,6 +109,27 @@ class LedgerIntegrityError(DomainError):
     title = "Ledger integrity failure"
 
 
+class ExchangeClosed(Conflict):
+    """A wallet exchange that delivered its credential already, or used up its rounds: each is good for one."""
+
+    kind = "exchange-closed"
+
+
+class ExchangeExpired(DomainError):
+    kind = "exchange-expired"
+    status = 410
+    title = "Exchange expired"
+
+
+class PresentationRefused(DomainError):
+    """A wallet's presentation that does not authenticate its holder for the exchange (unsigned, wrongly signed,
+    another challenge or domain, out of date)."""
+
+    kind = "presentation-refused"
+    status = 422
+    title = "Presentation refused"
+
+
 class StorageUnavailable(DomainError):
     """The database cannot take the request now (disk full, read-only, restarting, unreachable).
 

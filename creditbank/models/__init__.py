@@ -12,6 +12,7 @@ from creditbank.models.credits import (
     QualificationAward,
     Redemption,
 )
+from creditbank.models.exchanges import EXCHANGE_STATES, WalletExchange
 from creditbank.models.imports import IMPORT_STATES, SpreadsheetImport
 from creditbank.models.institutions import INSTITUTION_TYPES, ApiKey, Institution
 from creditbank.models.learners import ConsentGrant, Enrollment, Learner, LearnerPersonalData
@@ -26,6 +27,7 @@ __all__ = [
     "ACHIEVEMENT_KINDS",
     "APPEND_ONLY_TABLES",
     "APPLICATION_STATES",
+    "EXCHANGE_STATES",
     "IMPORT_STATES",
     "INSTITUTION_TYPES",
     "STAFF_ROLES",
@@ -68,5 +70,6 @@ __all__ = [
     "StaffSession",
     "StatusListDocument",
     "TrustedIssuer",
+    "WalletExchange",
     "WitnessedLog",
 ]

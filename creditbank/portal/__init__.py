@@ -23,13 +23,14 @@ def _error_page(status: int, description: str | None) -> Response:
 
 
 def init_portal(app: Flask) -> None:
-    from creditbank.portal import account_views, badge_views, consent_views, recognition_views, views
+    from creditbank.portal import account_views, badge_views, consent_views, exchange_views, recognition_views, views
 
     assert account_views.bp is views.bp
 
     assert consent_views.bp is views.bp  # its routes ride on the portal's blueprint
     assert recognition_views.bp is views.bp
     assert badge_views.bp is views.bp
+    assert exchange_views.bp is views.bp
 
     security.configure(app)
     i18n.init_babel(app)

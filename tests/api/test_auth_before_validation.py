@@ -31,6 +31,8 @@ PUBLIC = {
     "credits.get_framework",
     "credits.list_outcomes",
     "credentials.verify_credential",
+    "exchanges.interaction",
+    "exchanges.participate",
     "api-docs.openapi_json",
     "api_docs.docs",
     "ledger.checkpoint",

@@ -60,6 +60,7 @@ def _values(bank: Bank) -> dict[str, list[str]]:
         "agreement_id": ["no-such-agreement"],
         "application_id": [application, "rap-00000000000000000000"],
         "number": ["1", "2"],
+        "exchange_id": ["A" * 43],
     }
 
 

@@ -34,7 +34,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from creditbank.errors import AccountError, Conflict, NotFound
-from creditbank.models import ActivationCode, Learner, LearnerAccount
+from creditbank.models import ActivationCode, Learner, LearnerAccount, WalletExchange
 from creditbank.runtime import Bank
 from creditbank.services import throttle
 from creditbank.services.learner_access import passwords, portal_sessions
@@ -403,4 +403,5 @@ def forget(session: Session, learner_id: str) -> None:
     """Erasure: the account, its codes and every signed-in session go with the person."""
     session.execute(delete(ActivationCode).where(ActivationCode.learner_id == learner_id))
     session.execute(delete(LearnerAccount).where(LearnerAccount.learner_id == learner_id))
+    session.execute(delete(WalletExchange).where(WalletExchange.learner_id == learner_id))  # and wallet DIDs
     portal_sessions.end_all(session, learner_id)
