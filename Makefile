@@ -41,7 +41,8 @@ lint: setup
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt package.json package-lock.json
+# The Makefile too: it names the Debian packages, so a new font package reaches machines set up before it.
+$(STAMP): Makefile pyproject.toml constraints.txt package.json package-lock.json
 	./scripts/ensure-debian-packages.sh $(DEBIAN_RUN)
 	./scripts/ensure-node.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
