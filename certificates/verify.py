@@ -257,7 +257,12 @@ def verify_bytes(
         try:
             document = _load_json(badges.unbake(data), report)
         except ValueError as exc:  # BakeError is one
-            report.add("format", "fail", f"the badge image: {exc}")
+            report.add(
+                "format",
+                "fail",
+                f"the badge image: {exc} (expected a PDF certificate or a JSON credential, or a badge image with one "
+                "baked in)",
+            )
             return report
     else:
         if not stripped:
