@@ -130,9 +130,13 @@ _HOLDER = [
 ]
 _UPLOAD = {
     "required": True,
-    "description": f"the PDF certificate or JSON credential (at most {verify_input.LIMIT // (1024 * 1024)} MiB)",
+    "description": "the PDF certificate, JSON credential or baked badge (PNG, SVG), at most "
+    f"{verify_input.LIMIT // (1024 * 1024)} MiB",
     "content": {
         "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        # A baked Open Badge: the signed credential inside the picture.
+        "image/png": {"schema": {"type": "string", "format": "binary"}},
+        "image/svg+xml": {"schema": {"type": "string", "format": "binary"}},
         # Any bytes are taken: what is not a credential is reported (200) as a failed format check, not refused.
         "application/json": {"schema": {}},
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},

@@ -107,13 +107,14 @@ def test_statuses_answered_are_documented(client: FlaskClient, template: str, ur
 
 def test_documents_are_described_with_their_media_types(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
-    for path, media_type in [
-        ("/api/v1/credentials/{credential_id}", "application/json"),
-        ("/api/v1/credentials/{credential_id}/pdf", "application/pdf"),
-        ("/.well-known/did.json", "application/json"),
-        ("/status/{name}", "application/json"),
+    # The bare credential as VC 2.0's JSON-LD type, the joined file (?receipt=true) as plain JSON.
+    for path, media_types in [
+        ("/api/v1/credentials/{credential_id}", ["application/vc+ld+json", "application/json"]),
+        ("/api/v1/credentials/{credential_id}/pdf", ["application/pdf"]),
+        ("/.well-known/did.json", ["application/did+ld+json"]),
+        ("/status/{name}", ["application/vc+ld+json"]),
     ]:
-        assert list(_responses(spec, path)["200"]["content"]) == [media_type], path
+        assert list(_responses(spec, path)["200"]["content"]) == media_types, path
 
 
 def test_documented_patterns_match_whole_values(client: FlaskClient) -> None:
