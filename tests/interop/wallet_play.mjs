@@ -98,7 +98,7 @@ async function play(interactionUrl) {
   bankOrigin = new URL(interactionUrl);
   const asked = await realFetch(interactionUrl, {headers: {accept: 'application/json'}});
   if(!asked.ok) {
-    throw new Error(`GET ${interactionUrl} answered ${asked.status}`);
+    throw new Error(`GET ${interactionUrl} answered ${asked.status}: ${await asked.text()}`);
   }
   const {protocols} = await asked.json();
   if(!protocols || typeof protocols.vcapi !== 'string') {
