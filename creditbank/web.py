@@ -12,7 +12,7 @@ import flask_babel
 from babel import dates as babel_dates
 from flask import Blueprint, render_template, request
 
-from creditbank import verify_input
+from creditbank import verify_input, web_headers
 from creditbank.errors import NotFound, UnreadableInput, VerificationLimit
 from creditbank.languages import i18n
 from creditbank.languages.i18n import translate
@@ -56,6 +56,7 @@ def local_date(value: datetime | date | str | None) -> str:
 
 @bp.route("/verify", methods=["GET", "POST"])
 def verify() -> tuple[str, int] | str:
+    web_headers.own_script()
     if request.method == "GET":
         return render_template("verify.html", report=None, error=None)
     try:

@@ -11,6 +11,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
+from creditbank import web_headers
 from creditbank.errors import Conflict, DomainError, InvalidInput, NotFound
 from creditbank.languages import i18n
 from creditbank.portal import security
@@ -195,6 +196,7 @@ def _read(upload: FileStorage) -> bytes:
 
 
 def _form(choices: list[dict[str, Any]], form: dict[str, Any], errors: dict[str, str]) -> str:
+    web_headers.own_script()
     return render_template(
         "portal/recognition_new.html",
         choices=choices,

@@ -51,3 +51,33 @@ document.querySelectorAll("input[data-select-on-focus]").forEach(function (field
     field.select();
   });
 });
+
+// The browser names its file button and its "no file chosen" in the browser's language, not the page's. Where the
+// page asks (data-choose), a button and a line in the page's words stand in for them; the real field, hidden, still
+// takes the file and sends it (its label still names it, and a click on the label opens the picker too), and without
+// this script it is simply shown.
+document.querySelectorAll("input[type=file][data-choose]").forEach(function (input) {
+  var button = document.createElement("button");
+  var chosen = document.createElement("p");
+  var none = input.getAttribute("data-none") || "";
+  button.type = "button";
+  button.className = "plain choose-file";
+  button.id = input.id + "-choose";
+  button.textContent = input.getAttribute("data-choose");
+  chosen.className = "hint chosen-file";
+  chosen.id = input.id + "-chosen";
+  chosen.setAttribute("aria-live", "polite");
+  chosen.textContent = none;
+  button.setAttribute("aria-describedby", chosen.id);
+  input.hidden = true;
+  input.after(button, chosen);
+  button.addEventListener("click", function () {
+    input.click();
+  });
+  input.addEventListener("change", function () {
+    var names = Array.prototype.map.call(input.files || [], function (file) {
+      return file.name;
+    });
+    chosen.textContent = names.length ? names.join(", ") : none;
+  });
+});
