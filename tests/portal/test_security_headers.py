@@ -60,6 +60,8 @@ def _values(bank: Bank) -> dict[str, list[str]]:
         "agreement_id": ["no-such-agreement"],
         "application_id": [application, "rap-00000000000000000000"],
         "number": ["1", "2"],
+        # Tile paths: one within the demo's small tree (or refused as misspelled on the entries route) and one past it.
+        "path": ["0/000.p/1", "9/x999/999"],
         "exchange_id": ["A" * 43],
     }
 
