@@ -35,6 +35,7 @@ bench: setup
 	$(BIN)/python benchmarks/verify_abuse.py
 	$(BIN)/python benchmarks/backup.py
 	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/exchange.py
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

@@ -14,6 +14,9 @@
 //       Print a DIDAuthentication presentation for CHALLENGE and DOMAIN signed
 //       by a fresh did:key (VC 2.0 context, or VC 1.1 with --v1), and its
 //       holder's DID: {"holder", "presentation"}.
+//   node tests/interop/wallet_play.mjs sign-each DOMAIN < CHALLENGES
+//       The same for each challenge on standard input (one a line), one JSON
+//       line each, every one by its own fresh did:key (for the benchmark).
 //
 // Exits 0 on success, 1 when the exchange or the verification failed, 2 on a
 // usage error, 3 when the harness itself crashed.
@@ -129,11 +132,21 @@ async function main(argv) {
     const {didAuthentication} = await wallet();
     return didAuthentication({challenge: rest[0], domain: rest[1], version: rest[2] ? 1.0 : 2.0});
   }
-  throw new UsageError('usage: wallet_play.mjs play INTERACTION_URL | sign CHALLENGE DOMAIN [--v1]');
+  if(command === 'sign-each' && rest.length === 1) {
+    const {didAuthentication} = await wallet();
+    const challenges = readFileSync(0, 'utf8').split('\n').filter(line => line);
+    const lines = [];
+    for(const challenge of challenges) {
+      lines.push(JSON.stringify(await didAuthentication({challenge, domain: rest[0]})));
+    }
+    return {lines};
+  }
+  throw new UsageError(
+    'usage: wallet_play.mjs play INTERACTION_URL | sign CHALLENGE DOMAIN [--v1] | sign-each DOMAIN < CHALLENGES');
 }
 
 main(process.argv.slice(2)).then(result => {
-  process.stdout.write(JSON.stringify(result) + '\n');
+  process.stdout.write(result.lines ? result.lines.join('\n') + '\n' : JSON.stringify(result) + '\n');
 }, error => {
   if(error instanceof UsageError) {
     process.stderr.write(error.message + '\n');
