@@ -27,6 +27,7 @@ from creditbank.models import Learner, LedgerEntry, WalletExchange
 from creditbank.runtime import Bank, bank_of
 from creditbank.services import credentials
 from creditbank.services.credentials import exchanges
+from creditbank.services.records import learners
 from tests.conftest import BACKENDS, configuration, database_url, running_app
 from tests.portal.test_portal_pages import csrf, login
 
@@ -238,7 +239,7 @@ def test_unknown_exchanges_and_bodies_that_are_no_exchange_message(signed_in) ->
 def test_a_foreign_credential_cannot_be_put_in_an_exchange(signed_in, seeded) -> None:
     client, bank, learner = signed_in
     with bank.db.reading() as session:
-        other = next(found for found in session.scalars(select(Learner.id)) if found != learner)
+        other = next(found for found in session.scalars(select(Learner.id).order_by(Learner.id)) if found != learner)
     theirs = credentials.issue(bank, None, credentials.Request(other, "transcript", None, "zh-en"))["id"]
     before = len(_rows(bank, other)), len(_rows(bank, learner))
     token = csrf(client.get("/me/documents").get_data(as_text=True))
@@ -263,3 +264,21 @@ def test_a_credential_revoked_after_opening_is_not_delivered(signed_in) -> None:
     _undelivered(bank, learner, path)
     token = csrf(client.get("/me/documents").get_data(as_text=True))
     assert client.post(f"/me/documents/{credential_id}/wallet", data={"csrf_token": token}).status_code == 409
+
+
+def test_erasure_takes_the_learner_s_exchanges_and_wallet_dids(seeded) -> None:
+    _, bank = seeded
+    found = demo.demo_login(bank)
+    assert found is not None
+    with bank.db.reading() as session:
+        # Neither the learner the other tests sign in as nor the one whose transcript they try to take.
+        newest = session.scalars(select(Learner.id).order_by(Learner.id.desc()))
+        learner = next(other for other in newest if other != found[0])
+    credential_id = credentials.issue(bank, None, credentials.Request(learner, "transcript", None, "zh-en"))["id"]
+    token = exchanges.open_exchange(bank, learner, credential_id).exchange_url.rsplit("/", 1)[1]
+    challenge = exchanges.participate(bank, token, {})["verifiablePresentationRequest"]["challenge"]
+    exchanges.participate(bank, token, {"verifiablePresentation": _sign(challenge)["presentation"]})
+    assert exchanges.holder_dids(bank, learner)
+    learners.erase(bank, learner)
+    assert _rows(bank, learner) == []
+    assert exchanges.holder_dids(bank, learner) == []
