@@ -326,6 +326,9 @@ def _verify_one(
         data = hashlib.sha256(canonical(options, loader).encode()).digest() + hash_document()
     except (ProofError, contexts.ContextError) as exc:
         return ProofCheck(False, str(exc), method, created)
+    except UnicodeEncodeError:
+        # JSON may escape a lone surrogate (\ud800); it has no UTF-8 form, so no signature can cover it.
+        return ProofCheck(False, "a string in the credential holds a lone surrogate", method, created)
     try:
         Ed25519PublicKey.from_public_bytes(public).verify(signature, data)
     except (InvalidSignature, ValueError):

@@ -216,7 +216,13 @@ def _issued(kind: str, seq: int, time: str, body: Any, credential: Mapping[str, 
         raise ReceiptError(f"entry #{seq} is a {kind}, not a credential.issued entry")
     if body.get("credential_id") != credential.get("id"):
         raise ReceiptError(f"entry #{seq} records another credential")
-    if body.get("credential_hash") != credential_hash(credential):
+    try:
+        uploaded = credential_hash(credential)
+    except ValueError:  # no RFC 8785 form (a lone surrogate, say): nothing the bank could have recorded
+        raise ReceiptError(
+            f"the credential has no canonical form, so it differs from the one recorded at #{seq}"
+        ) from None
+    if body.get("credential_hash") != uploaded:
         raise ReceiptError(f"the credential differs from the one recorded at #{seq}")
     sources = body.get("sources", [])
     if not isinstance(sources, list) or not all(type(s) is int for s in sources):

@@ -15,7 +15,10 @@ QUALIFICATION_TYPES = ("ext:Qualification",)
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    # A lone surrogate (JSON may escape one) has no UTF-8 form: no page or terminal could show the summary.
+    return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _number(value: Any) -> int | float | None:

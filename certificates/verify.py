@@ -134,7 +134,8 @@ class Report:
         return "matches" if outcome == "pass" else "does_not_match" if outcome == "fail" else "not_checked"
 
     def add(self, check: str, outcome: CheckOutcome, reason: str) -> None:
-        self.checks.append(Check(check, outcome, reason))
+        # A reason may quote the file (a key id, a type); a lone surrogate there has no UTF-8 form to show.
+        self.checks.append(Check(check, outcome, reason.encode("utf-16", "surrogatepass").decode("utf-16", "replace")))
 
     def to_json(self) -> dict[str, Any]:
         return {

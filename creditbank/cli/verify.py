@@ -134,16 +134,22 @@ def verify_command(
         else:
             report.add(witness_check.CHECK, "fail", "the ledger check did not pass, so no checkpoint was cosigned")
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        click.echo(_shown(json.dumps(report.to_json(), ensure_ascii=False, indent=2)))
     else:
         click.echo(f"{path}: {VERDICT_WORDS[report.verdict]}")
         for check in report.checks:
-            click.echo(f"  {check.outcome:4}  {check.check:9} {check.reason}")
+            click.echo(_shown(f"  {check.outcome:4}  {check.check:9} {check.reason}"))
         _print_summary(report.to_json()["summary"])
     if report.verdict != "invalid" and report.identity == "does_not_match":
         # The credential holds, the holder named does not: a script must not read that as a confirmed holder.
         sys.exit(IDENTITY_MISMATCH)
     sys.exit(EXIT_CODES[report.verdict])
+
+
+def _shown(text: str) -> str:
+    """Text for the terminal: a lone surrogate a reason quotes from the file (JSON may escape one) has no UTF-8
+    form, so it is written as its escape, which in the JSON output still reads as the same string."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _with_receipt(path: Path, receipt_path: Path) -> bytes:
@@ -158,7 +164,8 @@ def _with_receipt(path: Path, receipt_path: Path) -> bytes:
         raise click.UsageError(f"{path} is not a bare credential (it already holds a receipt, or is no JSON object)")
     if not isinstance(receipt, dict) or "entries" not in receipt:
         raise click.BadParameter(f"{receipt_path} is not a credential receipt", param_hint="RECEIPT")
-    return json.dumps({"credential": credential, "receipt": receipt}, ensure_ascii=False).encode()
+    # ASCII with escapes: a lone surrogate the files escaped reaches the engine as it was written, not as an error.
+    return json.dumps({"credential": credential, "receipt": receipt}).encode()
 
 
 def _print_summary(summary: dict[str, Any] | None) -> None:
