@@ -37,7 +37,7 @@ _LANGUAGE_ORDER = {
 @auth.requires(credentials.ISSUE_SCOPE)
 @blp.arguments(IssueInputSchema())
 @blp.response(201, IssuedSchema, description="issued and recorded (a credential.issued entry)")
-@problems(blp, 400, 401, 403, 404, 409, 413, 415, 422)
+@problems(blp, 400, 401, 403, 404, 409, 413, 415, 422, 429)
 def issue_credential(args: dict[str, Any], learner_id: str) -> tuple[dict[str, Any], int]:
     """Issue a signed credential for an achievement this institution recorded, or a transcript of them."""
     principal = auth.principal()
@@ -46,6 +46,7 @@ def issue_credential(args: dict[str, Any], learner_id: str) -> tuple[dict[str, A
             "name the achievement to issue for", errors={"achievement": ["required for kind achievement"]}
         )
     wanted = credentials.Request(learner_id, args["kind"], args.get("achievement"), args["language_order"])
+    credentials.spend_render(current_bank(), "institution", principal.institution_id)
     return credentials.issue(current_bank(), principal, wanted), 201
 
 
@@ -101,7 +102,7 @@ def get_credential_receipt(credential_id: str) -> Response:
 # 409: the PDF prints the holder's name, which is gone once the learner is erased (and a credential issued before the
 # PDF's rows were kept is drawn from the record as it stands, which a revoked achievement no longer offers); the
 # signed credential itself stays available.
-@problems(blp, 401, 403, 404, 409, 422)
+@problems(blp, 401, 403, 404, 409, 422, 429)
 def get_credential_pdf(credential_id: str) -> Response:
     """The credential as a bilingual PDF (PDF/A-3b)."""
     principal = auth.principal()
@@ -110,6 +111,7 @@ def get_credential_pdf(credential_id: str) -> Response:
         raise InvalidInput(
             "lang must be a language order such as zh-en or fr-zh", errors={"lang": ["not a language order"]}
         )
+    credentials.spend_render(current_bank(), "institution", principal.institution_id)
     data = credentials.pdf(current_bank(), principal, credential_id, order)
     named = credentials.content_disposition(current_bank(), principal, credential_id, "pdf", disposition="inline")
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": named})

@@ -98,11 +98,15 @@ def _from_domain(exc: DomainError) -> Response:
         response.headers["WWW-Authenticate"] = 'Bearer realm="creditbank"'
     if exc.status == 503:
         response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    elif exc.status == 429:
+        response.headers["Retry-After"] = LOCKOUT_SECONDS
     return response
 
 
 # Long enough for a restarting database to come back, short enough that a client's retry soon succeeds.
 RETRY_AFTER_SECONDS = "2"
+# A spent budget (too many renders) pauses for the throttle's lockout.
+LOCKOUT_SECONDS = "900"
 
 
 def _from_database(exc: Exception) -> Response:

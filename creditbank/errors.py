@@ -78,6 +78,14 @@ class DocumentOutdated(Conflict):
     kind = "document-outdated"
 
 
+class RenderLimit(DomainError):
+    """Too many PDFs rendered for one learner or institution in the window: the next waits (Retry-After)."""
+
+    kind = "too-many-renders"
+    status = 429
+    title = "Too many documents rendered"
+
+
 class WitnessSizeConflict(Conflict):
     """An add-checkpoint request whose old size is not the size this witness last cosigned (C2SP tlog-witness):
     answered 409 with that size, so the log can send the consistency proof from there."""

@@ -312,6 +312,7 @@ def learner_issue(learner_id: str) -> Any:
     if kind not in ("achievement", "transcript") or (kind == "achievement" and not achievement):
         return _learner_page(learner_id, 400, errors={"issue": i18n.translate("reg_issue_what")})
     wanted = credentials.Request(learner_id, kind, achievement if kind == "achievement" else None, _language_order())
+    credentials.spend_render(bank, "institution", principal.institution_id)
     try:
         credentials.issue(bank, principal, wanted)
     except (Conflict, InvalidInput) as refused:
@@ -323,8 +324,10 @@ def learner_issue(learner_id: str) -> Any:
 @bp.route(f"/credentials/{_CREDENTIAL}/pdf")
 @staff_required(*INSTITUTION_ROLES)
 def credential_pdf(credential_id: str) -> Any:
+    principal = _member().principal()
+    credentials.spend_render(current_bank(), "institution", principal.institution_id)
     try:
-        data = credentials.pdf(current_bank(), _member().principal(), credential_id)
+        data = credentials.pdf(current_bank(), principal, credential_id)
     except DocumentOutdated:
         # Every verifier would reject it; the signed JSON still verifies, and a new issue gives a PDF again.
         return render_template("console/error.html", status=409, message="reg_document_outdated"), 409

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 
 from creditbank import web_headers
-from creditbank.errors import AccountError, Conflict, DocumentOutdated, InvalidInput, NotFound
+from creditbank.errors import AccountError, Conflict, DocumentOutdated, InvalidInput, NotFound, RenderLimit
 from creditbank.languages import i18n
 from creditbank.portal import security
 from creditbank.portal.security import login_required
@@ -161,6 +161,9 @@ def documents() -> Any:
             abort(400)
         if kind == "achievement" and not portal.owns_achievement(bank, learner, achievement or ""):
             abort(404)
+        refused = _over_render_budget(bank, learner)
+        if refused is not None:
+            return refused
         try:
             credentials.issue(bank, None, credentials.Request(learner, kind, achievement, order))
         except (Conflict, NotFound):
@@ -206,6 +209,9 @@ def document_pdf(credential_id: str) -> Any:
         portal.owned(bank, _learner(), credential_id)
     except NotFound:
         abort(404)
+    refused = _over_render_budget(bank, _learner())
+    if refused is not None:
+        return refused
     try:
         data = credentials.pdf(bank, None, credential_id)
     except DocumentOutdated:
@@ -246,6 +252,16 @@ def document_receipt(credential_id: str) -> Response:
     receipt = credentials.receipt(bank, credential_id)
     named = credentials.content_disposition(bank, None, credential_id, "receipt.json", i18n.language())
     return _json_file(receipt, "application/json", named)
+
+
+def _over_render_budget(bank: Any, learner: str) -> tuple[str, int] | None:
+    """The page for a learner who had many documents rendered just now (each render costs the bank seconds of
+    work); None while the budget lasts."""
+    try:
+        credentials.spend_render(bank, "learner", learner)
+    except RenderLimit:
+        return render_template("portal/error.html", status=429, message="wallet_render_limit"), 429
+    return None
 
 
 def _json_file(found: Any, mimetype: str, named: str) -> Response:

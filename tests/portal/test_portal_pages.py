@@ -3,6 +3,7 @@ CSRF, and refusals as friendly pages. (The same pages in a real browser are in t
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from creditbank import demo
+from creditbank.languages import i18n
 from creditbank.runtime import Bank, bank_of
 from creditbank.services.learner_access import accounts
 from creditbank.services.records import learners
@@ -213,7 +215,7 @@ def test_verify_page_refuses_odd_uploads_in_words(seeded: tuple[Any, Bank]) -> N
     # A raw body of the declared type: the test client would spool a multipart one to a file it never closes.
     huge = client.post("/verify", data=bytes(21 * 1024 * 1024), content_type="multipart/form-data; boundary=x")
     assert huge.status_code == 413
-    assert "The file is too large." in huge.get_data(as_text=True)
+    assert html.escape(i18n.text("too_large", "en")) in huge.get_data(as_text=True)
     assert "Traceback" not in huge.get_data(as_text=True)
 
 

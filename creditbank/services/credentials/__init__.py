@@ -29,6 +29,7 @@ from creditbank.services.credentials.reading import (
     public_summary,
     receipt,
 )
+from creditbank.services.credentials.render_budget import spend as spend_render
 from creditbank.services.credentials.status import (
     BANK_ACTOR,
     LIST_SIZE,
@@ -71,6 +72,7 @@ __all__ = [
     "receipt",
     "republish_stale",
     "rotate_key",
+    "spend_render",
     "status_list",
     "trust",
     "verify",
