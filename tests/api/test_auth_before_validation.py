@@ -39,6 +39,9 @@ PUBLIC = {
     "ledger.key",
     "ledger.inclusion",
     "ledger.consistency",
+    # The log as tiles, for standard transparency-log tools.
+    "tiles.tile",
+    "tiles.bundle",
     # Published documents: the issuers this bank trusts and the agreements it recognizes learning by.
     "trust.list_trusted",
     "agreement.list_agreements",

@@ -98,7 +98,7 @@ def test_a_status_list_named_with_other_digits_is_not_found(world: World) -> Non
     name = signed["credentialStatus"]["statusListCredential"].rsplit("/", 1)[1]
     listed = world.client.get(f"/status/{name}")
     assert listed.status_code == 200
-    assert listed.mimetype == "application/json"
+    assert listed.mimetype == "application/vc+ld+json"  # a signed credential, served as one
     # int() cannot read superscript digits, though str.isdigit() accepts them.
     assert_problem(world.client.get(f"/status/{name.translate(SUPERSCRIPTS)}"), 404, "not-found")
 

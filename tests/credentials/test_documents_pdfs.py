@@ -184,7 +184,7 @@ def test_the_documents_page_says_what_each_document_is_for_in_the_page_s_languag
     assert qualification["title"]["en"] in page
     assert qualification["issued_at"] not in page  # the date as English writes it, not the raw timestamp
     months = "January|February|March|April|May|June|July|August|September|October|November|December"
-    assert re.search(rf"Issued ({months}) \d{{1,2}}, \d{{4}}", page)
+    assert re.search(rf"Issued on ({months}) \d{{1,2}}, \d{{4}}", page)
     assert "Languages: 中文 · English" in page
     french = _client(seeded, "fr").get("/me/documents").get_data(as_text=True)
     assert '<option value="fr" lang="fr" selected>' in french

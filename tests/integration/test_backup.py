@@ -331,11 +331,12 @@ def test_archives_of_an_older_schema_restore_through_the_migrations(demo_bank, r
     archive = backup.backup(demo_bank, tmp_path / "bank.cbbackup").path
     # The portal's tables (0005) and those later revisions added (consent grants 0007, portal sessions 0008, staff
     # accounts and sessions 0012, spreadsheet imports 0013, witnessing 0015, recognition 0016, the trust list 0017,
-    # agreements 0018).
+    # agreements 0018, wallet exchanges 0019).
     portal = {"learner_accounts", "activation_codes", "login_throttle", "share_links"}
     portal |= {"consent_grants", "portal_sessions", "staff_accounts", "staff_sessions", "spreadsheet_imports"}
     portal |= {"witnessed_logs", "log_witnesses"}
     portal |= {"recognition_applications", "recognition_evidence", "trusted_issuers", "agreements", "agreement_terms"}
+    portal |= {"wallet_exchanges"}
 
     def as_0004(header: dict[str, Any], tables: dict[str, list[Any]]) -> None:
         header["revision"] = "0004"
