@@ -67,10 +67,10 @@ def reads_still_work(world: CreditWorld) -> None:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MiB tmpfs: big enough for a migrated bank, small enough to fill in a moment."""
+    """An 8 MiB tmpfs: big enough for a migrated bank, small enough to fill in a moment."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True)
     assert done.returncode == 0, f"this test mounts a small tmpfs and needs root to do it: {done.stderr!r}"
     try:
         yield mount
@@ -79,14 +79,15 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def fill(disk: Path) -> Path:
+    """Fill the disk to its last byte; one already full (the bank grew into all of it) counts as filled."""
     filler = disk / "filler"
-    with filler.open("wb") as out:
-        try:
+    try:
+        with filler.open("wb") as out:
             while True:
                 out.write(b"\0" * 65536)
                 out.flush()
-        except OSError:
-            pass
+    except OSError:
+        pass
     return filler
 
 
@@ -115,7 +116,7 @@ def test_a_full_disk_refuses_writes_with_503_and_keeps_reads(small_disk: Path, t
         reads_still_work(world)
         assert counts(bank) == before
 
-        filler.unlink()
+        filler.unlink(missing_ok=True)
         retried = post(world, refused)
         assert retried.status_code == 201, retried.get_data(as_text=True)
         assert post(world, refused).get_json() == retried.get_json()  # the idempotent replay, not a second entry
