@@ -68,7 +68,8 @@ def test_activate_then_log_in(page: Page, live_server: LiveServer) -> None:
     page.get_by_label(re.compile("再次输入密码|Password again")).fill("wu jiu long password")
     with page.expect_navigation():
         page.get_by_role("button", name=re.compile("^(激活|Activate)$")).click()
-    expect(page.get_by_role("status")).to_contain_text("账户已激活")
+    expect(page.get_by_role("status")).to_contain_text("账户已开通")
+    expect(page.get_by_role("status")).to_contain_text("wu.jiu")  # the login name, shown once to note down
     check_page(page, "login")
     log_in(page, "wu.jiu", "wu jiu long password")
     expect(page.locator("h1")).to_have_text("我的学习记录")
@@ -98,7 +99,10 @@ def test_the_learners_pages(page: Page, live_server: LiveServer) -> None:
     expect(page.get_by_role("link", name=re.compile(r"记录于账本第 \d+ 条")).first).to_be_visible()
     check_page(page, "me-record")
     open_page(page, "/me/credits")
-    expect(page.locator("main svg title").first).to_have_text("各级别可用学分")
+    # The chart's words are page text above bars measured against the largest level.
+    caption = page.locator("main figure.level-chart figcaption").first
+    expect(caption).to_have_text("各级别的学分：累计获得的和仍可使用的")
+    expect(page.locator("main .level-row").first).to_contain_text("累计获得")
     check_page(page, "me-credits")
     for path, name in (("/me/documents", "me-documents"), ("/me/share", "me-share"), ("/me/data", "me-data"),
                        ("/me/password", "me-password")):  # fmt: skip
