@@ -201,14 +201,20 @@ def _document_languages(second: str) -> str | None:
     return f"{second}-zh" if i18n.language() == second else f"zh-{second}"
 
 
-@bp.route("/me/documents/<string(maxlength=64):credential_id>.pdf")
-@login_required
-def document_pdf(credential_id: str) -> Any:
+def _bank_of_owner(credential_id: str) -> Any:
+    """The bank, once the signed-in learner is known to hold ``credential_id``; 404 for anyone else's."""
     bank = current_bank()
     try:
         portal.owned(bank, _learner(), credential_id)
     except NotFound:
         abort(404)
+    return bank
+
+
+@bp.route("/me/documents/<string(maxlength=64):credential_id>.pdf")
+@login_required
+def document_pdf(credential_id: str) -> Any:
+    bank = _bank_of_owner(credential_id)
     refused = _over_render_budget(bank, _learner())
     if refused is not None:
         return refused
@@ -226,11 +232,7 @@ def document_pdf(credential_id: str) -> Any:
 def document_json(credential_id: str) -> Response:
     """The bare signed credential, the file a wallet or another verifier opens; ``?receipt=true`` gives the credential
     and its receipt in one file, as the bank's own verifier also reads it."""
-    bank = current_bank()
-    try:
-        portal.owned(bank, _learner(), credential_id)
-    except NotFound:
-        abort(404)
+    bank = _bank_of_owner(credential_id)
     if request.args.get("receipt") == "true":
         found, mimetype = credentials.bundle(bank, None, credential_id), "application/json"
     else:
@@ -244,11 +246,7 @@ def document_json(credential_id: str) -> Response:
 @login_required
 def document_receipt(credential_id: str) -> Response:
     """The credential's receipt on its own: its ledger entry, the inclusion proof and the signed checkpoint."""
-    bank = current_bank()
-    try:
-        portal.owned(bank, _learner(), credential_id)
-    except NotFound:
-        abort(404)
+    bank = _bank_of_owner(credential_id)
     receipt = credentials.receipt(bank, credential_id)
     named = credentials.content_disposition(bank, None, credential_id, "receipt.json", i18n.language())
     return _json_file(receipt, "application/json", named)
