@@ -20,7 +20,7 @@ from creditbank.console import i18n, security
 from creditbank.console.blueprint import bp
 from creditbank.console.security import staff_required
 from creditbank.credits.kinds import ACHIEVEMENT_KINDS
-from creditbank.errors import Conflict, DocumentOutdated, Forbidden, InvalidInput
+from creditbank.errors import Conflict, DocumentOutdated, Forbidden, InvalidInput, RenderLimit
 from creditbank.runtime import current_bank
 from creditbank.services import credentials
 from creditbank.services.records import achievement_reads, achievements, learner_search, learners
@@ -312,7 +312,9 @@ def learner_issue(learner_id: str) -> Any:
     if kind not in ("achievement", "transcript") or (kind == "achievement" and not achievement):
         return _learner_page(learner_id, 400, errors={"issue": i18n.translate("reg_issue_what")})
     wanted = credentials.Request(learner_id, kind, achievement if kind == "achievement" else None, _language_order())
-    credentials.spend_render(bank, "institution", principal.institution_id)
+    refused = _over_render_budget(principal)
+    if refused is not None:
+        return refused
     try:
         credentials.issue(bank, principal, wanted)
     except (Conflict, InvalidInput) as refused:
@@ -321,11 +323,22 @@ def learner_issue(learner_id: str) -> Any:
     return redirect(url_for("console.learner", learner_id=learner_id) + "#documents")
 
 
+def _over_render_budget(principal: Any) -> tuple[str, int] | None:
+    """The console's page for an institution that had many PDFs rendered just now; None while its budget lasts."""
+    try:
+        credentials.spend_render(current_bank(), "institution", principal.institution_id)
+    except RenderLimit:
+        return render_template("console/error.html", status=429, message="reg_render_limit"), 429
+    return None
+
+
 @bp.route(f"/credentials/{_CREDENTIAL}/pdf")
 @staff_required(*INSTITUTION_ROLES)
 def credential_pdf(credential_id: str) -> Any:
     principal = _member().principal()
-    credentials.spend_render(current_bank(), "institution", principal.institution_id)
+    refused = _over_render_budget(principal)
+    if refused is not None:
+        return refused
     try:
         data = credentials.pdf(current_bank(), principal, credential_id)
     except DocumentOutdated:

@@ -143,6 +143,11 @@ _LEARNER = {
     "reg_issued": {"zh": "文件已签发，可在下方下载。", "en": "The document was issued; download it below."},
     "reg_issue_what": {"zh": "请选择要签发的文件。", "en": "Choose what to issue."},
     "reg_issue_refused": {"zh": "无法签发：{why}", "en": "It cannot be issued: {why}"},
+    "reg_render_limit": {
+        "zh": "本机构在短时间内生成了很多份 PDF。请等 15 分钟后再试；JSON 文件仍可下载。",
+        "en": "Your institution has had many PDFs made in a short time. Please wait 15 minutes and try again; the "
+        "JSON files can still be downloaded.",
+    },
     "reg_document_outdated": {
         "zh": "这份文件已无法按签发时的样子生成 PDF（例如姓名后来更正过），核验时会被拒绝。"
         "请在学习者页面重新签发；其 JSON 文件和以前下载的 PDF 仍然有效。",
