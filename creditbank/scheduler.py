@@ -6,7 +6,8 @@ work, the others stand by and take over within one lease period when the holder 
 - ``checkpoint`` — sign a checkpoint whenever the tree grew (every second by default);
 - ``monitor`` — check each new checkpoint against the last one seen (``services.monitor``);
 - ``status-lists`` — re-sign status lists that lag a recorded status change;
-- ``expiry`` — remove long-dead share links, activation codes, login-throttle windows and idempotency records;
+- ``expiry`` — remove long-dead share links, activation codes, wallet exchanges, login-throttle windows and
+  idempotency records;
 - ``witnesses`` — submit the latest checkpoint to each configured witness and keep its cosignature;
 - ``audit`` — the full ledger audit (every leaf, subtree and checkpoint) once a day.
 

@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from creditbank import ledger_store
-from creditbank.models import ActivationCode, LedgerCheckpoint, LoginThrottle, ShareLink, StaffSession
+from creditbank.models import (
+    ActivationCode,
+    LedgerCheckpoint,
+    LoginThrottle,
+    ShareLink,
+    StaffSession,
+    WalletExchange,
+)
 from creditbank.runtime import Bank
 from creditbank.services.operations import housekeeping
 from creditbank.services.staff import sessions as staff_sessions
@@ -136,6 +143,26 @@ def test_expiry_removes_only_what_has_been_dead_past_the_retention(bank: Bank) -
                     used_at=used,
                 )
             )
+        stale = now - housekeeping.EXCHANGE_RETENTION - timedelta(minutes=1)
+        for name, expires, holder in (
+            ("stale-pending", stale, None),
+            ("stale-delivered", stale, "did:key:z6MkDelivered"),
+            ("lately-expired", now - timedelta(hours=1), None),
+            ("open", now + timedelta(minutes=5), None),
+        ):
+            session.add(
+                WalletExchange(
+                    digest=hashlib.sha256(name.encode()).digest(),
+                    learner_id="lrn_x",
+                    credential_id="cred-x",
+                    challenge=name,
+                    created_at=expires - timedelta(minutes=10),
+                    expires_at=expires,
+                    state="done" if holder else "pending",
+                    rounds=0,
+                    holder_did=holder,
+                )
+            )
         session.add(LoginThrottle(key="ip:192.0.2.1", failures=3, window_start=now - timedelta(hours=2)))
         session.add(
             LoginThrottle(
@@ -164,6 +191,7 @@ def test_expiry_removes_only_what_has_been_dead_past_the_retention(bank: Bank) -
     assert housekeeping.expire(bank) == {
         "share_links": 2,
         "activation_codes": 2,
+        "wallet_exchanges": 1,
         "login_windows": 1,
         "portal_sessions": 0,
         "staff_sessions": 2,
@@ -173,10 +201,16 @@ def test_expiry_removes_only_what_has_been_dead_past_the_retention(bank: Bank) -
         assert sorted(session.scalars(select(ShareLink.id))) == ["live", "recently-expired", "recently-revoked"]
         assert session.scalar(select(func.count()).select_from(ActivationCode)) == 2
         assert sorted(session.scalars(select(LoginThrottle.key))) == ["account:fresh", "account:locked"]
+        assert sorted(session.scalars(select(WalletExchange.challenge))) == [
+            "lately-expired",
+            "open",
+            "stale-delivered",
+        ]
         assert list(session.scalars(select(StaffSession.digest))) == [hashlib.sha256(b"working").digest()]
     assert housekeeping.expire(bank) == {
         "share_links": 0,
         "activation_codes": 0,
+        "wallet_exchanges": 0,
         "login_windows": 0,
         "portal_sessions": 0,
         "staff_sessions": 0,
