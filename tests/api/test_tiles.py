@@ -9,6 +9,7 @@ alone must lead to the signed root.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 from collections.abc import Callable
@@ -278,3 +279,27 @@ def test_a_tile_path_with_nothing_after_it_is_not_found(client, bank):
         response = client.get(f"/ledger/{path}")
         assert response.status_code in (400, 404)
         assert response.mimetype == "application/problem+json"
+
+
+def test_bundles_are_gzipped_for_a_client_that_accepts_it(client, bank):
+    append(bank, 300)
+    checkpoints.sign(bank)
+    for path in ("tile/entries/000", "tile/entries/001.p/44"):
+        plain = client.get(f"/ledger/{path}")
+        assert "Content-Encoding" not in plain.headers
+        assert "Accept-Encoding" in plain.headers["Vary"]
+        packed = client.get(f"/ledger/{path}", headers={"Accept-Encoding": "gzip, identity"})
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert packed.mimetype == "application/octet-stream"
+        assert gzip.decompress(packed.data) == plain.data
+        assert len(packed.data) < len(plain.data) / 2, "JSON entries compress well"
+        # The same bundle is the same bytes each time (no timestamp in the gzip header), as caches expect.
+        assert client.get(f"/ledger/{path}", headers={"Accept-Encoding": "gzip"}).data == packed.data
+    refused = client.get("/ledger/tile/entries/000", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers
+    assert len(entries_of(refused.data)) == 256
+    # Hashes are random bytes: a tile of them is served as it is whatever the client accepts.
+    hashes = client.get("/ledger/tile/0/000", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in hashes.headers
+    assert len(hashes.data) == 256 * 32
