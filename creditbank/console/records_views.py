@@ -350,8 +350,27 @@ def credential_pdf(credential_id: str) -> Any:
 @bp.route(f"/credentials/{_CREDENTIAL}/json")
 @staff_required(*INSTITUTION_ROLES)
 def credential_json(credential_id: str) -> Response:
-    body = json.dumps(credentials.bundle(current_bank(), _member().principal(), credential_id), ensure_ascii=False)
-    return Response(body, mimetype="application/json", headers={"Content-Disposition": _named(credential_id, "json")})
+    """The bare signed credential, as the portal and the API hand it out: the file a wallet or a verifier opens."""
+    found = credentials.document(current_bank(), _member().principal(), credential_id)
+    body = json.dumps(found, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype=credentials.CREDENTIAL_MEDIA_TYPE,
+        headers={"Content-Disposition": _named(credential_id, "json")},
+    )
+
+
+@bp.route(f"/credentials/{_CREDENTIAL}/receipt")
+@staff_required(*INSTITUTION_ROLES)
+def credential_receipt(credential_id: str) -> Response:
+    """The credential's receipt as its own file (ledger entries, inclusion proofs, signed checkpoint)."""
+    bank, principal = current_bank(), _member().principal()
+    # The same reach as the credential itself: an office that may not read it gets the same 404 for its receipt.
+    credentials.document(bank, principal, credential_id)
+    body = json.dumps(credentials.receipt(bank, credential_id), ensure_ascii=False)
+    return Response(
+        body, mimetype="application/json", headers={"Content-Disposition": _named(credential_id, "receipt.json")}
+    )
 
 
 def _named(credential_id: str, extension: str) -> str:

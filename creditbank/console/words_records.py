@@ -140,6 +140,7 @@ _LEARNER = {
     "reg_doc_revoked": {"zh": "已撤销", "en": "Revoked"},
     "reg_doc_suspended": {"zh": "已暂停", "en": "Suspended"},
     "reg_doc_download": {"zh": "下载", "en": "Download"},
+    "reg_doc_receipt": {"zh": "账本回执", "en": "Ledger receipt"},
     "reg_issued": {"zh": "文件已签发，可在下方下载。", "en": "The document was issued; download it below."},
     "reg_issue_what": {"zh": "请选择要签发的文件。", "en": "Choose what to issue."},
     "reg_issue_refused": {"zh": "无法签发：{why}", "en": "It cannot be issued: {why}"},

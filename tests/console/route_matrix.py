@@ -73,6 +73,9 @@ REGISTRAR_ROUTES: dict[tuple[str, str], Route] = {
     ("console.credential_json", "GET"): Route(
         "/staff/credentials/{credential}/json", INSTITUTION_READ, NOT_FOUND_FOR_INSTITUTION
     ),
+    ("console.credential_receipt", "GET"): Route(
+        "/staff/credentials/{credential}/receipt", INSTITUTION_READ, NOT_FOUND_FOR_INSTITUTION
+    ),
     ("console.learner_activation", "POST"): Route(
         "/staff/learners/{learner}/activation", _registrar_post(200), {"registrar": 404}
     ),

@@ -63,6 +63,12 @@ def test_downloads_carry_the_ascii_name_and_the_readable_name_in_the_console_lan
     assert re.fullmatch(rf"transcript-{DAY}\.json", ascii_name), ascii_name
     assert readable is not None
     assert re.fullmatch(rf"成绩单-{DAY}\.json", readable), readable
+    receipt = viewer.client.get(f"/staff/credentials/{transcript}/receipt")
+    assert receipt.status_code == 200
+    ascii_name, readable = _names(receipt.headers["Content-Disposition"])
+    assert re.fullmatch(rf"transcript-{DAY}\.receipt\.json", ascii_name), ascii_name
+    assert readable is not None
+    assert re.fullmatch(rf"成绩单-{DAY}\.receipt\.json", readable), readable
 
     viewer.client.set_cookie("lang", "en")
     pdf = viewer.client.get(f"/staff/credentials/{certificate}/pdf")

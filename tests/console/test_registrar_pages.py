@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from creditbank.models import Achievement, ActivationCode, LedgerEntry, StaffSession
+from creditbank.services import credentials
 from creditbank.services.records import achievements, learners
 from creditbank.services.records.api_keys import Principal
 from creditbank.services.staff.members import ROLE_SCOPES
@@ -247,9 +248,23 @@ def test_documents_are_issued_and_downloaded_as_pdf_and_json(bank, app):
     assert pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
     assert "attachment" in pdf.headers["Content-Disposition"]
-    bundle = viewer.client.get(json_link.group(1))
-    assert bundle.status_code == 200
-    assert set(bundle.get_json()) == {"credential", "receipt"}
+    # The bare credential, as the portal and the API give it; the receipt is its own file.
+    bare = viewer.client.get(json_link.group(1))
+    assert bare.status_code == 200
+    assert bare.mimetype == "application/vc+ld+json"
+    signed = json.loads(bare.data)
+    assert "proof" in signed
+    assert "receipt" not in signed
+    receipt_link = re.search(r'href="(/staff/credentials/[^"]+/receipt)"', shown)
+    assert receipt_link
+    receipt = viewer.client.get(receipt_link.group(1))
+    assert receipt.status_code == 200
+    assert receipt.mimetype == "application/json"
+    assert receipt.headers["Content-Disposition"].startswith("attachment; ")
+    # The two files together verify, as `creditbank verify CREDENTIAL RECEIPT` reads them.
+    joined = json.dumps({"credential": signed, "receipt": receipt.get_json()}).encode()
+    report = credentials.verify(bank, joined)
+    assert report["verdict"] == "valid", report
 
 
 def test_a_linking_institution_finds_and_reads_only_what_it_submitted(bank, app):
