@@ -254,6 +254,9 @@ class _Capture:
         self.rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._objects: dict[tuple[str, Any], Any] = {}
         self._added: list[Any] = []
+        # (table, column) → the keys of the rows inserted so far and how many rows they cover: a lookup per batch
+        # then reads only the rows added since, not the whole unit again (which made a unit quadratic).
+        self._keys: dict[tuple[str, str], tuple[set[Any], int]] = {}
 
     def execute(self, statement: Any, parameters: Any = None) -> None:
         if not isinstance(statement, Insert) or not isinstance(parameters, list):
@@ -271,9 +274,11 @@ class _Capture:
         if getattr(where, "operator", None) is not operators.in_op or getattr(left, "name", None) != column.name:
             raise NotImplementedError(f"the bulk path cannot stand in for {statement!s:.80}")
         table = column.table.name
-        held = {row[column.name] for row in self.rows[table]}
-        held.update(key for name, key in self._objects if name == table)
-        return [value for value in where.right.value if value in held]
+        inserted = self.rows[table]
+        held, seen = self._keys.get((table, column.name), (set(), 0))
+        held.update(row[column.name] for row in inserted[seen:])
+        self._keys[(table, column.name)] = (held, len(inserted))
+        return [value for value in where.right.value if value in held or (table, value) in self._objects]
 
     def add(self, instance: Any) -> None:
         table = instance.__table__
@@ -290,6 +295,7 @@ class _Capture:
             self.rows[table.name].append({column.name: getattr(instance, column.key) for column in table.columns})
         self._added = []
         rows, self.rows = self.rows, defaultdict(list)
+        self._keys = {}
         return rows
 
 
