@@ -140,6 +140,16 @@ def _render_error_pages(server: LiveServer) -> dict[str, str]:
     return pages
 
 
+def _open_exchange_link(page: Page, site: Site) -> None:
+    """The learner opens a wallet exchange on the documents page, then its link in the same browser (a computer)."""
+    _open(page, "/me/documents", 200)
+    with page.expect_navigation():
+        page.locator("main form[action$='/wallet'] button[type=submit]").first.click()
+    link = page.locator("main a[href*='/api/v1/exchanges/']").first.get_attribute("href")
+    assert link, "the wallet page shows no link to the exchange"
+    _open(page, link, 200)
+
+
 NOT_A_CREDENTIAL: FilePayload = {"name": "not-a-credential.json", "mimeType": "application/json", "buffer": b'{"a": 1}'}
 
 VISITS = (
@@ -175,6 +185,9 @@ VISITS = (
     Visit("portal-data", True, lambda s: "/me/data", rules=("/me/data",)),
     Visit("portal-consent", True, lambda s: "/me/consent", rules=("/me/consent",)),
     Visit("portal-password", True, lambda s: "/me/password", rules=("/me/password",)),
+    # A wallet's link opened in a browser: the page on how to hand it to the wallet, and one that no longer works.
+    Visit("exchange-link", True, act=_open_exchange_link, rules=("/api/v1/exchanges/<exchange_id>",)),
+    Visit("exchange-link-unknown", False, lambda s: f"/api/v1/exchanges/{'A' * 43}?iuv=1", status=404),
 )
 # Rules that are no page to look at: downloads (PDF, JSON, badge pictures), the language switch, sign-out, and the
 # machine-readable doors.
