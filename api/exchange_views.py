@@ -26,7 +26,7 @@ from api.operations import problems
 from creditbank.errors import ExchangeClosed, ExchangeExpired, NotFound
 from creditbank.languages import i18n
 from creditbank.runtime import current_bank
-from creditbank.services.credentials import exchange_link, exchanges
+from creditbank.services.credentials import exchanges
 
 blp = Blueprint("exchanges", __name__, url_prefix="/api/v1", description="Wallet delivery (VC-API exchanges)")
 _ID = "<string(minlength=16,maxlength=64):exchange_id>"
@@ -56,7 +56,7 @@ def _page(token: str) -> Response:
     closed: str | None = None
     shown: dict[str, object] = {}
     try:
-        until = exchange_link.open_until(bank, token)
+        until = exchanges.open_until(bank, token)
     except (NotFound, ExchangeClosed, ExchangeExpired) as refused:
         status, closed = refused.status, CLOSED[refused.status]
     else:

@@ -134,6 +134,14 @@ def _look(bank: Bank, token: str, now: datetime) -> _Seen:
         return _Seen(row.challenge, row.state)
 
 
+def open_until(bank: Bank, token: str, now: datetime | None = None) -> datetime:
+    """When the exchange stops working, for the page a person gets who opens the link in a browser; the wallet's
+    refusals for one that is unknown, delivered, out of rounds or expired. A read: the page is no round."""
+    now = now or datetime.now(UTC)
+    with bank.db.reading() as session:
+        return _open_row(session.get(WalletExchange, _digest(token)), now).expires_at
+
+
 def protocols(bank: Bank, token: str, now: datetime | None = None) -> dict[str, Any]:
     """What the interaction URL answers a wallet: the protocols it may run, here only VC-API."""
     _look(bank, token, now or datetime.now(UTC))
