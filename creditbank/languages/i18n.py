@@ -13,6 +13,7 @@ from typing import Any
 import flask_babel
 from babel import Locale
 from flask import Flask, g, has_request_context, request
+from markupsafe import Markup, escape
 
 from creditbank.languages import catalogues, words
 from creditbank.languages.words import (
@@ -86,12 +87,22 @@ def text(key: str, code: str, /, **values: object) -> str:
 
 
 def translate(key: str, /, **values: object) -> str:
+    if any(isinstance(value, Markup) for value in values.values()):
+        return _marked(text(key, language()), values)
     return text(key, language(), **values)
+
+
+def _marked(message: str, values: dict[str, object]) -> Markup:
+    """A message filled with markup a template built (a name in <bdi>, a word in <strong>) kept as markup: the
+    message and every plain value are escaped, as autoescaping would have escaped the whole text."""
+    return escape(message).format(**values)
 
 
 def plural(key: str, count: int, /, **values: object) -> str:
     """A message with a count, by the language's own plural rule; the text gets ``{n}`` as well as ``values``."""
     found = words.lookup_plural(_catalogue, key, count, language())
+    if any(isinstance(value, Markup) for value in values.values()):
+        return _marked(found, {"n": format_number(count), **values})
     return found.format(n=format_number(count), **values)
 
 

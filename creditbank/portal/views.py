@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
@@ -335,6 +336,26 @@ def shared(token: str) -> Any:
     return render_template("portal/shared.html", **view)
 
 
+# What a copy from the page can bring along with the word: quotation marks, and (from a right-to-left page) bidi marks.
+_AROUND_WORD = "\"'“”‘’«»„「」『』"
+
+
+def _as_typed(word: str) -> str:
+    """A word as compared: compatibility forms folded (ＥＲＡＳＥ from a Chinese keyboard), case folded for any
+    script (УДАЛИТЬ, удалить), invisible format characters and combining marks (Arabic vowel signs a learner may
+    add to حذف) dropped, spaces and quotation marks around it trimmed."""
+    folded = unicodedata.normalize("NFKC", word).casefold()
+    letters = "".join(sign for sign in folded if unicodedata.category(sign) not in ("Mn", "Cf"))
+    return letters.strip().strip(_AROUND_WORD).strip()
+
+
+def _erase_word_typed(typed: str) -> bool:
+    """The page asks for its own language's word; any of the six is taken, so that a learner whose language changed
+    between seeing the form and sending it (another tab, a shared computer) is not refused for a word they read."""
+    said = _as_typed(typed)
+    return bool(said) and said in {_as_typed(i18n.text("data_erase_word", code)) for code in i18n.LANGUAGES}
+
+
 @bp.route("/me/data", methods=["GET", "POST"])
 @login_required
 def my_data() -> Any:
@@ -343,7 +364,7 @@ def my_data() -> Any:
         return render_template("portal/data.html", error=None, failed=None)
     security.check_csrf()
     action = "export" if request.form.get("action") == "export" else "erase"
-    if action == "erase" and request.form.get("confirm", "").strip().upper() not in ("ERASE", "删除"):
+    if action == "erase" and not _erase_word_typed(request.form.get("confirm", "")):
         return render_template("portal/data.html", error="erase_confirm", failed="erase"), 400
     # A copied cookie alone must not erase the person or carry off everything held, the full ID number included.
     try:
