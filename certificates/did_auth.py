@@ -9,7 +9,8 @@ its proof; ``proofValue`` is the Ed25519 signature in multibase base58btc.
 The presentation comes from whoever holds an exchange's address, so its size is bounded before any JSON-LD work: a
 DID Authentication is a handful of objects, and a handful of blank nodes cannot make canonicalization slow. The DID
 is resolved here, from the key its name carries (did:key, Ed25519), never over the network; contexts are the pinned
-local ones (certificates.contexts) and the two a wallet adds, read from their npm packages and pinned below.
+local ones (certificates.contexts) and the two a wallet adds, read from their npm packages and pinned below, each
+named by URL: a presentation that defines terms of its own is refused.
 """
 
 from __future__ import annotations
@@ -59,6 +60,17 @@ MAX_STRING: Final = 2_048
 CLOCK_SKEW: Final = timedelta(minutes=5)
 
 
+# The signature covers the RDF graph, while challenge, domain and key are read from the JSON. A context of the
+# presentation's own can make the two differ (a term aliased to @index, or to a blank-node property, drops the JSON's
+# challenge from the graph while another term carries the challenge that was signed), so a presentation signed for
+# one exchange would pass for any other. Published contexts are protected and give each of those terms its one
+# meaning; only they are read, by URL.
+_OWN_TERMS: Final = (
+    "the presentation defines JSON-LD terms of its own (an inline @context): only published contexts, named by URL, "
+    "are read, so that what its JSON says is what was signed"
+)
+
+
 class Refused(Exception):
     """The presentation does not authenticate its holder for this exchange; ``str()`` says why, in plain words."""
 
@@ -96,6 +108,15 @@ def did_key_public(verification_method: str) -> tuple[str, bytes]:
         raise Refused("the did:key is not an Ed25519 public key (multicodec 0xed01)") from None
 
 
+def _check_text(text: str) -> None:
+    # JSON may escape half a UTF-16 pair ("\ud800"); no UTF-8 form exists to canonicalize, compare or sign.
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Refused("the presentation holds a lone surrogate (such as \\ud800), which is no text") from None
+
+
 def _check_shape(document: Any) -> None:
     objects = 0
     level: list[Any] = [document]
@@ -108,11 +129,17 @@ def _check_shape(document: Any) -> None:
         for item in level:
             if isinstance(item, dict):
                 objects += 1
+                if depth > 1 and "@context" in item:
+                    raise Refused(_OWN_TERMS)
+                for key in item:
+                    _check_text(key)
                 below.extend(item.values())
             elif isinstance(item, list):
                 below.extend(item)
-            elif isinstance(item, str) and len(item) > MAX_STRING:
-                raise Refused(f"the presentation holds a value longer than {MAX_STRING} characters")
+            elif isinstance(item, str):
+                if len(item) > MAX_STRING:
+                    raise Refused(f"the presentation holds a value longer than {MAX_STRING} characters")
+                _check_text(item)
         if objects > MAX_OBJECTS:
             raise Refused(f"the presentation holds more than {MAX_OBJECTS} objects: only DID authentication is asked")
         level = below
@@ -138,6 +165,8 @@ def verify(presentation: Any, *, challenge: str, domain: str, now: datetime | No
     context = presentation.get("@context")
     if not isinstance(context, list) or not context or context[0] not in (VC_V1, contexts.VC_V2):
         raise Refused("the presentation's @context does not start with a Verifiable Credentials context")
+    if not all(isinstance(item, str) for item in context):
+        raise Refused(_OWN_TERMS)
     kinds = presentation.get("type")
     if kinds != "VerifiablePresentation" and not (isinstance(kinds, list) and "VerifiablePresentation" in kinds):
         raise Refused("the presentation's type is not VerifiablePresentation")
