@@ -8,6 +8,7 @@ from flask import Response, request
 
 from api.blueprint import Blueprint
 from api.operations import problems
+from creditbank.errors import BadParameter
 from creditbank.runtime import current_bank
 from creditbank.services.transparency import tiles
 
@@ -20,6 +21,17 @@ _FULL = "public, max-age=31536000, immutable"
 _PARTIAL = "public, max-age=60"
 # Bundles of JSON shrink about fivefold; level 6 costs a few milliseconds a bundle, the read itself about as much.
 _GZIP_LEVEL = 6
+
+
+def _as_sent(path: str) -> str:
+    """``path`` as the client wrote it: a tile has one spelling, so one percent-encoded (``x001%2F234``, ``%30%30%30``)
+    is refused like any other misspelling instead of being decoded into a second address of the same tile. The WSGI
+    path is decoded already; the request line as sent (RAW_URI under gunicorn, REQUEST_URI in Werkzeug) is not."""
+    sent = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if sent is not None and not sent.partition("?")[0].endswith(path):
+        refused = "a tile path is written without percent-encoding"
+        raise BadParameter(f"tile path: {refused}", errors={"path": refused})
+    return path
 
 
 def _answer(found: tiles.TileData) -> Response:
@@ -42,7 +54,8 @@ def _compressed(found: tiles.TileData) -> Response:
 
 
 # Werkzeug tries the rule with the fixed segment first, so /tile/entries/... never reaches the level rule below.
-@blp.route("/tile/entries/<path:path>")
+# merge_slashes=False: /tile//0/000 is no tile's path, and is not redirected to one.
+@blp.route("/tile/entries/<path:path>", merge_slashes=False)
 @blp.doc(
     responses={
         "200": {
@@ -54,10 +67,10 @@ def _compressed(found: tiles.TileData) -> Response:
 )
 @problems(blp, 400, 404)
 def bundle(path: str) -> Response:
-    return _compressed(tiles.bundle(current_bank(), path))
+    return _compressed(tiles.bundle(current_bank(), _as_sent(path)))
 
 
-@blp.route("/tile/<path:path>")
+@blp.route("/tile/<path:path>", merge_slashes=False)
 @blp.doc(
     responses={
         "200": {
@@ -69,4 +82,4 @@ def bundle(path: str) -> Response:
 )
 @problems(blp, 400, 404)
 def tile(path: str) -> Response:
-    return _answer(tiles.hashes(current_bank(), path))
+    return _answer(tiles.hashes(current_bank(), _as_sent(path)))
