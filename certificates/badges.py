@@ -164,6 +164,12 @@ class _Finder:
         self.parts: list[str] = []
         self.found: str | None = None
 
+    def start_ns(self, prefix: str, uri: str) -> None:
+        # Namespaces decide what is read here, but a reader that looks for the text "openbadges:credential" (as the
+        # baking rules spell it) would read an element this finder skips: two verifiers, two credentials.
+        if prefix == "openbadges" and uri != BADGES_NAMESPACE:
+            raise BakeError(f"the SVG binds the openbadges prefix to {uri!r}, not to Open Badges ({BADGES_NAMESPACE})")
+
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         self.depth += 1
         self.elements += 1
