@@ -67,6 +67,9 @@ class RecordedStatus:
     index: int
     revoked: bool
     suspended: bool
+    # How many entries the bank's lists hold: an index past them names a bit no list has, which every other
+    # verifier reads as an error (Bitstring Status List's RANGE_ERROR), whatever the ledger says.
+    list_size: int | None = None
 
 
 # credential id -> its ledger record, or None when the ledger has none. Only the bank itself can answer this.
@@ -644,6 +647,8 @@ def _ledger_status(
         report.add("status", "fail", named)
     elif named != (row.list_url, row.index):
         report.add("status", "fail", "the status entry names another list or index than was recorded at issuance")
+    elif row.list_size is not None and row.index >= row.list_size:
+        report.add("status", "fail", f"the status entry's index is past the end of its list ({row.list_size} entries)")
     elif row.suspended:
         report.add("status", "fail", "the credential is suspended (recorded in the bank's ledger)")
     else:

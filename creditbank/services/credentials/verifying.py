@@ -19,7 +19,7 @@ from creditbank.models import (
 from creditbank.runtime import Bank
 from creditbank.services.credentials import credential_keys
 from creditbank.services.credentials.reading import receipt
-from creditbank.services.credentials.status import list_url
+from creditbank.services.credentials.status import LIST_SIZE, list_url
 
 
 def trust(bank: Bank) -> verification.Trust:
@@ -42,7 +42,7 @@ def trust(bank: Bank) -> verification.Trust:
                 return None
             return verification.RecordedStatus(
                 list_url(bank, row.status_list, "revocation"), row.status_index, row.revoked_seq is not None,
-                row.suspended,
+                row.suspended, LIST_SIZE,
             )  # fmt: skip
 
     return verification.Trust(
