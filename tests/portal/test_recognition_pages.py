@@ -224,7 +224,8 @@ def test_the_final_decision_after_an_appeal_is_shown_with_the_first(portal: Port
     )
     final = client.get(f"/me/recognition/{application}").get_data(as_text=True)
     assert "最终决定（申诉后）" in final
-    assert re.search(r"✔ 认定 1.5 学分</strong> · 第3级 · 通识", final)  # the rule set's default level and category
+    # The rule set's default level and category.
+    assert re.search(r"✔ 认定 1.5 学分</strong> · <bdi>第3级</bdi> · <bdi>通识</bdi>", final)
     assert "Graded projects shown" in final
     assert "申诉之前的决定" in final
     assert 'name="reason"' not in final
@@ -372,7 +373,7 @@ def test_an_application_an_institution_handed_in_is_the_learner_s_to_see(portal:
     assert answer.status_code == 201, answer.get_data(as_text=True)
     client = _client(portal)
     page = client.get(f"/me/recognition/{answer.get_json()['id']}").get_data(as_text=True)
-    assert "由 Institution uni-a 代您提交" in page
+    assert "由 <bdi>Institution uni-a</bdi> 代您提交" in page
     assert "Handed in by the university" in page
 
 
@@ -420,5 +421,5 @@ def test_a_choice_of_framework_when_two_take_recognition(client: FlaskClient, ba
     applications.apply(bank, Applicant.learner(), world.learner, [EvidenceFile(PNG + b"x", "x.png", "Direct")],
                        framework="test-fw")  # fmt: skip
     listing = client.get("/me/recognition").get_data(as_text=True)
-    assert "计入：第二测试框架" in listing
-    assert "计入：测试框架" in listing
+    assert "计入：<bdi>第二测试框架</bdi>" in listing
+    assert "计入：<bdi>测试框架</bdi>" in listing
