@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -12,10 +13,11 @@ from flask.testing import FlaskClient
 from creditbank import demo
 from creditbank.runtime import bank_of
 from creditbank.services.learner_access import portal
-from creditbank.services.records import achievements
+from creditbank.services.records import achievements, learners
 from creditbank.services.records.achievements import Submission
 from creditbank.services.records.api_keys import SCOPES, Principal
 from tests.conftest import BACKENDS, configuration, database_url, running_app
+from tests.helpers import register
 from tests.portal.test_portal_pages import csrf, login
 
 EXTRA = 2 * portal.RECORD_PAGE + 7
@@ -64,6 +66,9 @@ def test_the_record_comes_in_pages_newest_first(signed_in: FlaskClient) -> None:
     assert 'rel="prev"' in texts[2]
     assert 'rel="next"' not in texts[2]
     assert "第 2 页，共 3 页" in texts[1]
+    # The summary counts the whole record on every page, though a page reads only its own rows.
+    for text in texts:
+        assert f"您的学习记录里有 {total} 项成果。" in text
     assert cards(signed_in.get("/me").get_data(as_text=True)) == seen[0]
 
 
@@ -82,3 +87,14 @@ def test_a_share_period_in_other_digits_is_refused_not_a_crash(signed_in: FlaskC
     answer = signed_in.post("/me/share", data={"scope": "whole", "days": "²", "csrf_token": token})
     assert answer.status_code == 400
     assert "<html" in answer.get_data(as_text=True)
+
+
+def test_a_learner_with_nothing_recorded_has_an_empty_record_and_summary(bank: Any) -> None:
+    register(bank, "uni-a")
+    person = learners.LearnerInput(
+        birth_date=date(1950, 1, 2), name_zh="王新", name_latin="Wang Xin", national_id_country="CN", national_id=None
+    )
+    learner = learners.enroll(bank, Principal("test", "uni-a", frozenset(SCOPES)), person).body["id"]
+    assert portal.record_summary(bank, learner) == {"achievements": 0, "frameworks": []}
+    assert portal.record_page(bank, learner, 1) == ([], 1)
+    assert portal.record_page(bank, learner, None) == ([], 1)

@@ -47,20 +47,28 @@ def record(bank: Bank, learner_id: str, *, page: int | None = None) -> list[dict
 def record_page(bank: Bank, learner_id: str, page: int | None) -> tuple[list[dict[str, Any]], int]:
     """A page of the record (all of it when ``page`` is None) and the number of pages."""
     names = _institutions(bank)
+    everything = achievement_reads.all_for_learner(bank, learner_id) if page is None else None
     with bank.db.reading() as session:
         book = credit_rules.rulebook(session)
+        if everything is not None:
+            items, pages = everything, max(1, -(-len(everything) // RECORD_PAGE))
+        else:
+            assert page is not None
+            # Only the page's rows and their credit lines are read: the rest of a long record costs one count.
+            pages = max(1, -(-achievement_reads.count_for_learner(session, learner_id) // RECORD_PAGE))
+            items = achievement_reads.page_of_learner(session, learner_id, (page - 1) * RECORD_PAGE, RECORD_PAGE)
         lines: dict[str, list[CreditLine]] = defaultdict(list)
+        shown = [item["id"] for item in items]
         for line in session.scalars(
             select(CreditLine).where(
-                CreditLine.learner_id == learner_id, CreditLine.reverses.is_(None), CreditLine.reversed_seq.is_(None)
+                CreditLine.learner_id == learner_id,
+                CreditLine.reverses.is_(None),
+                CreditLine.reversed_seq.is_(None),
+                *([CreditLine.achievement_id.in_(shown)] if page is not None else []),
             )
         ):
             if line.achievement_id is not None:
                 lines[line.achievement_id].append(line)
-    items = achievement_reads.all_for_learner(bank, learner_id)
-    pages = max(1, -(-len(items) // RECORD_PAGE))
-    if page is not None:
-        items = items[(page - 1) * RECORD_PAGE : page * RECORD_PAGE]
     for item in items:
         # A page in words about the entry; the JSON and its proof are one click further from there.
         item["proof_url"] = f"/about/entries/{item['recorded_seq']}"
@@ -103,13 +111,14 @@ def record_summary(bank: Bank, learner_id: str) -> dict[str, Any]:
                 CreditLine.learner_id == learner_id, CreditLine.reverses.is_(None), CreditLine.reversed_seq.is_(None)
             )
         ).all()
+        count = achievement_reads.count_for_learner(session, learner_id)
     earned: dict[str, int] = defaultdict(int)
     free: dict[str, int] = defaultdict(int)
     for framework, cents, consumed in rows:
         earned[framework] += cents
         free[framework] += cents - (consumed or 0)
     return {
-        "achievements": len(achievement_reads.all_for_learner(bank, learner_id)),
+        "achievements": count,
         "frameworks": [
             {
                 "name": book.frameworks[key].name if key in book.frameworks else {"zh": key, "en": key},

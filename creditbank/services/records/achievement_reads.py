@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from creditbank.errors import NotFound
@@ -111,13 +111,45 @@ def all_for_learner(bank: Bank, learner_id: str) -> list[dict[str, Any]]:
     """
     with bank.db.reading() as session:
         rows = session.scalars(
-            select(Achievement).where(Achievement.learner_id == learner_id).order_by(Achievement.recorded_seq.desc())
+            select(Achievement)
+            .where(Achievement.learner_id == learner_id)
+            .order_by(Achievement.recorded_seq.desc(), Achievement.id)
         ).all()
         history: dict[str, list[dict[str, Any]]] = {row.id: [] for row in rows}
         versions = session.execute(
             select(_VERSIONS)
             .join(_ACHIEVEMENTS, _ACHIEVEMENTS.c.id == _VERSIONS.c.achievement_id)
             .where(_ACHIEVEMENTS.c.learner_id == learner_id)
+            .order_by(_VERSIONS.c.achievement_id, _VERSIONS.c.version)
+        )
+        for version in versions:
+            history[version.achievement_id].append(version_view(version))
+    return [{**current_state(row), "history": history[row.id]} for row in rows]
+
+
+def count_for_learner(session: Session, learner_id: str) -> int:
+    """How many achievements are recorded for the learner, by every institution: one count, no rows read."""
+    return (
+        session.scalar(select(func.count()).select_from(_ACHIEVEMENTS).where(_ACHIEVEMENTS.c.learner_id == learner_id))
+        or 0
+    )
+
+
+def page_of_learner(session: Session, learner_id: str, offset: int, limit: int) -> list[dict[str, Any]]:
+    """``limit`` of the learner's achievements from ``offset``, newest first as in :func:`all_for_learner`, each with
+    its history: the rows of one page of the record, so a learner with hundreds costs what one with a page does."""
+    rows = session.scalars(
+        select(Achievement)
+        .where(Achievement.learner_id == learner_id)
+        .order_by(Achievement.recorded_seq.desc(), Achievement.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    history: dict[str, list[dict[str, Any]]] = {row.id: [] for row in rows}
+    if rows:
+        versions = session.execute(
+            select(_VERSIONS)
+            .where(_VERSIONS.c.achievement_id.in_(list(history)))
             .order_by(_VERSIONS.c.achievement_id, _VERSIONS.c.version)
         )
         for version in versions:
