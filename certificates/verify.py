@@ -52,6 +52,8 @@ class IssuerKey:
 class StatusAnswer:
     revoked: bool
     suspended: bool
+    # The list was consulted and holds no such index: Bitstring Status List's RANGE_ERROR, a failure, never a skip.
+    past_end: int | None = None
 
 
 # (credential id, revocation list URL, index) -> answer, or None when the list cannot be consulted. A lookup answers
@@ -615,6 +617,10 @@ def _status(
     answer = trust.status(str(document.get("id")), url, index)
     if answer is None:
         report.add("status", "skip", f"the status list {url} could not be consulted")
+    elif answer.past_end is not None:
+        report.add(
+            "status", "fail", f"the status entry's index is past the end of its list ({answer.past_end} entries)"
+        )
     elif answer.revoked:
         report.add("status", "fail", "the credential has been revoked")
     elif answer.suspended:

@@ -223,12 +223,17 @@ def _status_from_files(paths: tuple[Path, ...], trust: Any) -> Any:
         # The bank publishes a credential's suspension bit at the same index of the list beside its revocation
         # list; without that list suspension is unknown, and the status is not checked.
         suspension = lists.get((url.removesuffix("-revocation") + "-suspension", "suspension"))
-        if revocation is None or index >= revocation.size:
+        if revocation is None:
             return None
+        if index >= revocation.size:
+            # The trusted list was read and has no such bit: every verifier's RANGE_ERROR, not "not consulted".
+            return verification.StatusAnswer(False, False, past_end=revocation.size)
         if revocation.get(index):
             return verification.StatusAnswer(True, False)
-        if suspension is None or index >= suspension.size:
+        if suspension is None:
             return None
+        if index >= suspension.size:
+            return verification.StatusAnswer(False, False, past_end=suspension.size)
         return verification.StatusAnswer(False, suspension.get(index))
 
     return lookup

@@ -4,6 +4,7 @@ authentic with its status not checked — and reads the status lists given with 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,30 @@ def test_keys_compromised_lists_what_the_key_signed_and_the_did_document_drops_i
     second = _issue(cli, tmp_path, "second.json")
     assert not second["credential"]["proof"][0]["verificationMethod"].endswith(f"#{key}")
     assert ": VALID" in cli("verify", str(tmp_path / "second.json"))
+
+
+def test_an_index_past_the_lists_given_fails_rather_than_goes_unchecked(cli, tmp_path: Path) -> None:
+    # The lists were read and hold no such bit: Bitstring Status List's RANGE_ERROR, which must never read as
+    # "could not be consulted" (authentic, status not checked).
+    from certificates import verify as verification
+    from certificates.status_list import StatusBits
+    from creditbank.cli.verify import _status_from_files
+
+    bundle = _issue(cli, tmp_path)
+    did, revocation, suspension = _offline_files(cli, tmp_path, bundle["credential"])
+    trust = verification.did_document_trust(json.loads(did.read_text()))
+    lookup = _status_from_files((revocation, suspension), trust)
+    entry = bundle["credential"]["credentialStatus"]
+    url, index = entry["statusListCredential"], int(entry["statusListIndex"])
+    assert lookup("c", url, index) == verification.StatusAnswer(False, False)
+    size = StatusBits.decode(json.loads(revocation.read_text())["credentialSubject"]["encodedList"]).size
+    assert lookup("c", url, size - 1) == verification.StatusAnswer(False, False)
+    past = lookup("c", url, size)
+    assert past == verification.StatusAnswer(False, False, past_end=size)
+    # What the verdict makes of such an answer for a credential that is otherwise valid offline.
+    checked = dataclasses.replace(trust, status=lambda _c, _u, _i: past)
+    report = verification.verify_bytes(json.dumps(bundle).encode(), checked).to_json()
+    assert report["verdict"] == "invalid", report
+    (status,) = [item for item in report["checks"] if item["check"] == "status"]
+    assert status["result"] == "fail"
+    assert "past the end of its list" in status["reason"]
